@@ -1,1 +1,12 @@
 export * from './errors.ts';
+export { check } from './check.ts';
+export { wrapNodeError } from './wrap-node-error.ts';
+export * from './mount-flags.ts';
+export { mount, umount2 } from './mount.ts';
+export * from './file-types.ts';
+export { makedev, major, minor } from './device-number.ts';
+export { mknod } from './mknod.ts';
+export { lgetxattr, lsetxattr, llistxattr, lremovexattr, XATTR_CREATE, XATTR_REPLACE } from './xattr.ts';
+export { cloneFile } from './clone-file.ts';
+export { fsyncDir } from './fsync-dir.ts';
+export { lutimesNs } from './utimes.ts';
