@@ -1,0 +1,296 @@
+import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
+import { ByteReader } from './byte-reader.ts';
+import {
+  BLOCK_SIZE,
+  TYPEFLAG,
+  TYPEFLAG_CONTIGUOUS,
+  TYPEFLAG_GNU_LONG_LINK,
+  TYPEFLAG_GNU_LONG_NAME,
+  TYPEFLAG_PAX,
+  TYPEFLAG_PAX_GLOBAL,
+  TYPEFLAG_V7_FILE,
+  cString,
+  decodeHeader,
+  isZeroBlock,
+  type RawHeader,
+} from './headers.ts';
+import { MAX_ID, decodePaxRecords, decodeUtf8, paxFields, type PaxFields } from './pax.ts';
+import type { EntryType, TarHeader } from './tar-header.ts';
+
+/** One entry: its header and exactly header.size bytes of body. */
+export interface TarEntry {
+  header: TarHeader;
+  /** Yields exactly header.size bytes. Read it before asking for the next entry, or it is skipped. */
+  body: AsyncIterable<Buffer>;
+}
+
+export interface TarReadLimits {
+  /** Largest PAX header or GNU long name/link body accepted, in bytes (default 1 MiB). */
+  maxMetadataBytes?: number;
+}
+
+/** Bounds the memory a hostile archive can make us spend on one entry's metadata. */
+export const DEFAULT_MAX_METADATA_BYTES = 1024 * 1024;
+
+/**
+ * Reads a tar stream entry by entry: ustar, PAX, GNU and v7 headers, as headers.ts describes.
+ *
+ * Rules:
+ * - A PAX 'x' header applies to the next entry only; PAX 'g' global headers are skipped (as Go
+ *   does: no layer writer emits them, and honouring them would make one entry's meaning depend
+ *   on a header far before it). GNU 'L'/'K' give the next entry's name/link target.
+ * - Typeflags '0', '\0' and '7' are regular files; one of them on a name ending in '/' is a
+ *   directory, as old tars wrote directories. Header-only types (links, devices, directories,
+ *   fifos) carry no body whatever their size field says, as in Go; their size is 0.
+ * - Refused, with an InvalidArgumentError naming the entry or the byte offset: a bad checksum,
+ *   a truncated header or body, negative or absurd numbers, metadata over maxMetadataBytes,
+ *   a NUL inside a name, names that are not UTF-8, and entries layerctl cannot represent
+ *   (GNU sparse files, both 'S' and PAX GNU.sparse.*; GNU dumpdirs, multi-volume parts and
+ *   volume labels; sockets and any other unknown typeflag).
+ * - The archive may end with the two zero blocks (anything after them is read and dropped, so
+ *   a hash of the stream covers it all) or plainly after the last entry's padding; a partial
+ *   block that is not all zeros is refused.
+ * - Names come back as in the archive without trailing '/'; cleaning them is the caller's job.
+ */
+export async function* readTar(input: AsyncIterable<Buffer>, limits: TarReadLimits = {}): AsyncGenerator<TarEntry> {
+  const maxMetadata = limits.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES;
+  const source = new ByteReader(input);
+  try {
+    let metadata: Metadata = {};
+    for (;;) {
+      const offset = source.offset;
+      const block = await source.read(BLOCK_SIZE);
+      if (block.length < BLOCK_SIZE || isZeroBlock(block)) {
+        await endOfArchive(source, block, offset, metadata);
+        return;
+      }
+      const raw = decodeHeader(block, offset);
+      if (await readMetadata(source, raw, offset, metadata, maxMetadata)) continue;
+      const header = entryHeader(raw, metadata, offset);
+      metadata = {};
+      const where = describe(header.name, offset);
+      const body = new EntryBody(source, header.size, where);
+      yield { header, body };
+      await body.discard();
+      await skipPadding(source, header.size, where);
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+/** What 'x', 'L' and 'K' headers said about the entry that follows them. */
+interface Metadata {
+  pax?: PaxFields;
+  longName?: string;
+  longLink?: string;
+  /** Where the first of them stood, for errors. */
+  offset?: number;
+}
+
+/** Consumes a metadata header and its body; false when the header is an entry's own. */
+async function readMetadata(
+  source: ByteReader,
+  raw: RawHeader,
+  offset: number,
+  metadata: Metadata,
+  max: number,
+): Promise<boolean> {
+  const kind = METADATA_KINDS[raw.typeflag];
+  if (kind === undefined) return false;
+  const where = `${kind} at byte offset ${offset}`;
+  const body = await readMetadataBody(source, raw, where, max);
+  metadata.offset ??= offset;
+  if (raw.typeflag === TYPEFLAG_PAX) {
+    if (metadata.pax !== undefined) throw new InvalidArgumentError(`${where}: a second PAX header for the same entry`);
+    metadata.pax = paxFields(decodePaxRecords(body, where), where);
+  } else if (raw.typeflag === TYPEFLAG_GNU_LONG_NAME) {
+    if (metadata.longName !== undefined) throw new InvalidArgumentError(`${where}: a second long name for the same entry`);
+    metadata.longName = longName(body, where);
+  } else if (raw.typeflag === TYPEFLAG_GNU_LONG_LINK) {
+    if (metadata.longLink !== undefined) throw new InvalidArgumentError(`${where}: a second long link for the same entry`);
+    metadata.longLink = longName(body, where);
+  }
+  return true;
+}
+
+const METADATA_KINDS: Readonly<Record<string, string>> = {
+  [TYPEFLAG_PAX]: 'PAX extended header',
+  [TYPEFLAG_PAX_GLOBAL]: 'PAX global header',
+  [TYPEFLAG_GNU_LONG_NAME]: 'GNU long name',
+  [TYPEFLAG_GNU_LONG_LINK]: 'GNU long link',
+};
+
+async function readMetadataBody(source: ByteReader, raw: RawHeader, where: string, max: number): Promise<Buffer> {
+  if (raw.size < 0n) throw new InvalidArgumentError(`${where}: negative size ${raw.size}`);
+  if (raw.size > BigInt(max)) {
+    throw new InvalidArgumentError(`${where}: ${raw.size} bytes of metadata exceed the limit of ${max} bytes`);
+  }
+  const size = Number(raw.size);
+  const body = await source.read(size);
+  if (body.length < size) {
+    throw new InvalidArgumentError(`${where}: archive truncated: body ends after ${body.length} of ${size} bytes`);
+  }
+  await skipPadding(source, size, where);
+  return body;
+}
+
+/** A GNU long name is the name and a NUL; a NUL with more name after it is refused. */
+function longName(body: Buffer, where: string): string {
+  const name = cString(body);
+  if (body.subarray(name.length).some((byte) => byte !== 0)) {
+    throw new InvalidArgumentError(`${where}: the name contains a NUL byte`);
+  }
+  return decodeUtf8(name, `${where}: the name`);
+}
+
+function entryHeader(raw: RawHeader, metadata: Metadata, offset: number): TarHeader {
+  const headerOffset = metadata.offset ?? offset;
+  const pax = metadata.pax;
+  const archiveName = pax?.path ?? metadata.longName ?? decodeUtf8(raw.name, `tar header at byte offset ${offset}: name`);
+  const where = describe(archiveName, headerOffset);
+  if (archiveName === '') throw new InvalidArgumentError(`${where}: empty name`);
+  if (archiveName.includes('\0')) throw new InvalidArgumentError(`${where}: the name contains a NUL byte`);
+  if (pax?.sparse === true) throw new InvalidArgumentError(`${where}: GNU sparse files (PAX GNU.sparse.*) are not supported`);
+  const type = entryType(raw.typeflag, archiveName, where);
+  const isLink = type === 'symlink' || type === 'hardlink';
+  const isDevice = type === 'char' || type === 'block';
+  return {
+    name: archiveName.replace(/(?<=.)\/+$/, ''),
+    type,
+    mode: Number(checked(raw.mode, 0xffff_ffff, 'mode', where) & 0o7777n),
+    uid: pax?.uid ?? Number(checked(raw.uid, MAX_ID, 'uid', where)),
+    gid: pax?.gid ?? Number(checked(raw.gid, MAX_ID, 'gid', where)),
+    uname: pax?.uname ?? decodeUtf8(raw.uname, `${where}: uname`),
+    gname: pax?.gname ?? decodeUtf8(raw.gname, `${where}: gname`),
+    size: type === 'file' ? (pax?.size ?? Number(checked(raw.size, Number.MAX_SAFE_INTEGER, 'size', where))) : 0,
+    mtimeNs: pax?.mtimeNs ?? raw.mtime * 1_000_000_000n,
+    linkname: isLink ? linkname(raw, metadata, where) : '',
+    devmajor: isDevice ? Number(checked(raw.devmajor, MAX_ID, 'devmajor', where)) : 0,
+    devminor: isDevice ? Number(checked(raw.devminor, MAX_ID, 'devminor', where)) : 0,
+    xattrs: pax?.xattrs ?? new Map(),
+  };
+}
+
+function linkname(raw: RawHeader, metadata: Metadata, where: string): string {
+  const target = metadata.pax?.linkpath ?? metadata.longLink ?? decodeUtf8(raw.linkname, `${where}: linkname`);
+  if (target.includes('\0')) throw new InvalidArgumentError(`${where}: the link target contains a NUL byte`);
+  return target;
+}
+
+/** A number from a header field must lie in 0..max. */
+function checked(value: bigint, max: number, what: string, where: string): bigint {
+  if (value < 0n) throw new InvalidArgumentError(`${where}: negative ${what} ${value}`);
+  if (value > BigInt(max)) throw new InvalidArgumentError(`${where}: ${what} ${value} is out of range (at most ${max})`);
+  return value;
+}
+
+const TYPES: Readonly<Record<string, EntryType>> = {
+  [TYPEFLAG.file]: 'file',
+  [TYPEFLAG_V7_FILE]: 'file',
+  [TYPEFLAG_CONTIGUOUS]: 'file',
+  [TYPEFLAG.hardlink]: 'hardlink',
+  [TYPEFLAG.symlink]: 'symlink',
+  [TYPEFLAG.char]: 'char',
+  [TYPEFLAG.block]: 'block',
+  [TYPEFLAG.directory]: 'directory',
+  [TYPEFLAG.fifo]: 'fifo',
+};
+
+/** Typeflags known to exist, named so the refusal says what the archive holds. */
+const UNSUPPORTED_TYPES: Readonly<Record<string, string>> = {
+  S: 'a GNU sparse file',
+  D: 'a GNU dumpdir (incremental backup directory)',
+  M: 'a GNU multi-volume continuation',
+  V: 'a GNU volume label',
+  N: 'a GNU old-style long name',
+  I: 'a star inode metadata entry',
+  X: 'a Solaris extended header',
+  A: 'a Solaris access control list',
+  E: 'a Solaris extended attribute',
+};
+
+function entryType(typeflag: string, name: string, where: string): EntryType {
+  const type = TYPES[typeflag];
+  if (type === 'file' && name.endsWith('/')) return 'directory';
+  if (type !== undefined) return type;
+  const what = UNSUPPORTED_TYPES[typeflag] ?? 'an unknown entry type (a socket or a vendor extension)';
+  throw new InvalidArgumentError(`${where}: typeflag ${JSON.stringify(typeflag)} is ${what}, which layerctl cannot represent`);
+}
+
+function describe(name: string, offset: number): string {
+  return `tar entry ${JSON.stringify(name)} at byte offset ${offset}`;
+}
+
+/**
+ * Handles what stands where a header was expected: the end of the input, a partial block, or
+ * a zero block, which must be followed by a second one (or by the end of the input).
+ */
+async function endOfArchive(source: ByteReader, block: Buffer, offset: number, metadata: Metadata): Promise<void> {
+  if (metadata.offset !== undefined) {
+    throw new InvalidArgumentError(
+      `tar header at byte offset ${metadata.offset}: the archive ends after extended headers, before their entry`,
+    );
+  }
+  if (!isZeroBlock(block)) {
+    throw new InvalidArgumentError(
+      `tar archive truncated: ${block.length}-byte partial header at byte offset ${offset} (garbage, or a cut archive)`,
+    );
+  }
+  if (block.length === BLOCK_SIZE) {
+    const next = await source.read(BLOCK_SIZE);
+    if (!isZeroBlock(next)) {
+      throw new InvalidArgumentError(
+        `tar archive: a lone zero block at byte offset ${offset} is followed by data at byte offset ${offset + BLOCK_SIZE}`,
+      );
+    }
+  }
+  await source.drain();
+}
+
+async function skipPadding(source: ByteReader, size: number, where: string): Promise<void> {
+  const padding = (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
+  if ((await source.skip(padding)) < padding) {
+    throw new InvalidArgumentError(`${where}: archive truncated: the padding after the body is missing`);
+  }
+}
+
+/** A body read straight from the archive; the reader skips whatever the consumer leaves. */
+class EntryBody implements AsyncIterable<Buffer> {
+  readonly #source: ByteReader;
+  readonly #size: number;
+  readonly #where: string;
+  #remaining: number;
+  #done = false;
+
+  constructor(source: ByteReader, size: number, where: string) {
+    this.#source = source;
+    this.#size = size;
+    this.#where = where;
+    this.#remaining = size;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
+    while (this.#remaining > 0) {
+      if (this.#done) {
+        throw new FailedPreconditionError(`${this.#where}: body read after the reader moved on to the next entry`);
+      }
+      const piece = await this.#source.next(this.#remaining);
+      if (piece.length === 0) throw this.#truncated();
+      this.#remaining -= piece.length;
+      yield piece;
+    }
+  }
+
+  async discard(): Promise<void> {
+    this.#done = true;
+    const skipped = await this.#source.skip(this.#remaining);
+    this.#remaining -= skipped;
+    if (this.#remaining > 0) throw this.#truncated();
+  }
+
+  #truncated(): InvalidArgumentError {
+    const got = this.#size - this.#remaining;
+    return new InvalidArgumentError(`${this.#where}: archive truncated: body ends after ${got} of ${this.#size} bytes`);
+  }
+}

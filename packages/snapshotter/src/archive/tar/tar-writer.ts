@@ -1,0 +1,209 @@
+import { Readable } from 'node:stream';
+import { InvalidArgumentError } from '@layerctl/sys';
+import { asBuffer } from './byte-reader.ts';
+import {
+  BLOCK_SIZE,
+  LINKNAME_FIELD_LENGTH,
+  MAX_OCTAL_12,
+  MAX_OCTAL_8,
+  NAME_FIELD_LENGTH,
+  OWNER_NAME_MAX_LENGTH,
+  TYPEFLAG,
+  TYPEFLAG_PAX,
+  encodeHeader,
+  splitUstarName,
+  type UstarFields,
+} from './headers.ts';
+import {
+  PAX_GID,
+  PAX_GNAME,
+  PAX_LINKPATH,
+  PAX_MTIME,
+  PAX_PATH,
+  PAX_SIZE,
+  PAX_UID,
+  PAX_UNAME,
+  SCHILY_XATTR_PREFIX,
+  encodePaxRecords,
+  formatPaxTime,
+  type PaxRecord,
+} from './pax.ts';
+import type { TarHeader } from './tar-header.ts';
+
+/** One entry to write: its header and, for a file, exactly header.size bytes of body. */
+export interface TarInput {
+  header: TarHeader;
+  body?: AsyncIterable<Buffer> | Buffer;
+}
+
+/**
+ * Writes entries as a tar stream: ustar headers, each preceded by a PAX 'x' header exactly when
+ * ustar cannot hold one of its values exactly (a name or link target too long or not ASCII, a
+ * uid/gid above 0o7777777, a size from 8 GiB, an mtime with nanoseconds or outside 1970..2242,
+ * an owner name over 31 bytes or not ASCII, any xattr), then the two zero blocks.
+ *
+ * The output is deterministic: the same headers give the same bytes (no atime or ctime, PAX
+ * records sorted by key, the PAX header named PaxHeaders/<basename> with zero times and ids).
+ * Directories are written with a trailing '/'. A body longer or shorter than header.size
+ * fails the stream with an InvalidArgumentError naming the entry, as does a header value no
+ * tar can hold (a negative uid, a fractional mode, a NUL in a name).
+ *
+ * The stream pulls one chunk at a time from the entries and their bodies, so backpressure
+ * reaches the producer and memory stays flat whatever the sizes.
+ */
+export function writeTar(entries: AsyncIterable<TarInput> | Iterable<TarInput>): Readable {
+  return Readable.from(tarChunks(entries), { objectMode: false });
+}
+
+/** Two zero blocks end an archive. */
+const END_OF_ARCHIVE = Buffer.alloc(2 * BLOCK_SIZE);
+/** The PAX header's own name: fixed, so output does not depend on a process id as GNU tar's does. */
+const PAX_HEADER_DIR = 'PaxHeaders/';
+/** PAX headers are written as plain readable files for the old tars that extract them. */
+const PAX_HEADER_MODE = 0o644n;
+
+async function* tarChunks(entries: AsyncIterable<TarInput> | Iterable<TarInput>): AsyncGenerator<Buffer> {
+  for await (const { header, body } of entries) {
+    const where = `tar entry ${JSON.stringify(header.name)}`;
+    checkHeader(header, where);
+    yield headerBlocks(header);
+    yield* bodyBlocks(header.size, body, where);
+  }
+  yield END_OF_ARCHIVE;
+}
+
+/** The entry's ustar header, preceded by its PAX header when it needs one. */
+function headerBlocks(header: TarHeader): Buffer {
+  const name = header.type === 'directory' ? `${header.name}/` : header.name;
+  const records: PaxRecord[] = [];
+  const fields: UstarFields = {
+    name: ustarName(name, records),
+    typeflag: TYPEFLAG[header.type],
+    mode: BigInt(header.mode),
+    uid: ustarNumber(header.uid, MAX_OCTAL_8, PAX_UID, records),
+    gid: ustarNumber(header.gid, MAX_OCTAL_8, PAX_GID, records),
+    size: ustarNumber(header.size, MAX_OCTAL_12, PAX_SIZE, records),
+    mtime: ustarMtime(header.mtimeNs, records),
+    linkname: ustarText(header.linkname, LINKNAME_FIELD_LENGTH, PAX_LINKPATH, records),
+    uname: ustarText(header.uname, OWNER_NAME_MAX_LENGTH, PAX_UNAME, records),
+    gname: ustarText(header.gname, OWNER_NAME_MAX_LENGTH, PAX_GNAME, records),
+    devmajor: BigInt(header.devmajor),
+    devminor: BigInt(header.devminor),
+  };
+  for (const [xattr, value] of header.xattrs) records.push([`${SCHILY_XATTR_PREFIX}${xattr}`, value]);
+  const entry = encodeHeader(fields);
+  if (records.length === 0) return entry;
+  return Buffer.concat([paxHeader(name, records), entry]);
+}
+
+/** The name as ustar holds it; otherwise a PAX path record and an ASCII stand-in. */
+function ustarName(name: string, records: PaxRecord[]): Buffer {
+  const bytes = Buffer.from(name, 'utf8');
+  if (isAscii(bytes) && splitUstarName(bytes) !== undefined) return bytes;
+  records.push([PAX_PATH, bytes]);
+  return asciiStandIn(name, NAME_FIELD_LENGTH);
+}
+
+function ustarText(text: string, max: number, key: string, records: PaxRecord[]): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
+  if (isAscii(bytes) && bytes.length <= max) return bytes;
+  records.push([key, bytes]);
+  return asciiStandIn(text, max);
+}
+
+/** A value octal cannot hold goes in a PAX record; the ustar field then says 0, as Go writes it. */
+function ustarNumber(value: number, max: number, key: string, records: PaxRecord[]): bigint {
+  if (value <= max) return BigInt(value);
+  records.push([key, Buffer.from(String(value))]);
+  return 0n;
+}
+
+function ustarMtime(ns: bigint, records: PaxRecord[]): bigint {
+  const seconds = ns / 1_000_000_000n;
+  const fits = seconds >= 0n && seconds <= BigInt(MAX_OCTAL_12);
+  if (fits && ns % 1_000_000_000n === 0n) return seconds;
+  records.push([PAX_MTIME, Buffer.from(formatPaxTime(ns))]);
+  return fits ? seconds : 0n;
+}
+
+/** Old readers that ignore PAX see the printable ASCII part of the value, cut to the field. */
+function asciiStandIn(text: string, max: number): Buffer {
+  return Buffer.from(text.replace(/[^\x01-\x7f]/g, '').slice(0, max), 'latin1');
+}
+
+function isAscii(bytes: Buffer): boolean {
+  return bytes.every((byte) => byte < 0x80);
+}
+
+function paxHeader(name: string, records: PaxRecord[]): Buffer {
+  records.sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const body = encodePaxRecords(records);
+  const base = name.replace(/\/+$/, '').split('/').pop() ?? '';
+  const header = encodeHeader({
+    name: asciiStandIn(`${PAX_HEADER_DIR}${base}`, NAME_FIELD_LENGTH),
+    typeflag: TYPEFLAG_PAX,
+    mode: PAX_HEADER_MODE,
+    uid: 0n,
+    gid: 0n,
+    size: BigInt(body.length),
+    mtime: 0n,
+    linkname: Buffer.alloc(0),
+    uname: Buffer.alloc(0),
+    gname: Buffer.alloc(0),
+    devmajor: 0n,
+    devminor: 0n,
+  });
+  return Buffer.concat([header, body, padding(body.length)]);
+}
+
+async function* bodyBlocks(size: number, body: AsyncIterable<Buffer> | Buffer | undefined, where: string) {
+  let written = 0;
+  if (body instanceof Uint8Array) {
+    written = body.length;
+    if (written > size) throw wrongLength(where, `${written} bytes`, size);
+    if (written > 0) yield asBuffer(body);
+  } else if (body !== undefined) {
+    for await (const chunk of body) {
+      const piece = asBuffer(chunk);
+      written += piece.length;
+      if (written > size) throw wrongLength(where, `more than ${size} bytes`, size);
+      if (piece.length > 0) yield piece;
+    }
+  }
+  if (written !== size) throw wrongLength(where, `${written} bytes`, size);
+  if (size % BLOCK_SIZE !== 0) yield padding(size);
+}
+
+function wrongLength(where: string, got: string, size: number): InvalidArgumentError {
+  return new InvalidArgumentError(`${where}: the body has ${got}, but header.size is ${size}`);
+}
+
+function padding(size: number): Buffer {
+  return Buffer.alloc((BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE);
+}
+
+/** Refuses what no tar can hold, so a bad header fails here and not in some later reader. */
+function checkHeader(header: TarHeader, where: string): void {
+  if (header.name === '' || header.name.endsWith('/')) {
+    throw new InvalidArgumentError(`${where}: a name must be non-empty and have no trailing '/'`);
+  }
+  for (const [what, text] of [['name', header.name], ['linkname', header.linkname], ['uname', header.uname], ['gname', header.gname]] as const) {
+    if (text.includes('\0')) throw new InvalidArgumentError(`${where}: the ${what} contains a NUL`);
+  }
+  if (!Object.hasOwn(TYPEFLAG, header.type)) throw new InvalidArgumentError(`${where}: unknown entry type ${JSON.stringify(header.type)}`);
+  if (!Number.isInteger(header.mode) || header.mode < 0 || header.mode > 0o7777) {
+    throw new InvalidArgumentError(`${where}: mode ${header.mode} is not permission bits (0 to 0o7777)`);
+  }
+  for (const [what, value] of [['uid', header.uid], ['gid', header.gid], ['size', header.size], ['devmajor', header.devmajor], ['devminor', header.devminor]] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`${where}: ${what} ${value} is not a non-negative integer`);
+  }
+  if (header.type !== 'file' && header.size !== 0) {
+    throw new InvalidArgumentError(`${where}: a ${header.type} has no body, but header.size is ${header.size}`);
+  }
+  for (const [xattr, value] of header.xattrs) {
+    if (xattr === '' || xattr.includes('\0') || xattr.includes('=')) {
+      throw new InvalidArgumentError(`${where}: xattr name ${JSON.stringify(xattr)} cannot be written (empty, or holds NUL or '=')`);
+    }
+    if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(`${where}: xattr ${xattr} has a value that is not bytes`);
+  }
+}
