@@ -114,6 +114,7 @@ export function paxFields(records: Iterable<PaxRecord>, where: string): PaxField
   const fields: PaxFields = { xattrs: new Map(), sparse: false };
   for (const [key, value] of records) {
     const what = `${where}: PAX ${key}`;
+    const field = FIELD_OF_KEY.get(key);
     if (key.startsWith(SCHILY_XATTR_PREFIX)) {
       fields.xattrs.set(xattrName(key.slice(SCHILY_XATTR_PREFIX.length), what), value);
     } else if (key.startsWith(LIBARCHIVE_XATTR_PREFIX)) {
@@ -121,8 +122,10 @@ export function paxFields(records: Iterable<PaxRecord>, where: string): PaxField
       fields.xattrs.set(xattrName(name, what), base64Decode(value, what));
     } else if (key.startsWith(GNU_SPARSE_PREFIX)) {
       fields.sparse = true;
-    } else if (value.length > 0) {
-      applyRecord(fields, key, value, what);
+    } else if (field !== undefined && value.length === 0) {
+      delete fields[field];
+    } else if (field !== undefined) {
+      setField(fields, field, value, what);
     }
   }
   return fields;
@@ -163,33 +166,36 @@ export function decodeUtf8(bytes: Buffer, what: string): string {
 // ignoreBOM keeps a leading U+FEFF as part of the name instead of dropping it.
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function applyRecord(fields: PaxFields, key: string, value: Buffer, what: string): void {
-  switch (key) {
-    case PAX_PATH:
-      fields.path = textValue(value, what);
+type RecordField = Exclude<keyof PaxFields, 'xattrs' | 'sparse'>;
+
+const FIELD_OF_KEY = new Map<string, RecordField>([
+  [PAX_PATH, 'path'],
+  [PAX_LINKPATH, 'linkpath'],
+  [PAX_UID, 'uid'],
+  [PAX_GID, 'gid'],
+  [PAX_UNAME, 'uname'],
+  [PAX_GNAME, 'gname'],
+  [PAX_SIZE, 'size'],
+  [PAX_MTIME, 'mtimeNs'],
+]);
+
+function setField(fields: PaxFields, field: RecordField, value: Buffer, what: string): void {
+  switch (field) {
+    case 'path':
+    case 'linkpath':
+    case 'uname':
+    case 'gname':
+      fields[field] = textValue(value, what);
       break;
-    case PAX_LINKPATH:
-      fields.linkpath = textValue(value, what);
+    case 'uid':
+    case 'gid':
+      fields[field] = decimal(value, MAX_ID, what);
       break;
-    case PAX_UNAME:
-      fields.uname = textValue(value, what);
-      break;
-    case PAX_GNAME:
-      fields.gname = textValue(value, what);
-      break;
-    case PAX_UID:
-      fields.uid = decimal(value, MAX_ID, what);
-      break;
-    case PAX_GID:
-      fields.gid = decimal(value, MAX_ID, what);
-      break;
-    case PAX_SIZE:
+    case 'size':
       fields.size = decimal(value, Number.MAX_SAFE_INTEGER, what);
       break;
-    case PAX_MTIME:
+    case 'mtimeNs':
       fields.mtimeNs = parsePaxTime(value.toString('latin1'), what);
-      break;
-    default:
       break;
   }
 }

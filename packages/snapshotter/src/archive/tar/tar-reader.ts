@@ -100,6 +100,7 @@ async function readMetadata(
   if (kind === undefined) return false;
   const where = `${kind} at byte offset ${offset}`;
   const body = await readMetadataBody(source, raw, where, max);
+  if (raw.typeflag === TYPEFLAG_PAX_GLOBAL) return true;
   metadata.offset ??= offset;
   if (raw.typeflag === TYPEFLAG_PAX) {
     if (metadata.pax !== undefined) throw new InvalidArgumentError(`${where}: a second PAX header for the same entry`);
@@ -261,7 +262,7 @@ class EntryBody implements AsyncIterable<Buffer> {
   readonly #size: number;
   readonly #where: string;
   #remaining: number;
-  #done = false;
+  #abandoned = false;
 
   constructor(source: ByteReader, size: number, where: string) {
     this.#source = source;
@@ -271,10 +272,11 @@ class EntryBody implements AsyncIterable<Buffer> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    while (this.#remaining > 0) {
-      if (this.#done) {
+    for (;;) {
+      if (this.#abandoned) {
         throw new FailedPreconditionError(`${this.#where}: body read after the reader moved on to the next entry`);
       }
+      if (this.#remaining === 0) return;
       const piece = await this.#source.next(this.#remaining);
       if (piece.length === 0) throw this.#truncated();
       this.#remaining -= piece.length;
@@ -282,8 +284,10 @@ class EntryBody implements AsyncIterable<Buffer> {
     }
   }
 
+  /** Skips what the consumer left; from then on, reading the rest is a mistake that fails loudly. */
   async discard(): Promise<void> {
-    this.#done = true;
+    if (this.#remaining === 0) return;
+    this.#abandoned = true;
     const skipped = await this.#source.skip(this.#remaining);
     this.#remaining -= skipped;
     if (this.#remaining > 0) throw this.#truncated();
