@@ -2,6 +2,7 @@ import test from 'ava';
 import { InvalidArgumentError } from '@layerctl/sys';
 import { tarHeader, type TarHeader } from './tar-header.ts';
 import { writeTar, type TarInput } from './tar-writer.ts';
+import { readTar } from './tar-reader.ts';
 import { collect, readAll } from './tar-test-support.ts';
 
 /** A security.capability value (VFS_CAP_REVISION_2, cap_net_bind_service) with NULs and high bytes. */
@@ -134,4 +135,22 @@ test('entries can come from an async generator with streamed bodies', async (t) 
   }
   const read = await readAll(writeTar(entries()));
   t.deepEqual(read.map((e) => e.body.toString()), ['part-0-a part-0-b', 'part-1-a part-1-b', 'part-2-a part-2-b']);
+});
+
+test('a size of 8 GiB or more travels in a PAX record', async (t) => {
+  const size = 2 ** 33;
+  let produced = 0;
+  async function* endless(): AsyncGenerator<Buffer> {
+    const chunk = Buffer.alloc(64 * 1024);
+    for (;;) {
+      produced += chunk.length;
+      yield chunk;
+    }
+  }
+  const tar = writeTar([{ header: tarHeader({ name: 'huge', type: 'file', size }), body: endless() }]);
+  for await (const { header } of readTar(tar)) {
+    t.is(header.size, size);
+    break;
+  }
+  t.true(produced < size, 'reading stopped early, so the body was never made whole');
 });

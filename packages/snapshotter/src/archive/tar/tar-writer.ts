@@ -40,7 +40,8 @@ export interface TarInput {
  * Writes entries as a tar stream: ustar headers, each preceded by a PAX 'x' header exactly when
  * ustar cannot hold one of its values exactly (a name or link target too long or not ASCII, a
  * uid/gid above 0o7777777, a size from 8 GiB, an mtime with nanoseconds or outside 1970..2242,
- * an owner name over 31 bytes or not ASCII, any xattr), then the two zero blocks.
+ * an owner name over 31 bytes or not ASCII, any xattr), then the two zero blocks. Device
+ * numbers have no PAX key; beyond 0o7777777 they are written base-256, as GNU tar does.
  *
  * The output is deterministic: the same headers give the same bytes (no atime or ctime, PAX
  * records sorted by key, the PAX header named PaxHeaders/<basename> with zero times and ids).
@@ -187,23 +188,33 @@ function checkHeader(header: TarHeader, where: string): void {
   if (header.name === '' || header.name.endsWith('/')) {
     throw new InvalidArgumentError(`${where}: a name must be non-empty and have no trailing '/'`);
   }
-  for (const [what, text] of [['name', header.name], ['linkname', header.linkname], ['uname', header.uname], ['gname', header.gname]] as const) {
+  if (!Object.hasOwn(TYPEFLAG, header.type)) {
+    throw new InvalidArgumentError(`${where}: unknown entry type ${JSON.stringify(header.type)}`);
+  }
+  const texts = { name: header.name, linkname: header.linkname, uname: header.uname, gname: header.gname };
+  for (const [what, text] of Object.entries(texts)) {
     if (text.includes('\0')) throw new InvalidArgumentError(`${where}: the ${what} contains a NUL`);
   }
-  if (!Object.hasOwn(TYPEFLAG, header.type)) throw new InvalidArgumentError(`${where}: unknown entry type ${JSON.stringify(header.type)}`);
   if (!Number.isInteger(header.mode) || header.mode < 0 || header.mode > 0o7777) {
     throw new InvalidArgumentError(`${where}: mode ${header.mode} is not permission bits (0 to 0o7777)`);
   }
-  for (const [what, value] of [['uid', header.uid], ['gid', header.gid], ['size', header.size], ['devmajor', header.devmajor], ['devminor', header.devminor]] as const) {
-    if (!Number.isSafeInteger(value) || value < 0) throw new InvalidArgumentError(`${where}: ${what} ${value} is not a non-negative integer`);
+  const numbers = { uid: header.uid, gid: header.gid, size: header.size, devmajor: header.devmajor, devminor: header.devminor };
+  for (const [what, value] of Object.entries(numbers)) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new InvalidArgumentError(`${where}: ${what} ${value} is not a non-negative integer`);
+    }
   }
   if (header.type !== 'file' && header.size !== 0) {
     throw new InvalidArgumentError(`${where}: a ${header.type} has no body, but header.size is ${header.size}`);
   }
-  for (const [xattr, value] of header.xattrs) {
-    if (xattr === '' || xattr.includes('\0') || xattr.includes('=')) {
-      throw new InvalidArgumentError(`${where}: xattr name ${JSON.stringify(xattr)} cannot be written (empty, or holds NUL or '=')`);
+  checkXattrs(header.xattrs, where);
+}
+
+function checkXattrs(xattrs: Map<string, Buffer>, where: string): void {
+  for (const [name, value] of xattrs) {
+    if (name === '' || name.includes('\0') || name.includes('=')) {
+      throw new InvalidArgumentError(`${where}: xattr name ${JSON.stringify(name)} cannot be written (empty, or holds NUL or '=')`);
     }
-    if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(`${where}: xattr ${xattr} has a value that is not bytes`);
+    if (!(value instanceof Uint8Array)) throw new InvalidArgumentError(`${where}: xattr ${name} has a value that is not bytes`);
   }
 }
