@@ -1,24 +1,25 @@
 import test from 'ava';
 import { InvalidArgumentError } from '@layerctl/sys';
-import { fullName, normalizeName, parseReference } from './reference.ts';
+import { familiarName, normalizeName, parseReference } from './reference.ts';
 
 const D = `sha256:${'d'.repeat(64)}`;
 
 const good: [string, string, string | undefined, string | undefined][] = [
-  ['busybox', 'busybox', 'latest', undefined],
-  ['busybox:1.36', 'busybox', '1.36', undefined],
-  ['library/busybox', 'busybox', 'latest', undefined],
-  ['docker.io/library/busybox:musl', 'busybox', 'musl', undefined],
-  ['index.docker.io/library/busybox', 'busybox', 'latest', undefined],
-  ['docker.io/user/app', 'user/app', 'latest', undefined],
+  ['busybox', 'docker.io/library/busybox', 'latest', undefined],
+  ['busybox:1.36', 'docker.io/library/busybox', '1.36', undefined],
+  ['library/busybox', 'docker.io/library/busybox', 'latest', undefined],
+  ['docker.io/library/busybox:musl', 'docker.io/library/busybox', 'musl', undefined],
+  ['index.docker.io/library/busybox', 'docker.io/library/busybox', 'latest', undefined],
+  ['docker.io/user/app', 'docker.io/user/app', 'latest', undefined],
   ['ghcr.io/org/app:v1.2_3-rc', 'ghcr.io/org/app', 'v1.2_3-rc', undefined],
   ['localhost:5000/app', 'localhost:5000/app', 'latest', undefined],
   ['localhost/app:x', 'localhost/app', 'x', undefined],
+  ['user/app', 'docker.io/user/app', 'latest', undefined],
   ['my.registry:443/a/b/c:T', 'my.registry:443/a/b/c', 'T', undefined],
-  ['a__b.c-d---e', 'a__b.c-d---e', 'latest', undefined],
-  [`busybox@${D}`, 'busybox', undefined, D],
-  [`busybox:1@${D}`, 'busybox', '1', D],
-  [`n:_${'x'.repeat(127)}`, 'n', `_${'x'.repeat(127)}`, undefined],
+  ['a__b.c-d---e', 'docker.io/library/a__b.c-d---e', 'latest', undefined],
+  [`busybox@${D}`, 'docker.io/library/busybox', undefined, D],
+  [`busybox:1@${D}`, 'docker.io/library/busybox', '1', D],
+  [`n:_${'x'.repeat(127)}`, 'docker.io/library/n', `_${'x'.repeat(127)}`, undefined],
 ];
 
 for (const [text, repository, tag, digest] of good) {
@@ -51,15 +52,17 @@ for (const [text, problem] of bad) {
   });
 }
 
-test('normalizeName fills in the default tag and refuses digests', (t) => {
-  t.is(normalizeName('docker.io/library/alpine'), 'alpine:latest');
+test('normalizeName spells the name out, fills in the default tag and refuses digests', (t) => {
+  t.is(normalizeName('alpine'), 'docker.io/library/alpine:latest');
+  t.is(normalizeName('docker.io/library/alpine'), 'docker.io/library/alpine:latest');
   t.is(normalizeName('ghcr.io/x/y:2'), 'ghcr.io/x/y:2');
   t.throws(() => normalizeName(`alpine@${D}`), { instanceOf: InvalidArgumentError });
 });
 
-test('fullName gives the fully qualified form other tools write', (t) => {
-  t.is(fullName('busybox:latest'), 'docker.io/library/busybox:latest');
-  t.is(fullName('user/app:1'), 'docker.io/user/app:1');
-  t.is(fullName('ghcr.io/org/app:v1'), 'ghcr.io/org/app:v1');
-  t.is(fullName('localhost:5000/app:v1'), 'localhost:5000/app:v1');
+test('familiarName gives the short form Docker shows', (t) => {
+  t.is(familiarName('docker.io/library/busybox:latest'), 'busybox:latest');
+  t.is(familiarName('docker.io/user/app:1'), 'user/app:1');
+  t.is(familiarName('docker.io/library/a/b:1'), 'library/a/b:1');
+  t.is(familiarName('ghcr.io/org/app:v1'), 'ghcr.io/org/app:v1');
+  t.is(familiarName('localhost:5000/app:v1'), 'localhost:5000/app:v1');
 });

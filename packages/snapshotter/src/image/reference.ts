@@ -10,11 +10,12 @@ import { parseDigest, type Digest } from '../content/digest.ts';
  *   path-component := [a-z0-9]+ ( ( [._] | "__" | "-"+ ) [a-z0-9]+ )*
  *   tag            := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
  *
- * Names are kept in Docker's familiar form: "docker.io/library/busybox" is stored and shown as
- * "busybox", so both spellings name the same image; fullName() gives the long form other tools write.
+ * Names are stored fully spelled ("docker.io/library/busybox:latest", as the metadata schema
+ * fixes), so "busybox", "library/busybox" and "docker.io/library/busybox" name the same image and
+ * a lookup compares strings; familiarName() gives the short form Docker shows.
  */
 export interface ImageReference {
-  /** The repository in familiar form: "busybox", "user/app", "ghcr.io/org/app". */
+  /** The repository, fully spelled: "docker.io/library/busybox", "ghcr.io/org/app". */
   repository: string;
   /** The tag; undefined only when the reference has a digest and no tag. */
   tag: string | undefined;
@@ -26,6 +27,8 @@ export const DEFAULT_TAG = 'latest';
 /** The registry a name without a domain belongs to, and the namespace of its one-component names. */
 export const DEFAULT_DOMAIN = 'docker.io';
 export const OFFICIAL_NAMESPACE = 'library';
+/** Docker Hub's old name, still accepted and stored as DEFAULT_DOMAIN. */
+const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
 /** Docker refuses longer names, so no registry can serve them. */
 const MAX_NAME_LENGTH = 255;
 
@@ -55,11 +58,11 @@ export function parseReference(text: string): ImageReference {
     rest = rest.slice(0, colon);
     if (!TAG.test(tag)) bad(`tag ${JSON.stringify(tag)} must be 1 to 128 of [A-Za-z0-9_.-], not starting with . or -`);
   }
-  const repository = familiarRepository(rest, bad);
+  const repository = fullRepository(rest, bad);
   return { repository, tag: tag ?? (digest === undefined ? DEFAULT_TAG : undefined), digest };
 }
 
-/** "name:tag" with the default tag filled in, for commands that name an image to create; refuses digests. */
+/** "docker.io/library/name:tag", the stored form, for commands that name an image to create; refuses digests. */
 export function normalizeName(text: string): string {
   const ref = parseReference(text);
   if (ref.digest !== undefined || ref.tag === undefined) {
@@ -74,16 +77,21 @@ export function splitName(name: string): { repository: string; tag: string } {
   return { repository: ref.repository, tag: ref.tag ?? DEFAULT_TAG };
 }
 
-/** The fully qualified form, "docker.io/library/busybox:latest", as containerd and Docker 25+ annotate layouts. */
-export function fullName(name: string): string {
+/** The short form Docker shows and writes in RepoTags: "busybox:latest", "user/app:1", "ghcr.io/org/app:v1". */
+export function familiarName(name: string): string {
   const { repository, tag } = splitName(name);
-  const [first = '', ...others] = repository.split('/');
-  if (others.length > 0 && isDomain(first)) return `${repository}:${tag}`;
-  const path = others.length === 0 ? `${OFFICIAL_NAMESPACE}/${repository}` : repository;
-  return `${DEFAULT_DOMAIN}/${path}:${tag}`;
+  return `${familiarRepository(repository)}:${tag}`;
 }
 
-function familiarRepository(text: string, bad: (problem: string) => never): string {
+/** "docker.io/library/busybox" → "busybox", "docker.io/user/app" → "user/app"; other registries stay. */
+export function familiarRepository(repository: string): string {
+  const official = `${DEFAULT_DOMAIN}/${OFFICIAL_NAMESPACE}/`;
+  if (repository.startsWith(official) && !repository.slice(official.length).includes('/')) return repository.slice(official.length);
+  if (repository.startsWith(`${DEFAULT_DOMAIN}/`)) return repository.slice(DEFAULT_DOMAIN.length + 1);
+  return repository;
+}
+
+function fullRepository(text: string, bad: (problem: string) => never): string {
   if (text.length > MAX_NAME_LENGTH) bad(`longer than ${MAX_NAME_LENGTH} characters`);
   const components = text.split('/');
   let domain: string | undefined;
@@ -100,14 +108,14 @@ function familiarRepository(text: string, bad: (problem: string) => never): stri
   if (domain === undefined && components.length === 1 && FULL_HEX.test(components[0] ?? '')) {
     bad('a 64-character hexadecimal name would be taken for an image id');
   }
-  return familiarForm(domain, components);
+  return fullForm(domain, components);
 }
 
-/** "docker.io/library/x", "library/x" and "index.docker.io/library/x" become "x"; "docker.io/user/x" becomes "user/x". */
-function familiarForm(domain: string | undefined, components: string[]): string {
-  if (domain === undefined || domain === DEFAULT_DOMAIN || domain === 'index.docker.io') {
-    if (components.length === 2 && components[0] === OFFICIAL_NAMESPACE) return components[1] ?? '';
-    return components.join('/');
+/** Docker Hub's names get their domain, and its one-component names the "library/" namespace. */
+function fullForm(domain: string | undefined, components: string[]): string {
+  if (domain === undefined || domain === DEFAULT_DOMAIN || domain === LEGACY_DEFAULT_DOMAIN) {
+    const path = components.length === 1 ? [OFFICIAL_NAMESPACE, ...components] : components;
+    return [DEFAULT_DOMAIN, ...path].join('/');
   }
   return [domain, ...components].join('/');
 }

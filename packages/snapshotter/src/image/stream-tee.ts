@@ -9,7 +9,7 @@
  * one side's failure stops the other instead of letting it finish for nothing.
  */
 export class StreamTee {
-  readonly branches: AsyncIterable<Buffer>[];
+  readonly branches: readonly [AsyncIterable<Buffer>, AsyncIterable<Buffer>];
   readonly #source: AsyncIterator<Buffer>;
   /** Chunks not yet read by every live branch; chunks[0] has the sequence number #first. */
   readonly #chunks: Buffer[] = [];
@@ -21,11 +21,11 @@ export class StreamTee {
   #pulling: Promise<void> | undefined;
   #waiters: (() => void)[] = [];
 
-  constructor(source: AsyncIterable<Buffer>, count = 2) {
+  constructor(source: AsyncIterable<Buffer>) {
     this.#source = source[Symbol.asyncIterator]();
-    this.#positions = Array.from({ length: count }, () => 0);
-    this.#live = Array.from({ length: count }, () => true);
-    this.branches = this.#positions.map((_, i) => this.#branch(i));
+    this.#positions = [0, 0];
+    this.#live = [true, true];
+    this.branches = [this.#branch(0), this.#branch(1)];
   }
 
   destroy(reason: unknown): void {
@@ -98,6 +98,29 @@ export class StreamTee {
     this.#waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * Feeds one stream to two consumers at once. The first consumer to fail stops the other (its
+ * reads throw the same error); both are awaited, so nothing is still writing when this returns,
+ * and the first failure is the one thrown.
+ */
+export async function teeInto<A, B>(
+  source: AsyncIterable<Buffer>,
+  first: (branch: AsyncIterable<Buffer>) => Promise<A>,
+  second: (branch: AsyncIterable<Buffer>) => Promise<B>,
+): Promise<[A, B]> {
+  const tee = new StreamTee(source);
+  let failure: { reason: unknown } | undefined;
+  const stopOthers = (reason: unknown): never => {
+    failure ??= { reason };
+    tee.destroy(reason);
+    throw reason;
+  };
+  const [a, b] = await Promise.allSettled([first(tee.branches[0]).catch(stopOthers), second(tee.branches[1]).catch(stopOthers)]);
+  if (a.status === 'fulfilled' && b.status === 'fulfilled') return [a.value, b.value];
+  // Every rejection went through stopOthers, which kept the first.
+  throw failure?.reason;
 }
 
 /** How many chunks (typically 16-64 KiB each) the fastest branch may buffer ahead of the slowest. */
