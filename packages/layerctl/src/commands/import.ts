@@ -1,0 +1,25 @@
+import type { Argv } from 'yargs';
+import type { GlobalOptions } from '../global-options.ts';
+import { inputName, inputStream } from '../input-stream.ts';
+import { print } from '../output/print.ts';
+import { withRoot } from '../with-root.ts';
+import type { CommandArgs } from './command-args.ts';
+
+export const command = 'import <tar> <name>';
+export const describe = 'Make a one-layer image from a rootfs tarball (- reads stdin)';
+
+export function builder(cli: Argv<GlobalOptions>) {
+  return cli
+    .positional('tar', { type: 'string', demandOption: true, describe: 'rootfs tar, plain or gzip/zstd compressed; - for stdin' })
+    .positional('name', { type: 'string', demandOption: true, describe: 'the image name[:tag]' })
+    .option('compression', { choices: ['zstd', 'gzip', 'none'] as const, default: 'zstd' as const, describe: 'how the layer is stored' });
+}
+
+/** Prints the new image's id, as docker import does. */
+export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
+  const source = await inputStream(args.tar);
+  const image = await withRoot(args.root, (root, snapshotter) =>
+    snapshotter.importRootfs(root, source, args.name, { compression: args.compression, sourceName: inputName(args.tar) }),
+  );
+  print(`${image.id}\n`);
+}

@@ -1,0 +1,33 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalOptions } from '../global-options.ts';
+
+/** Adds one command to the parser. */
+export type RegisterCommand = (cli: Argv<GlobalOptions>) => Argv<GlobalOptions>;
+
+/**
+ * Loads a command module only when asked, and hands back how to register it. A command's module
+ * is imported when its name is on the command line, or every one of them for --help.
+ */
+function lazy<Options>(load: () => Promise<CommandModule<GlobalOptions, Options>>): () => Promise<RegisterCommand> {
+  return async () => {
+    const module = await load();
+    return (cli) => cli.command(module);
+  };
+}
+
+/** Every command, by the name typed on the command line, in the order --help lists them. */
+export const commands = {
+  images: lazy(() => import('./images.ts')),
+  import: lazy(() => import('./import.ts')),
+  inspect: lazy(() => import('./inspect.ts')),
+  history: lazy(() => import('./history.ts')),
+  tag: lazy(() => import('./tag.ts')),
+  rmi: lazy(() => import('./rmi.ts')),
+  gc: lazy(() => import('./gc.ts')),
+} satisfies Record<string, () => Promise<RegisterCommand>>;
+
+export type CommandName = keyof typeof commands;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(commands, name);
+}

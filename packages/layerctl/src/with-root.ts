@@ -1,0 +1,17 @@
+/** The snapshotter's public surface, loaded on first use so that --help and --version never pay for it. */
+export type Snapshotter = typeof import('@layerctl/snapshotter');
+export type Root = ReturnType<Snapshotter['openRoot']>;
+
+/**
+ * Opens the state directory, hands it and the snapshotter to `use`, and closes it again whatever
+ * `use` does. Every command that touches the store goes through here.
+ */
+export async function withRoot<T>(dir: string, use: (root: Root, snapshotter: Snapshotter) => Promise<T> | T): Promise<T> {
+  const snapshotter = await import('@layerctl/snapshotter');
+  const root = snapshotter.openRoot(dir);
+  try {
+    return await use(root, snapshotter);
+  } finally {
+    root.close();
+  }
+}
