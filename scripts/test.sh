@@ -13,7 +13,7 @@ cd "$checkout" || exit 1
 passed=0 failed=0 skipped=0
 
 echo "# type check: tsc -p tsconfig.json"
-if npx --no-install tsc -p tsconfig.json; then
+if node_modules/.bin/tsc -p tsconfig.json; then
   echo "ok - type check"
   passed=$((passed + 1))
 else
@@ -25,7 +25,7 @@ tap=$(mktemp "${TMPDIR:-/tmp}/layerctl-tap.XXXXXX")
 trap 'rm -f -- "$tap"' EXIT
 
 echo "# ava --tap $*"
-npx --no-install ava --tap "$@" | tee "$tap"
+node_modules/.bin/ava --tap "$@" | tee "$tap"
 ava_status=${PIPESTATUS[0]}
 
 # TAP test lines: `ok N - title`, `not ok N - title`, with an optional directive after the last
