@@ -1,0 +1,171 @@
+import { LayerctlError, lutimesNs, wrapNodeError } from '@layerctl/sys';
+import { makeDirectory, setDirMetadata, writeFile, writeHardlink, writeNode, writeSymlink } from './apply-entry.ts';
+import { LayerPaths, removeEntry } from './layer-paths.ts';
+import { baseOf, cleanEntryPath, entryError, parentOf } from './safe-path.ts';
+import { lstatOrUndefined, ScopedRoot } from './scoped-root.ts';
+import { readTar } from './tar/index.ts';
+import type { TarHeader } from './tar/tar-header.ts';
+import { OPAQUE_MARKER, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, ociWhiteouts, type Whiteout, type WhiteoutConverter } from './whiteout.ts';
+
+export interface ApplyOptions {
+  /** The target's on-disk whiteout form; a plain directory holding the layers below takes ociWhiteouts. */
+  whiteouts?: WhiteoutConverter;
+}
+
+/**
+ * Applies an OCI changeset tar on top of what `target` holds (the layers below, or nothing).
+ *
+ * Every entry type, with owner, mode (setuid, setgid, sticky), xattrs and mtime to the
+ * nanosecond; an entry replaces whatever is at its path unless both are directories (then the
+ * directory stays and takes the entry's metadata). Hardlinks may point at files written earlier
+ * in this tar or at files of the layers below. Whiteouts and opaque markers remove only what the
+ * layers below put there; an opaque marker applies wherever it stands in the tar, and no
+ * whiteout survives in the result (unless the converter's on-disk form is one).
+ *
+ * The tar is hostile until checked (see scoped-root.ts): names are cleaned, symlinks met on the
+ * way are resolved inside `target`, a name or link that would leave it is refused, and so are
+ * duplicate entries and malformed whiteouts. Each refusal is an InvalidArgumentError naming the
+ * entry. Nothing is ever written outside `target`; a refused layer leaves `target` partly
+ * applied, so callers apply into a directory they can throw away.
+ *
+ * Returns the bytes of file content written.
+ */
+export async function applyLayer(target: string, tar: AsyncIterable<Buffer>, opts: ApplyOptions = {}): Promise<{ size: number }> {
+  const layer = new LayerApplier(target, opts.whiteouts ?? ociWhiteouts);
+  for await (const { header, body } of readTar(tar)) {
+    try {
+      await layer.apply(header, body);
+    } catch (err) {
+      throw err instanceof LayerctlError ? err : wrapNodeError(err);
+    }
+  }
+  layer.finish();
+  return { size: layer.size };
+}
+
+/** The state of one layer being applied. */
+class LayerApplier {
+  size = 0;
+  readonly #root: ScopedRoot;
+  readonly #paths: LayerPaths;
+  readonly #whiteouts: WhiteoutConverter;
+  /** Clean names met so far: a name may stand once in a layer. */
+  readonly #names = new Set<string>();
+  /** Directory times, set once nothing more is added into them. */
+  readonly #dirTimes: Array<{ real: string; mtimeNs: bigint }> = [];
+
+  constructor(target: string, whiteouts: WhiteoutConverter) {
+    this.#root = new ScopedRoot(target);
+    this.#paths = new LayerPaths(this.#root);
+    this.#whiteouts = whiteouts;
+  }
+
+  async apply(header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+    const entry = header.name;
+    const name = cleanEntryPath(entry);
+    if (this.#names.has(name)) throw entryError(entry, `duplicate entry: ${JSON.stringify(name === '' ? '.' : name)} is already in this layer`);
+    this.#names.add(name);
+    if (name === '') return this.#applyRoot(header);
+    if (parentOf(name).split('/').some((part) => part.startsWith(WHITEOUT_PREFIX))) {
+      throw entryError(entry, 'a whiteout name cannot be a directory');
+    }
+    const whiteout = parseWhiteout(entry, name, header);
+    if (whiteout !== undefined) return this.#applyWhiteout(entry, name, whiteout);
+    await this.#applyEntry(entry, name, header, body);
+  }
+
+  /** Sets the directories' times, deepest first, now that nothing more goes into them. */
+  finish(): void {
+    const depth = (real: string): number => real.split('/').length;
+    this.#dirTimes.sort((a, b) => depth(b.real) - depth(a.real));
+    for (const { real, mtimeNs } of this.#dirTimes) lutimesNs(real, mtimeNs, mtimeNs);
+  }
+
+  /** './' in a tar: the target directory itself takes its metadata. */
+  #applyRoot(header: TarHeader): void {
+    if (header.type !== 'directory') throw entryError(header.name, `the layer root can only be a directory, not a ${header.type}`);
+    setDirMetadata(this.#root.path, header);
+    this.#dirTimes.push({ real: this.#root.path, mtimeNs: header.mtimeNs });
+  }
+
+  #applyWhiteout(entry: string, name: string, whiteout: Whiteout): void {
+    const parent = parentOf(name);
+    this.#whiteouts.unpack(whiteout, {
+      entry,
+      existingDir: () => this.#root.findDir(parent, entry),
+      makeDir: () => this.#root.dir(parent, entry),
+      removeBelow: (real) => {
+        if (!this.#root.contains(real)) throw entryError(entry, `whiteout converter asked to remove ${real}, outside the layer root`);
+        this.#paths.removeBelow(real);
+      },
+    });
+  }
+
+  async #applyEntry(entry: string, name: string, header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+    const real = this.#root.locate(name, entry);
+    if (this.#paths.has(real)) throw entryError(entry, 'duplicate entry: this layer already wrote the same path through a symlink');
+    if (header.type === 'symlink' && header.linkname === '') throw entryError(entry, 'symlink with an empty target');
+    // Resolved before the old entry goes: the link may point into what it replaces.
+    const linked = header.type === 'hardlink' ? this.#hardlinkTarget(entry, header.linkname, real) : '';
+    const kept = this.#clear(entry, real, header);
+    switch (header.type) {
+      case 'directory':
+        if (!kept) makeDirectory(real);
+        setDirMetadata(real, header);
+        this.#dirTimes.push({ real, mtimeNs: header.mtimeNs });
+        break;
+      case 'file':
+        this.size += await writeFile(real, header, body);
+        break;
+      case 'symlink':
+        writeSymlink(real, header);
+        break;
+      case 'hardlink':
+        writeHardlink(real, linked);
+        break;
+      case 'char':
+      case 'block':
+      case 'fifo':
+        writeNode(real, header);
+        break;
+    }
+    this.#paths.wrote(real);
+  }
+
+  /** Removes what stands at `real` unless a directory meets a directory; true when a directory is kept. */
+  #clear(entry: string, real: string, header: TarHeader): boolean {
+    const existing = lstatOrUndefined(real);
+    if (existing === undefined) return false;
+    if (existing.isDirectory()) {
+      if (header.type === 'directory') return true;
+      if (this.#paths.holdsWritten(real)) throw entryError(entry, 'replaces a directory that earlier entries of this layer wrote into');
+    }
+    removeEntry(real, existing, this.#root);
+    return false;
+  }
+
+  /** The real path a hardlink entry links to: an existing non-directory inside the target, outside what the entry replaces. */
+  #hardlinkTarget(entry: string, linkname: string, real: string): string {
+    const name = cleanEntryPath(linkname, entry, 'hardlink target');
+    if (name === '') throw entryError(entry, 'hardlink to the layer root');
+    const target = this.#root.find(name, entry);
+    const stat = target === undefined ? undefined : lstatOrUndefined(target);
+    if (target === undefined || stat === undefined) throw entryError(entry, `hardlink target ${JSON.stringify(linkname)} does not exist`);
+    if (stat.isDirectory()) throw entryError(entry, `hardlink target ${JSON.stringify(linkname)} is a directory`);
+    if (target === real || target.startsWith(`${real}/`)) throw entryError(entry, `hardlink target ${JSON.stringify(linkname)} is the entry itself or inside it`);
+    return target;
+  }
+}
+
+/** The whiteout a base name stands for, undefined for an ordinary name; malformed ones are refused. */
+function parseWhiteout(entry: string, name: string, header: TarHeader): Whiteout | undefined {
+  const base = baseOf(name);
+  if (!base.startsWith(WHITEOUT_PREFIX)) return undefined;
+  if (base === OPAQUE_MARKER) return { kind: 'opaque', header };
+  if (base.startsWith(WHITEOUT_META_PREFIX)) throw entryError(entry, `unknown whiteout metadata name ${JSON.stringify(base)}`);
+  const hidden = base.slice(WHITEOUT_PREFIX.length);
+  if (hidden === '') throw entryError(entry, `a bare ${JSON.stringify(WHITEOUT_PREFIX)} whiteout names nothing`);
+  if (hidden === '.') throw entryError(entry, parentOf(name) === '' ? 'whiteout of the layer root' : 'whiteout of its own directory');
+  if (hidden === '..') throw entryError(entry, 'whiteout of ".." names the directory above its own');
+  return { kind: 'whiteout', name: hidden, header };
+}
