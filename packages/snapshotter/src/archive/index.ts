@@ -1,0 +1,10 @@
+export { WHITEOUT_PREFIX, WHITEOUT_META_PREFIX, OPAQUE_MARKER, ociWhiteouts } from './whiteout.ts';
+export type { WhiteoutConverter, Whiteout, UnpackContext, DiskEntry } from './whiteout.ts';
+export { packTree } from './pack-tree.ts';
+export { packChanges } from './pack-changes.ts';
+export type { Change } from './pack-changes.ts';
+export type { PackOptions } from './pack-entry.ts';
+export { applyLayer } from './apply-layer.ts';
+export type { ApplyOptions } from './apply-layer.ts';
+export { fileHeader } from './file-header.ts';
+export { cleanEntryPath, compareEntryPaths } from './safe-path.ts';
