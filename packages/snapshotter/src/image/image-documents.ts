@@ -6,15 +6,13 @@ import type { Descriptor } from './descriptor.ts';
 import { validateImageConfig, type ImageConfig } from './image-config.ts';
 import { validateImageIndex, type ImageIndex } from './image-index.ts';
 import { JsonField } from './json-field.ts';
+import { MAX_DOCUMENT_BYTES } from './limits.ts';
 import { validateManifest, type ImageManifest } from './manifest.ts';
 
 /**
  * Manifests, configs and indexes as blobs: read back from the content store through their
  * validators, and written as compact JSON. They are the only blobs read whole, under a cap.
  */
-
-/** Larger than any real manifest or config (a config with thousands of history entries is well under 1 MiB). */
-export const MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 
 export async function readManifest(content: ContentStore, digest: Digest): Promise<ImageManifest> {
   const what = `manifest ${digest}`;
@@ -70,7 +68,11 @@ export function documentBytes(document: unknown): Buffer {
 
 /** Stores a document as a blob, leased before it is stored (its digest is known), and returns its descriptor. */
 export async function storeDocument(content: ContentStore, lease: Lease, mediaType: string, document: unknown): Promise<Descriptor> {
-  const bytes = documentBytes(document);
+  return storeBytes(content, lease, mediaType, documentBytes(document));
+}
+
+/** Stores a small document's exact bytes (a config from an archive keeps its digest only byte for byte). */
+export async function storeBytes(content: ContentStore, lease: Lease, mediaType: string, bytes: Buffer): Promise<Descriptor> {
   const digest = sha256Digest(bytes);
   lease.addBlob(digest);
   await content.ingest(once(bytes), { digest, size: bytes.length });

@@ -8,6 +8,7 @@ import { holdBlob } from './hold-blob.ts';
 import type { ImageConfig } from './image-config.ts';
 import { storeDocument } from './image-documents.ts';
 import { ImageStore } from './image-store.ts';
+import { MAX_LAYER_BYTES } from './limits.ts';
 import { summarizeImage, type ImageSummary } from './list-images.ts';
 import type { ImageManifest } from './manifest.ts';
 import { OCI_CONFIG, OCI_MANIFEST, layerMediaType } from './media-types.ts';
@@ -22,12 +23,9 @@ export interface ImportOptions {
   created?: Date;
   /** Names the source in errors ("rootfs.tar: not a tar archive"); "rootfs archive" by default. */
   sourceName?: string;
-  /** Refuse a source that decompresses to more than this (decompression bombs); DEFAULT_MAX_LAYER_BYTES by default. */
+  /** Refuse a source that decompresses to more than this (decompression bombs); MAX_LAYER_BYTES by default. */
   maxUncompressedBytes?: number;
 }
-
-/** No real root filesystem comes near this; a gzip or zstd bomb would pass it within seconds. */
-export const DEFAULT_MAX_LAYER_BYTES = 64 * 1024 ** 3;
 
 /** The history line an imported image's one layer gets. */
 export const IMPORT_CREATED_BY = 'layerctl import';
@@ -45,7 +43,7 @@ export async function importRootfs(root: Root, source: AsyncIterable<Buffer>, re
   const created = (opts.created ?? new Date()).toISOString();
   const lease = openLease(root.metadata);
   try {
-    const tar = decompressAuto(source, { what, maxBytes: opts.maxUncompressedBytes ?? DEFAULT_MAX_LAYER_BYTES });
+    const tar = decompressAuto(source, { what, maxBytes: opts.maxUncompressedBytes ?? MAX_LAYER_BYTES });
     const layer = await storeCheckedTar(root, tar, compression, what);
     holdBlob(root, lease, layer.digest);
     const config = await storeDocument(root.content, lease, OCI_CONFIG, importConfig(layer, created));

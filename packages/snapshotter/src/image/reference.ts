@@ -71,6 +71,15 @@ export function normalizeName(text: string): string {
   return `${ref.repository}:${ref.tag}`;
 }
 
+/** normalizeName for a name an archive gives; a bad one is refused naming where it stood. */
+export function nameFromArchive(text: string, place: string): string {
+  try {
+    return normalizeName(text);
+  } catch (err) {
+    throw err instanceof InvalidArgumentError ? new InvalidArgumentError(`${place}: ${err.message}`, { cause: err }) : err;
+  }
+}
+
 /** Splits a stored "repository:tag" back into its parts. */
 export function splitName(name: string): { repository: string; tag: string } {
   const ref = parseReference(name);
