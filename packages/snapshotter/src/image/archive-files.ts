@@ -54,7 +54,9 @@ export class ArchiveFiles {
 
   static async read(root: Root, input: AsyncIterable<Buffer>, lease: Lease, what: string): Promise<ArchiveFiles> {
     const files = new ArchiveFiles(what);
-    for await (const entry of naming(readTar(input), what)) await files.#add(root, lease, { header: entry.header, body: naming(entry.body, what) });
+    for await (const entry of naming(readTar(input), what)) {
+      await files.#add(root, lease, { header: entry.header, body: naming(entry.body, what) });
+    }
     return files;
   }
 
@@ -86,7 +88,7 @@ export class ArchiveFiles {
     try {
       return await check();
     } catch (err) {
-      throw err instanceof InvalidArgumentError ? new InvalidArgumentError(`${this.what}: ${err.message}`, { cause: err }) : err;
+      throw inArchive(err, this.what);
     }
   }
 
@@ -146,8 +148,13 @@ async function* naming<T>(source: AsyncIterable<T>, what: string): AsyncGenerato
   try {
     yield* source;
   } catch (err) {
-    throw err instanceof InvalidArgumentError ? new InvalidArgumentError(`${what}: ${err.message}`, { cause: err }) : err;
+    throw inArchive(err, what);
   }
+}
+
+/** A complaint about the input, with the archive's name in front; other errors stay as they are. */
+function inArchive(err: unknown, what: string): unknown {
+  return err instanceof InvalidArgumentError ? new InvalidArgumentError(`${what}: ${err.message}`, { cause: err }) : err;
 }
 
 const BLOB_NAME = new RegExp(`^${OCI_BLOBS_DIR}/([^/]+)/([^/]+)$`);

@@ -5,6 +5,7 @@ import type { Root } from '../root.ts';
 import { readManifest } from './image-documents.ts';
 import { ImageStore, isDangling, type ImageRecord } from './image-store.ts';
 import { sweepBlobs } from './gc.ts';
+import { familiarName } from './reference.ts';
 
 export interface RemoveResult {
   /** Names removed, "repository:tag". */
@@ -59,7 +60,7 @@ function removeRecords(db: DatabaseSync, ref: string, force: boolean): Removal {
   }
   if (!resolved.byName && names.length > 1 && !force) {
     throw new FailedPreconditionError(
-      `image ${resolved.id} has several names (${names.map((record) => record.name).join(', ')}); remove them by name, or force the removal`,
+      `image ${resolved.id} has several names (${names.map((record) => familiarName(record.name)).join(', ')}); remove them by name, or force the removal`,
     );
   }
   for (const record of resolved.records) ImageStore.remove(db, record.name);
