@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { parseJson, records } from './json-output.ts';
 import { inRoot } from './run-layerctl.ts';
 import { busyboxTarForFile, scratchDir } from './scratch.ts';
 
@@ -9,21 +10,6 @@ const busyboxTar = busyboxTarForFile(test);
 
 function sha256File(file: string): string {
   return `sha256:${createHash('sha256').update(fs.readFileSync(file)).digest('hex')}`;
-}
-
-/** Parses a command's --json output as the unknown it is, to be checked before use. */
-function parseJson(text: string): unknown {
-  return JSON.parse(text);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** The fields of a JSON array's elements that the tests look at, checked rather than cast. */
-function records(value: unknown): Record<string, unknown>[] {
-  if (!Array.isArray(value) || !value.every(isRecord)) throw new TypeError(`expected a JSON array of objects: ${JSON.stringify(value)}`);
-  return value;
 }
 
 test('import makes a one-layer image whose DiffID is the sha256 of the tar', async (t) => {

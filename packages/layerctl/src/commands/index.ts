@@ -23,6 +23,8 @@ export const commands = {
   history: lazy(() => import('./history.ts')),
   tag: lazy(() => import('./tag.ts')),
   rmi: lazy(() => import('./rmi.ts')),
+  save: lazy(() => import('./save.ts')),
+  load: lazy(() => import('./load.ts')),
   gc: lazy(() => import('./gc.ts')),
 } satisfies Record<string, () => Promise<RegisterCommand>>;
 
