@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { DigestMismatchError, fsyncDir, InvalidArgumentError, NotFoundError, wrapNodeError } from '@layerctl/sys';
+import { errorCode } from '../error-code.ts';
+import { tempName } from '../temp-name.ts';
+import { DIGEST_ALGORITHM, type Digest, digestHex, digestOfHash, isDigest, parseDigest } from './digest.ts';
+import { blobsDir, ensureOciLayout } from './oci-layout.ts';
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+/** What an ingest must match; a blob that differs is refused before it becomes visible. */
+export interface ExpectedBlob {
+  digest?: Digest;
+  size?: number;
+}
+
+/** readSmall's default cap: manifests and configs are kilobytes; anything near this is hostile. */
+export const SMALL_BLOB_LIMIT = 4 * 1024 * 1024;
+
+/** Prefix of ingest temp files in tmp/ (see temp-name.ts). */
+export const INGEST_TEMP_KIND = 'ingest';
+
+/** Blobs are immutable once named by their digest; read-only files say so to anyone looking. */
+const BLOB_MODE = 0o444;
+
+const READ_CHUNK = 256 * 1024;
+
+/**
+ * Content-addressed blobs in an OCI image layout: blobs/sha256/<hex>, plus oci-layout and
+ * index.json so the folder is a valid layout for other tools.
+ *
+ * Rules:
+ * - A blob is visible only when complete and verified: ingest writes a temp file in tmpDir (same
+ *   filesystem), checks size and digest, fsyncs it, renames it into place and fsyncs the folder.
+ * - Concurrent ingests of the same blob all succeed; each renames its own verified copy over the
+ *   same name, so one file remains. Every ingest renames, even when the blob exists, so a blob's
+ *   ctime tells gc it was just stored.
+ * - Reads verify: read() and readSmall() fail with DigestMismatchError if the bytes on disk no
+ *   longer match their name.
+ */
+export class ContentStore {
+  readonly dir: string;
+  readonly tmpDir: string;
+  readonly #blobsDir: string;
+
+  private constructor(dir: string, tmpDir: string) {
+    this.dir = dir;
+    this.tmpDir = tmpDir;
+    this.#blobsDir = blobsDir(dir);
+  }
+
+  static open(dir: string, tmpDir: string): ContentStore {
+    fs.mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
+    ensureOciLayout(dir, tmpDir);
+    return new ContentStore(dir, tmpDir);
+  }
+
+  async ingest(source: AsyncIterable<Buffer>, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    const expectedSize = checkExpectedSize(expected);
+    const label = expected.digest === undefined ? 'blob being ingested' : `blob ${expected.digest}`;
+    const tmp = path.join(this.tmpDir, tempName(INGEST_TEMP_KIND));
+    let published = false;
+    try {
+      const info = await writeVerified(tmp, source, label, expected.digest, expectedSize);
+      fs.renameSync(tmp, this.path(info.digest));
+      published = true;
+      fsyncDir(this.#blobsDir);
+      return info;
+    } catch (error) {
+      throw wrapNodeError(error, tmp);
+    } finally {
+      if (!published) fs.rmSync(tmp, { force: true });
+    }
+  }
+
+  has(digest: Digest): boolean {
+    return fs.existsSync(this.path(digest));
+  }
+
+  stat(digest: Digest): BlobInfo {
+    const stats = fs.statSync(this.path(digest), { throwIfNoEntry: false });
+    if (stats === undefined) throw notFound(digest);
+    return { digest, size: stats.size };
+  }
+
+  /** Where the blob lives (or would); the digest is checked, so the path never leaves blobs/. */
+  path(digest: Digest): string {
+    return path.join(this.#blobsDir, digestHex(parseDigest(digest, 'blob digest')));
+  }
+
+  read(digest: Digest): Readable {
+    const file = fs.createReadStream(this.path(digest), { fd: this.#openBlob(digest), highWaterMark: READ_CHUNK });
+    const verified = Readable.from(verifiedChunks(file, digest), { objectMode: false });
+    // A reader destroyed before its first read never starts the generator, which would leak the fd.
+    verified.once('close', () => file.destroy());
+    return verified;
+  }
+
+  async readSmall(digest: Digest, maxBytes: number = SMALL_BLOB_LIMIT): Promise<Buffer> {
+    const handle = await fsp.open(this.path(digest), 'r').catch((error: unknown) => {
+      throw errorCode(error) === 'ENOENT' ? notFound(digest) : wrapNodeError(error);
+    });
+    try {
+      const data = await readCapped(handle, digest, maxBytes);
+      const actual = digestOfHash(createHash(DIGEST_ALGORITHM).update(data));
+      if (actual !== digest) throw new DigestMismatchError(`blob ${digest}`, digest, actual);
+      return data;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Removes the blob; a blob that is not there is already removed. */
+  delete(digest: Digest): void {
+    fs.rmSync(this.path(digest), { force: true });
+  }
+
+  /** Every stored blob; files under blobs/sha256 whose names are not digests are not blobs. */
+  list(): Digest[] {
+    const digests: Digest[] = [];
+    for (const name of fs.readdirSync(this.#blobsDir).sort()) {
+      const candidate = `${DIGEST_ALGORITHM}:${name}`;
+      if (isDigest(candidate)) digests.push(candidate);
+    }
+    return digests;
+  }
+
+  #openBlob(digest: Digest): number {
+    try {
+      return fs.openSync(this.path(digest), 'r');
+    } catch (error) {
+      throw errorCode(error) === 'ENOENT' ? notFound(digest) : wrapNodeError(error);
+    }
+  }
+}
+
+function checkExpectedSize(expected: ExpectedBlob): number | undefined {
+  const size = expected.size;
+  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+    throw new InvalidArgumentError(`blob ${expected.digest ?? 'being ingested'}: expected size ${size} is not a byte count`);
+  }
+  return size;
+}
+
+/** Streams `source` into a new file at `tmp`, hashing as it goes, and fsyncs it once it matches. */
+async function writeVerified(
+  tmp: string,
+  source: AsyncIterable<Buffer>,
+  label: string,
+  expectedDigest: Digest | undefined,
+  expectedSize: number | undefined,
+): Promise<BlobInfo> {
+  const handle = await fsp.open(tmp, 'wx', BLOB_MODE);
+  try {
+    const hash = createHash(DIGEST_ALGORITHM);
+    let size = 0;
+    for await (const chunk of source) {
+      size += chunk.length;
+      // Refuse as soon as a stream outgrows its declared size: a hostile source must not fill the disk.
+      if (expectedSize !== undefined && size > expectedSize) {
+        throw new InvalidArgumentError(`${label}: more than the expected ${expectedSize} bytes`);
+      }
+      hash.update(chunk);
+      await handle.write(chunk);
+    }
+    if (expectedSize !== undefined && size !== expectedSize) {
+      throw new InvalidArgumentError(`${label}: expected ${expectedSize} bytes, got ${size}`);
+    }
+    const digest = digestOfHash(hash);
+    if (expectedDigest !== undefined && digest !== expectedDigest) {
+      throw new DigestMismatchError(label, expectedDigest, digest);
+    }
+    await handle.sync();
+    return { digest, size };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* verifiedChunks(file: AsyncIterable<Buffer>, digest: Digest): AsyncGenerator<Buffer> {
+  const hash = createHash(DIGEST_ALGORITHM);
+  for await (const chunk of file) {
+    hash.update(chunk);
+    yield chunk;
+  }
+  const actual = digestOfHash(hash);
+  if (actual !== digest) throw new DigestMismatchError(`blob ${digest}`, digest, actual);
+}
+
+/** Reads at most maxBytes + 1 bytes, so a file that grows after the size check cannot exhaust memory. */
+async function readCapped(handle: FileHandle, digest: Digest, maxBytes: number): Promise<Buffer> {
+  const { size } = await handle.stat();
+  if (size > maxBytes) {
+    throw new InvalidArgumentError(`blob ${digest} is ${size} bytes, over the ${maxBytes}-byte limit for a manifest or config`);
+  }
+  const buffer = Buffer.alloc(size + 1);
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  if (filled > maxBytes) {
+    throw new InvalidArgumentError(`blob ${digest} grew past the ${maxBytes}-byte limit while being read`);
+  }
+  return buffer.subarray(0, filled);
+}
+
+function notFound(digest: Digest): NotFoundError {
+  return new NotFoundError(`blob ${digest} is not in the content store`);
+}
