@@ -19,6 +19,7 @@ test('import makes a one-layer image whose DiffID is the sha256 of the tar', asy
   t.regex(imported.stdout, /^sha256:[0-9a-f]{64}\n$/);
 
   const [image] = records(parseJson((await layerctl(['inspect', 'busybox'])).stdout));
+  t.deepEqual(records(parseJson((await layerctl(['inspect', '--json', 'busybox'])).stdout)), [image ?? {}]);
   t.is(image?.['Id'], imported.stdout.trim());
   t.deepEqual(image?.['RepoTags'], ['busybox:latest']);
   t.deepEqual(image?.['RootFS'], { Type: 'layers', Layers: [sha256File(busyboxTar())] });

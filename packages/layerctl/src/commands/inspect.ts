@@ -9,7 +9,9 @@ export const command = 'inspect <image...>';
 export const describe = 'Show images in detail, as a JSON array like docker inspect';
 
 export function builder(cli: Argv<GlobalOptions>) {
-  return cli.positional('image', { type: 'string', array: true, demandOption: true, describe: 'name[:tag], id or id prefix' });
+  return cli
+    .positional('image', { type: 'string', array: true, demandOption: true, describe: 'name[:tag], id or id prefix' })
+    .option('json', { type: 'boolean', default: true, describe: 'print a JSON array (the only form inspect has; accepted as every listing accepts it)' });
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
