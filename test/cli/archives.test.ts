@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { scratchDir } from '@layerctl/sys/testing';
 import { parseJson, records } from './json-output.ts';
 import { inRoot } from './run-layerctl.ts';
-import { busyboxTarForFile, scratchDir } from './scratch.ts';
+import { busyboxTarForFile } from './busybox-tar.ts';
 
 const busyboxTar = busyboxTarForFile(test);
 

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { makeBusyboxTar, scratchDir } from './scratch.ts';
+import { scratchDir } from '@layerctl/sys/testing';
+import { makeBusyboxTar } from './busybox-tar.ts';
 
 const run = promisify(execFile);
 

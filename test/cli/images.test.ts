@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { scratchDir } from '@layerctl/sys/testing';
 import { parseJson, records } from './json-output.ts';
 import { inRoot } from './run-layerctl.ts';
-import { busyboxTarForFile, scratchDir } from './scratch.ts';
+import { busyboxTarForFile } from './busybox-tar.ts';
 
 const busyboxTar = busyboxTarForFile(test);
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { scratchDir } from '@layerctl/sys/testing';
 import { CHECKOUT, runLayerctl } from './run-layerctl.ts';
-import { scratchDir } from './scratch.ts';
 
 const PACKAGE_VERSION: unknown = JSON.parse(fs.readFileSync(path.join(CHECKOUT, 'packages/layerctl/package.json'), 'utf8')).version;
 const RECORDER = path.join(import.meta.dirname, 'record-loaded-modules.ts');

@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { FailedPreconditionError } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { sha256Digest } from './content/digest.ts';
 import { openRoot } from './root.ts';
 import { tempName, tempNameOwner } from './temp-name.ts';
-import { scratchDir } from './testing/scratch-dir.ts';
 
 function deadPid(): number {
   const child = spawnSync('true');

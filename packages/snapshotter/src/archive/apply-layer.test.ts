@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import test from 'ava';
 import { lgetxattr, lsetxattr } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { applyLayer } from './apply-layer.ts';
 import { CAPABILITY } from './testdata/edge-tree.ts';
 import { treeFacts } from './testdata/compare-trees.ts';
 import { dirEntry, FIXED_MTIME_NS, fileEntry, hardlinkEntry, layerTar, opaqueEntry, symlinkEntry, whiteoutEntry } from './testdata/layer-entries.ts';
-import { scratchDir } from './testdata/scratch-dir.ts';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX, ociWhiteouts, type WhiteoutConverter } from './whiteout.ts';
 
 process.umask(0);

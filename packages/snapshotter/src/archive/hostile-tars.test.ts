@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import test from 'ava';
 import { InvalidArgumentError } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { applyLayer } from './apply-layer.ts';
 import { writeTar } from './tar/index.ts';
 import { diffFacts, treeFacts } from './testdata/compare-trees.ts';
 import { hostileTars, SENTINEL, SENTINEL_DIR, type HostileScene, type HostileTar } from './testdata/hostile-tars.ts';
-import { scratchDir } from './testdata/scratch-dir.ts';
 
 process.umask(0);
 

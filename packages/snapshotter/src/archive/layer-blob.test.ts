@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { NotFoundError } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { ContentStore } from '../content/content-store.ts';
 import { sha256Digest } from '../content/digest.ts';
 import { collect, mixedData } from '../testing/generated-data.ts';
-import { scratchDir } from '../testing/scratch-dir.ts';
 import { COMPRESSIONS, decompressAuto, detectCompression } from './compression.ts';
 import { writeLayerBlob } from './layer-blob.ts';
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import test from 'ava';
 import { InvalidArgumentError, NotFoundError, lutimesNs } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { applyLayer } from './apply-layer.ts';
 import { packChanges, type Change } from './pack-changes.ts';
 import { packTree } from './pack-tree.ts';
@@ -8,7 +9,6 @@ import type { TarHeader } from './tar/tar-header.ts';
 import { diffTrees } from './testdata/compare-trees.ts';
 import { makeEdgeTree, UNPACKABLE } from './testdata/edge-tree.ts';
 import { tarHeaders } from './testdata/layer-entries.ts';
-import { scratchDir } from './testdata/scratch-dir.ts';
 
 process.umask(0);
 

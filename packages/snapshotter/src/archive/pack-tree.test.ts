@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import test from 'ava';
 import { mknod, S_IFCHR, lgetxattr, lsetxattr } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { applyLayer } from './apply-layer.ts';
 import { packTree } from './pack-tree.ts';
 import { compareEntryPaths } from './safe-path.ts';
@@ -9,7 +10,6 @@ import { tarHeader } from './tar/tar-header.ts';
 import { diffTrees } from './testdata/compare-trees.ts';
 import { makeEdgeTree, UNPACKABLE } from './testdata/edge-tree.ts';
 import { tarHeaders } from './testdata/layer-entries.ts';
-import { scratchDir } from './testdata/scratch-dir.ts';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX, ociWhiteouts, type WhiteoutConverter } from './whiteout.ts';
 
 // Modes must come out exactly as the tar says, not narrowed by whatever umask the runner has.

@@ -6,9 +6,9 @@ import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import test from 'ava';
 import { DigestMismatchError, InvalidArgumentError, NotFoundError } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { errorCode } from '../error-code.ts';
 import { collect } from '../testing/generated-data.ts';
-import { scratchDir } from '../testing/scratch-dir.ts';
 import { ContentStore } from './content-store.ts';
 import { type Digest, sha256Digest } from './digest.ts';
 

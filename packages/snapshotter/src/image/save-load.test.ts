@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { scratchDir } from '@layerctl/sys/testing';
 import { COMPRESSIONS, type Compression } from '../archive/compression.ts';
 import { leasedBlobs } from '../metadata/leases.ts';
 import { openRoot } from '../root.ts';
-import { scratchDir } from '../testing/scratch-dir.ts';
 import { inspectImage, type ImageDetails } from './inspect-image.ts';
 import { listImages, NONE } from './list-images.ts';
 import { loadArchive } from './load-archive.ts';

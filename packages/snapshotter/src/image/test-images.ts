@@ -4,12 +4,12 @@ import { pipeline } from 'node:stream';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
 import type { ExecutionContext } from 'ava';
 import { NotFoundError } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { compressStream, type Compression } from '../archive/compression.ts';
 import { packTree } from '../archive/pack-tree.ts';
 import { readTar, tarHeader, writeTar } from '../archive/tar/index.ts';
 import { collect } from '../testing/generated-data.ts';
 import { openRoot, type Root } from '../root.ts';
-import { scratchDir } from '../testing/scratch-dir.ts';
 import { importRootfs, type ImportOptions } from './import-rootfs.ts';
 import type { ImageSummary } from './list-images.ts';
 

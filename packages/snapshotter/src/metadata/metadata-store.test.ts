@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { FailedPreconditionError, LayerctlError } from '@layerctl/sys';
-import { scratchDir } from '../testing/scratch-dir.ts';
+import { scratchDir } from '@layerctl/sys/testing';
 import { MetadataStore } from './metadata-store.ts';
 import { rowInteger, rowText } from './row-values.ts';
 import { SCHEMA_VERSION } from './schema.ts';

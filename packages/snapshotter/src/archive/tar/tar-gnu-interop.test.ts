@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
+import { scratchDir } from '@layerctl/sys/testing';
 import { readTar } from './tar-reader.ts';
 import { tarHeader, type TarHeader } from './tar-header.ts';
 import { writeTar, type TarInput } from './tar-writer.ts';
@@ -17,12 +18,6 @@ const TAR = '/usr/bin/tar';
 const XATTR_VALUE = Buffer.from([0x00, 0xff, 0x01, 0x0a, 0x3d]);
 const LONG_DIR = 'a-directory-name-long-enough-to-need-care/'.repeat(4);
 const LONG_NAME = `${LONG_DIR}${'f'.repeat(90)}.txt`;
-
-function scratch(t: ExecutionContext): string {
-  const dir = fs.mkdtempSync('/dev/shm/layerctl-test-');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 function run(command: string, args: string[]): string {
   return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC', LC_ALL: 'C' } });
@@ -50,7 +45,7 @@ async function readFile(tarPath: string): Promise<Map<string, { header: TarHeade
 }
 
 test('a tar made by GNU tar --xattrs --format=pax reads back right', async (t) => {
-  const dir = scratch(t);
+  const dir = scratchDir(t);
   const root = path.join(dir, 'tree');
   makeTree(root);
   const tarPath = path.join(dir, 'gnu.tar');
@@ -72,7 +67,7 @@ test('a tar made by GNU tar --xattrs --format=pax reads back right', async (t) =
 });
 
 test('a GNU-format tar with long names (L), long links (K) and base-256 ids reads back right', async (t) => {
-  const dir = scratch(t);
+  const dir = scratchDir(t);
   const root = path.join(dir, 'tree');
   makeTree(root);
   const target = `${LONG_DIR}target`;
@@ -87,7 +82,7 @@ test('a GNU-format tar with long names (L), long links (K) and base-256 ids read
 });
 
 test('a v7 tar made by GNU tar reads back with its directories', async (t) => {
-  const dir = scratch(t);
+  const dir = scratchDir(t);
   fs.mkdirSync(path.join(dir, 'tree', 'sub'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'tree', 'sub', 'f'), 'v7');
   run(TAR, ['--format=v7', '-cf', path.join(dir, 'v7.tar'), '-C', path.join(dir, 'tree'), 'sub']);
@@ -113,7 +108,7 @@ const WRITTEN: TarInput[] = [
 ];
 
 test('a tar we write is listed by GNU tar -tvf with the right names, modes and owners', async (t) => {
-  const dir = scratch(t);
+  const dir = scratchDir(t);
   const tarPath = path.join(dir, 'ours.tar');
   await pipeline(writeTar(WRITTEN), fs.createWriteStream(tarPath));
   const lines = run(TAR, ['-tvf', tarPath]).trimEnd().split('\n');
@@ -136,7 +131,7 @@ test('a tar we write is listed by GNU tar -tvf with the right names, modes and o
 });
 
 test('GNU tar --xattrs -xpf restores what we wrote: xattrs, modes, owners and nanosecond mtimes', async (t) => {
-  const dir = scratch(t);
+  const dir = scratchDir(t);
   const tarPath = path.join(dir, 'ours.tar');
   const out = path.join(dir, 'out');
   fs.mkdirSync(out);

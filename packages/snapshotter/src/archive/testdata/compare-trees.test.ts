@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import test from 'ava';
 import { lsetxattr, lutimesNs } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { diffTrees } from './compare-trees.ts';
-import { scratchDir } from './scratch-dir.ts';
 
 process.umask(0);
 

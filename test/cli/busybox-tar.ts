@@ -2,16 +2,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { ExecutionContext, TestFn } from 'ava';
+import type { TestFn } from 'ava';
 import { FailedPreconditionError } from '@layerctl/sys';
 import { CHECKOUT } from './run-layerctl.ts';
-
-/** A fresh directory on tmpfs for one test, removed when the test ends, pass or fail. */
-export function scratchDir(t: ExecutionContext): string {
-  const dir = fs.mkdtempSync('/dev/shm/layerctl-test-');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 /** Builds the busybox base rootfs tarball with the fixture script, into `dir`; returns its path. */
 export async function makeBusyboxTar(dir: string): Promise<string> {

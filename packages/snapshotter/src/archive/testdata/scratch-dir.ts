@@ -1,9 +1,0 @@
-import fs from 'node:fs';
-import type { ExecutionContext } from 'ava';
-
-/** A fresh directory on tmpfs for one test, removed when the test ends, pass or fail. */
-export function scratchDir(t: ExecutionContext): string {
-  const dir = fs.mkdtempSync('/dev/shm/layerctl-test-');
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
