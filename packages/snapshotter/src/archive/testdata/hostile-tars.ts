@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { END, rawEntry } from '../tar/tar-test-support.ts';
 import type { TarInput } from '../tar/index.ts';
 import { dirEntry, fileEntry, hardlinkEntry, layerTar, opaqueEntry, symlinkEntry } from './layer-entries.ts';
@@ -47,6 +48,15 @@ export const SENTINEL = 'sentinel';
 export const SENTINEL_DIR = 'sentinel-dir';
 
 const PWNED = 'pwned\n';
+
+/** An absolute host path read as a name inside the target. */
+const inTarget = (absolute: string): string => absolute.replace(/^\/+/, '');
+
+/** Directory entries for every ancestor of an absolute path, as names inside the target. */
+function parentDirs(absolute: string): TarInput[] {
+  const parts = inTarget(path.dirname(absolute)).split('/');
+  return parts.map((_, i) => dirEntry(parts.slice(0, i + 1).join('/')));
+}
 
 const refused = (entry: string) => (): HostileExpectation => ({ refused: entry });
 
@@ -211,10 +221,14 @@ export const hostileTars = {
     expect: refused('up/.wh..wh..opq'),
   },
   'whiteout through an absolute symlink stays inside': {
-    why: "containerd's WhiteoutSymlinkPath: '/etc' is the target's etc",
-    lower: () => [dirEntry('etc'), fileEntry('etc/passwd', 'inside')],
-    layer: () => layerTar(symlinkEntry('localetc', '/etc'), fileEntry('localetc/.wh.passwd')),
-    expect: () => ({ contained: { 'etc/passwd': 'absent', etc: 'directory' } }),
+    // containerd's WhiteoutSymlinkPath aims at '/etc/passwd'. We aim at the scratch directory's
+    // own sentinel instead: a regression must hit a file the test watches, never the host's /etc
+    // (an early version of this case, aimed at /etc, deleted the machine's /etc/passwd).
+    why: "an absolute symlink names the target's own directory, so the whiteout stays inside",
+    lower: ({ sentinel }) => [...parentDirs(sentinel), fileEntry(inTarget(sentinel), 'inside')],
+    layer: ({ sentinel }) =>
+      layerTar(symlinkEntry('localdir', path.dirname(sentinel)), fileEntry(`localdir/.wh.${SENTINEL}`)),
+    expect: ({ sentinel }) => ({ contained: { [inTarget(sentinel)]: 'absent', [inTarget(path.dirname(sentinel))]: 'directory' } }),
   },
   'duplicate entry': {
     why: 'the same path twice in one layer: which one wins is up to the reader, so it is refused',
