@@ -36,6 +36,7 @@ import zlib from 'node:zlib';
 import { CompressStream } from 'zstd-napi';
 import binding from 'zstd-napi/binding.js';
 import { InvalidArgumentError } from '@layerctl/sys';
+import { peekHead } from './stream-head.ts';
 import { ZstdDecompressStream } from './zstd-decompress-stream.ts';
 
 export type Compression = 'zstd' | 'gzip' | 'none';
@@ -114,13 +115,12 @@ export function decompressAuto(source: AsyncIterable<Buffer>, options: Decompres
 async function* decompressedChunks(source: AsyncIterable<Buffer>, options: DecompressOptions): AsyncGenerator<Buffer> {
   const what = options.what ?? 'compressed stream';
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-  const input = new SourceIterator(source);
-  const head = await input.peek(ZSTD_MAGIC.length);
-  const compression = detectCompression(head);
+  const input = await peekHead(source, ZSTD_MAGIC.length);
+  const compression = detectCompression(input.head);
   const decompressor = decompressStream(compression);
   // pipeline ties the lifetimes: when the loop below stops early, destroying the decompressor
-  // also ends the replay, which returns the source iterator.
-  pipeline(Readable.from(input.replay(), { objectMode: false }), decompressor, (error) => {
+  // also ends input.stream, which returns the source iterator.
+  pipeline(Readable.from(input.stream, { objectMode: false }), decompressor, (error) => {
     if (error !== null && error !== undefined) decompressor.destroy(error);
   });
   let total = 0;
@@ -132,54 +132,8 @@ async function* decompressedChunks(source: AsyncIterable<Buffer>, options: Decom
     }
   } catch (error) {
     // The source's own failures pass unchanged; the codec's mean the input is not valid data.
-    if (input.failed || total > maxBytes) throw error;
+    if (input.sourceFailed || total > maxBytes) throw error;
     throw new InvalidArgumentError(`${what}: not valid ${compression} data: ${describe(error)}`, { cause: error });
-  }
-}
-
-/** The source, read through once: a few chunks peeked at first, then all of it replayed. */
-class SourceIterator {
-  /** Whether reading the source itself threw. */
-  failed = false;
-  readonly #input: AsyncIterator<Buffer>;
-  readonly #head: Buffer[] = [];
-
-  constructor(source: AsyncIterable<Buffer>) {
-    this.#input = source[Symbol.asyncIterator]();
-  }
-
-  /** Reads chunks until they hold at least `bytes` bytes or the input ends. */
-  async peek(bytes: number): Promise<Buffer> {
-    let length = 0;
-    while (length < bytes) {
-      const next = await this.#next();
-      if (next.done === true) break;
-      this.#head.push(next.value);
-      length += next.value.length;
-    }
-    return Buffer.concat(this.#head, Math.min(length, bytes));
-  }
-
-  async *replay(): AsyncGenerator<Buffer> {
-    try {
-      yield* this.#head;
-      for (;;) {
-        const next = await this.#next();
-        if (next.done === true) return;
-        yield next.value;
-      }
-    } finally {
-      await this.#input.return?.();
-    }
-  }
-
-  async #next(): Promise<IteratorResult<Buffer>> {
-    try {
-      return await this.#input.next();
-    } catch (error) {
-      this.failed = true;
-      throw error;
-    }
   }
 }
 

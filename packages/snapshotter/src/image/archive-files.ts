@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DigestMismatchError, InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
 import { detectCompression, ZSTD_MAGIC, type Compression } from '../archive/compression.ts';
+import { peekHead } from '../archive/stream-head.ts';
 import { readTar, type TarEntry } from '../archive/tar/index.ts';
 import type { BlobInfo } from '../content/content-store.ts';
 import { DIGEST_ALGORITHM, parseDigest, type Digest } from '../content/digest.ts';
@@ -9,7 +10,6 @@ import type { Lease } from '../metadata/leases.ts';
 import type { Root } from '../root.ts';
 import { holdBlob } from './hold-blob.ts';
 import { MAX_ARCHIVE_DOCUMENTS_BYTES, MAX_DOCUMENT_BYTES } from './limits.ts';
-import { readHead } from './stream-head.ts';
 import { teeInto } from './stream-tee.ts';
 import { uncompressedDigest } from './uncompressed-digest.ts';
 
@@ -199,7 +199,7 @@ async function ingestBlob(
 ): Promise<ArchiveBlob> {
   // Leased before it exists when the name gives its digest (see metadata/leases.ts).
   if (expected !== undefined) lease.addBlob(expected);
-  const { head, stream } = await readHead(body, ZSTD_MAGIC.length);
+  const { head, stream } = await peekHead(body, ZSTD_MAGIC.length);
   const compression = detectCompression(head);
   const ingest = async (source: AsyncIterable<Buffer>): Promise<BlobInfo> => {
     try {
