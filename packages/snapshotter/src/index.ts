@@ -13,3 +13,6 @@ export * from './root.ts';
 export * from './temp-name.ts';
 export * from './process-alive.ts';
 export * from './image/index.ts';
+export * from './mount/perform-mount.ts';
+export type { Mount } from './mount/mount.ts';
+export type { Driver, DriverFactory } from './driver.ts';

@@ -1,0 +1,150 @@
+import { constants } from 'node:os';
+import {
+  closeFd,
+  fsconfigCreate,
+  fsconfigSetFlag,
+  fsconfigSetString,
+  fsmount,
+  fsopen,
+  mount,
+  moveMount,
+  MOUNT_ATTR_NODEV,
+  MOUNT_ATTR_NOEXEC,
+  MOUNT_ATTR_NOSUID,
+  MOUNT_ATTR_RDONLY,
+  MS_BIND,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_NOSUID,
+  MS_RDONLY,
+  MS_REC,
+  MS_REMOUNT,
+  SysError,
+  umount2,
+} from '@layerctl/sys';
+import type { Mount } from './mount.ts';
+
+/**
+ * The one place that performs Mount data (mount.ts): drivers and the snapshotter say what to
+ * mount, this does it. Mounts of one list are stacked on the same target in order, as
+ * containerd's mount.All does; unmountAll takes them all off again.
+ */
+
+const { EINVAL, ENOENT } = constants.errno;
+
+/** The option words that are mount(2) flags, not filesystem options. */
+const FLAG_WORDS: Record<string, number> = {
+  ro: MS_RDONLY,
+  nosuid: MS_NOSUID,
+  nodev: MS_NODEV,
+  noexec: MS_NOEXEC,
+  bind: MS_BIND,
+  rbind: MS_BIND | MS_REC,
+};
+
+/** The same flags as attributes of fsmount(2), the new API's spelling. */
+const MOUNT_ATTRS: Array<[number, number]> = [
+  [MS_RDONLY, MOUNT_ATTR_RDONLY],
+  [MS_NOSUID, MOUNT_ATTR_NOSUID],
+  [MS_NODEV, MOUNT_ATTR_NODEV],
+  [MS_NOEXEC, MOUNT_ATTR_NOEXEC],
+];
+
+/** Flags a read-only or restricted bind mount needs a remount for: MS_BIND alone ignores them. */
+const BIND_REMOUNT_FLAGS = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+/** A `key+=value` option appends to a list option; only fsconfig(2) can take it. */
+const APPEND_OPTION = /^[^=]+\+=/;
+
+/** A Mount's options split into mount(2) flags and the filesystem's own options. */
+export interface ParsedOptions {
+  flags: number;
+  data: string[];
+}
+
+export function parseMountOptions(options: readonly string[]): ParsedOptions {
+  let flags = 0;
+  const data: string[] = [];
+  for (const option of options) {
+    const flag = FLAG_WORDS[option];
+    if (flag === undefined) data.push(option);
+    else flags |= flag;
+  }
+  return { flags, data };
+}
+
+/**
+ * Performs each mount on `target`, in order. When one fails, those already made are undone
+ * before the error propagates, so a failure leaves `target` as it was.
+ */
+export function mountAll(mounts: readonly Mount[], target: string): void {
+  let done = 0;
+  try {
+    for (const m of mounts) {
+      mountOne(m, target);
+      done++;
+    }
+  } catch (err) {
+    for (; done > 0; done--) umount2(target);
+    throw err;
+  }
+}
+
+/** Unmounts everything stacked on `target` until it is no mount point at all; a missing target has nothing to unmount. */
+export function unmountAll(target: string): void {
+  for (;;) {
+    try {
+      umount2(target);
+    } catch (err) {
+      // EINVAL: `target` is no longer a mount point, which is where this loop is meant to end.
+      if (err instanceof SysError && (err.errno === EINVAL || err.errno === ENOENT)) return;
+      throw err;
+    }
+  }
+}
+
+function mountOne(m: Mount, target: string): void {
+  const { flags, data } = parseMountOptions(m.options);
+  if (m.type === 'bind' || (flags & MS_BIND) !== 0) return bindMount(m.source, target, flags);
+  if (data.some((option) => APPEND_OPTION.test(option))) return mountNewApi(m, target, flags, data);
+  mount(m.source, target, m.type, flags, data.join(','));
+}
+
+function bindMount(source: string, target: string, flags: number): void {
+  mount(source, target, null, MS_BIND | (flags & MS_REC));
+  if ((flags & BIND_REMOUNT_FLAGS) === 0) return;
+  try {
+    mount('none', target, null, MS_REMOUNT | MS_BIND | (flags & BIND_REMOUNT_FLAGS));
+  } catch (err) {
+    umount2(target);
+    throw err;
+  }
+}
+
+/** fsopen, one fsconfig per option (`key=value` as a string, a bare word as a flag), fsmount, move_mount. */
+function mountNewApi(m: Mount, target: string, flags: number, data: string[]): void {
+  const context = fsopen(m.type);
+  try {
+    fsconfigSetString(context, 'source', m.source);
+    for (const option of data) {
+      const eq = option.indexOf('=');
+      if (eq < 0) fsconfigSetFlag(context, option);
+      else fsconfigSetString(context, option.slice(0, eq), option.slice(eq + 1));
+    }
+    fsconfigCreate(context, m.type);
+    const detached = fsmount(context, mountAttrs(flags));
+    try {
+      moveMount(detached, target);
+    } finally {
+      closeFd(detached);
+    }
+  } finally {
+    closeFd(context);
+  }
+}
+
+function mountAttrs(flags: number): number {
+  let attrs = 0;
+  for (const [flag, attr] of MOUNT_ATTRS) if ((flags & flag) !== 0) attrs |= attr;
+  return attrs;
+}
