@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
@@ -7,12 +7,7 @@ import { scratchDir } from '@layerctl/sys/testing';
 import { sha256Digest } from './content/digest.ts';
 import { openRoot } from './root.ts';
 import { tempName, tempNameOwner } from './temp-name.ts';
-
-function deadPid(): number {
-  const child = spawnSync('true');
-  if (child.pid === undefined) throw new FailedPreconditionError('could not run true(1)');
-  return child.pid;
-}
+import { deadPid } from './testing/dead-pid.ts';
 
 test('openRoot creates content, tmp and metadata.db, private to root', (t) => {
   const dir = path.join(scratchDir(t), 'root');

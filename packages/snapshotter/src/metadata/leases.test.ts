@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { FailedPreconditionError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { sha256Digest } from '../content/digest.ts';
+import { deadPid } from '../testing/dead-pid.ts';
 import { leasedBlobs, openLease } from './leases.ts';
 import { MetadataStore } from './metadata-store.ts';
 import { rowText } from './row-values.ts';
@@ -15,12 +15,6 @@ function openMeta(t: ExecutionContext): MetadataStore {
 }
 
 /** The pid of a process that has exited and been reaped: nothing runs under it now. */
-function deadPid(): number {
-  const child = spawnSync('true');
-  if (child.pid === undefined) throw new FailedPreconditionError('could not run true(1)');
-  return child.pid;
-}
-
 function leaseIds(meta: MetadataStore): string[] {
   return meta.read((db) => db.prepare('SELECT id FROM leases ORDER BY id').all().map((row) => rowText(row, 'leases', 'id')));
 }
