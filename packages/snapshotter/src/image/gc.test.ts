@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import type { Digest } from '../content/digest.ts';
 import { openLease } from '../metadata/leases.ts';
+import { deadPid } from '../testing/dead-pid.ts';
 import { collectGarbage } from './gc.ts';
 import { once } from './image-documents.ts';
 import { inspectImage } from './inspect-image.ts';
@@ -42,6 +43,18 @@ test('gc keeps blobs a live lease holds, and removes them once it is released', 
   t.true(scratch.root.content.has(held));
   lease.release();
   t.deepEqual((await collectGarbage(scratch.root)).removed, [held]);
+});
+
+test('gc removes a blob that only the lease of a dead process holds', async (t) => {
+  const scratch = scratchRoot(t);
+  const orphaned = await stray(scratch, 'an import that was killed');
+  scratch.root.metadata.write((db) => {
+    db.prepare("INSERT INTO leases (id, pid, created_at) VALUES ('killed', ?, 0)").run(deadPid());
+    db.prepare("INSERT INTO lease_blobs (lease_id, digest) VALUES ('killed', ?)").run(orphaned);
+  });
+  await sleep(OLDER_THAN_SLACK_MS);
+  t.deepEqual((await collectGarbage(scratch.root)).removed, [orphaned]);
+  t.is(scratch.root.metadata.read((db) => db.prepare('SELECT count(*) AS n FROM leases').get()?.['n']), 0, 'the dead lease is gone too');
 });
 
 test('gc spares a blob stored after it began, even unleased', async (t) => {

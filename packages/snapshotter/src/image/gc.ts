@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { FailedPreconditionError } from '@layerctl/sys';
-import { parseDigest, type Digest } from '../content/digest.ts';
-import { rowText } from '../metadata/row-values.ts';
+import type { Digest } from '../content/digest.ts';
 import { leasedBlobs } from '../metadata/leases.ts';
 import type { Root } from '../root.ts';
 import { readManifest } from './image-documents.ts';
@@ -39,8 +38,6 @@ export async function collectGarbage(root: Root): Promise<GarbageReport> {
 /** The sweep itself; `candidates` limits it to some blobs (rmi sweeps only the blobs of what it removed). */
 export async function sweepBlobs(root: Root, candidates: ReadonlySet<Digest> | undefined): Promise<GarbageReport> {
   const startedMs = Date.now() - CLOCK_SLACK_MS;
-  // Called for its side effect too: it deletes the leases of dead processes.
-  leasedBlobs(root.metadata);
   const sweep: Sweep = { startedMs, reach: new Map(), candidates };
   for (;;) {
     await readReach(root, sweep.reach, new ImageStore(root.metadata).list().map((record) => record.manifestDigest));
@@ -78,7 +75,9 @@ async function readReach(root: Root, reach: Map<Digest, Digest[]>, manifests: Di
 
 /** Deletes unreachable blobs if every recorded image's manifest was read; undefined when not (the caller reads and retries). */
 function sweepIfCurrent(db: DatabaseSync, root: Root, sweep: Sweep): GarbageReport | undefined {
-  const keep = leasedBlobsIn(db);
+  // Read in this transaction: a lease added after it comes after the deletions too, and holdBlob
+  // catches that case. The leases of dead processes are deleted on the way.
+  const keep = leasedBlobs(db);
   for (const record of ImageStore.all(db)) {
     const blobs = sweep.reach.get(record.manifestDigest);
     if (blobs === undefined) return undefined;
@@ -96,18 +95,4 @@ function sweepIfCurrent(db: DatabaseSync, root: Root, sweep: Sweep): GarbageRepo
     report.removed.push(digest);
   }
   return report;
-}
-
-/**
- * The leased blobs, read inside our own transaction (metadata/leases.ts leasedBlobs opens its own
- * write, which cannot nest): a lease added after this read comes after the deletions too, and
- * holdBlob catches that case. Leases of dead processes were pruned just before and count here,
- * which only keeps more.
- */
-function leasedBlobsIn(db: DatabaseSync): Set<Digest> {
-  const blobs = new Set<Digest>();
-  for (const row of db.prepare('SELECT DISTINCT digest FROM lease_blobs').all()) {
-    blobs.add(parseDigest(rowText(row, 'lease_blobs', 'digest'), 'metadata.db lease_blobs.digest'));
-  }
-  return blobs;
 }
