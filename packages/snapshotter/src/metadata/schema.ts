@@ -40,6 +40,34 @@ export const MIGRATIONS: readonly Migration[] = [
         );
       `),
   },
+  {
+    description: 'snapshots (snapshots/metadata-snapshotter.ts) and driver layers being created',
+    apply: (db) =>
+      db.exec(`
+        -- One key space for active snapshots, views and committed snapshots (containerd's model).
+        -- driver_id is the driver's name for the layer: generated, never the key (keys may hold '/').
+        -- A parent is always committed; the snapshotter checks that, the foreign key keeps a
+        -- parent from being deleted under its children.
+        CREATE TABLE snapshots (
+          id INTEGER PRIMARY KEY,
+          key TEXT UNIQUE NOT NULL,
+          parent_id INTEGER REFERENCES snapshots(id),
+          kind TEXT NOT NULL CHECK (kind IN ('active', 'view', 'committed')),
+          driver_id TEXT UNIQUE NOT NULL,
+          labels TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX snapshots_parent ON snapshots(parent_id);
+        -- A driver layer being made by a live process, before its snapshot row exists: gc spares it.
+        -- The row of a dead process marks garbage (a crash between driver.create and the insert).
+        CREATE TABLE snapshot_pending (
+          driver_id TEXT PRIMARY KEY,
+          pid INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+      `),
+  },
 ];
 
 /** The user_version of a database that has every migration applied. */
