@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -12,6 +11,7 @@ import type { MetadataSnapshotter } from './metadata-snapshotter.ts';
 import { MAX_LABEL_BYTES } from './snapshot-labels.ts';
 import { findSnapshot } from './snapshot-rows.ts';
 import { CopyDriver } from './testing/copy-driver.ts';
+import { deadPid } from './testing/dead-pid.ts';
 import { scratchSnapshotter } from './testing/scratch-snapshotter.ts';
 
 /** The directory a copy-driver snapshot's mounts bind: where a test writes into the snapshot. */
@@ -265,11 +265,4 @@ function driverIdOf(root: Root, key: string): string {
 
 function pendingCount(root: Root): number {
   return root.metadata.read((db) => rowInteger(db.prepare('SELECT count(*) AS n FROM snapshot_pending').get() ?? {}, 'snapshot_pending', 'n'));
-}
-
-/** The pid of a process that has exited and been reaped: nothing runs under it now. */
-function deadPid(): number {
-  const child = spawnSync('true');
-  if (child.pid === undefined) throw new FailedPreconditionError('could not run true(1)');
-  return child.pid;
 }

@@ -147,10 +147,12 @@ export class MetadataSnapshotter implements Snapshotter {
   /**
    * Removes, in one transaction, the snapshots `choose` names (children before parents), then
    * their driver layers in the same order. `choose` runs inside the write transaction, so what it
-   * reads cannot change before the rows go. Returns the keys removed.
+   * reads cannot change before the rows go. Returns the keys removed, or undefined (and removes
+   * nothing) when `choose` returns undefined.
    */
-  async removeChosen(choose: (db: DatabaseSync) => string[]): Promise<string[]> {
-    const rows = this.#metadata.write((db) => choose(db).map((key) => deleteChecked(db, key)));
+  async removeChosen(choose: (db: DatabaseSync) => string[] | undefined): Promise<string[] | undefined> {
+    const rows = this.#metadata.write((db) => choose(db)?.map((key) => deleteChecked(db, key)));
+    if (rows === undefined) return undefined;
     await this.#removeLayers(rows);
     return rows.map((row) => row.key);
   }
