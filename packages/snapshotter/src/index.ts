@@ -16,3 +16,4 @@ export * from './image/index.ts';
 export * from './mount/perform-mount.ts';
 export type { Mount } from './mount/mount.ts';
 export type { Driver, DriverFactory } from './driver.ts';
+export * from './snapshots/index.ts';

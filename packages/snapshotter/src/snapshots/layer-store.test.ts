@@ -8,7 +8,7 @@ import type { Root } from '../root.ts';
 import { DIFF_ID_LABEL, releaseImageLayers, unpackImage, UNPACKING_PID_LABEL } from './layer-store.ts';
 import type { MetadataSnapshotter } from './metadata-snapshotter.ts';
 import { CopyDriver } from './testing/copy-driver.ts';
-import { deadPid } from './testing/dead-pid.ts';
+import { deadPid } from '../testing/dead-pid.ts';
 import { storeTestImage, type TestLayer } from './testing/layered-image.ts';
 import { scratchSnapshotter } from './testing/scratch-snapshotter.ts';
 

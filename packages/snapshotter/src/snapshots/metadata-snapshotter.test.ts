@@ -11,7 +11,7 @@ import type { MetadataSnapshotter } from './metadata-snapshotter.ts';
 import { MAX_LABEL_BYTES } from './snapshot-labels.ts';
 import { findSnapshot } from './snapshot-rows.ts';
 import { CopyDriver } from './testing/copy-driver.ts';
-import { deadPid } from './testing/dead-pid.ts';
+import { deadPid } from '../testing/dead-pid.ts';
 import { scratchSnapshotter } from './testing/scratch-snapshotter.ts';
 
 /** The directory a copy-driver snapshot's mounts bind: where a test writes into the snapshot. */
