@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { DatabaseSync } from 'node:sqlite';
+import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { FailedPreconditionError, LayerctlError } from '@layerctl/sys';
@@ -11,6 +14,8 @@ import { SCHEMA_VERSION } from './schema.ts';
 
 /** sqlite.org/rescode.html#constraint_foreignkey */
 const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+/** sqlite.org/rescode.html#busy */
+const SQLITE_BUSY = 5;
 
 function openMeta(t: ExecutionContext, file = path.join(scratchDir(t), 'metadata.db')): MetadataStore {
   const meta = MetadataStore.open(file);
@@ -100,53 +105,99 @@ test('row values of the wrong type are refused, naming table and column', (t) =>
   t.is(rowText({ name: 'x' }, 'images', 'name'), 'x');
 });
 
-// A second process that takes the write lock, inserts a row, says "locked", holds the lock for
-// HOLD_MS and commits.
-const HOLD_MS = 1000;
+// Scripts for other processes, on the same file. The holder takes the write lock, inserts a row,
+// says "locked" and keeps the transaction open until its stdin gets a byte (or closes), so the
+// parent decides when it commits and no step depends on how fast this machine is.
 const HOLD_WRITE_LOCK = `
-  const [storeUrl, file, holdMs] = process.argv.slice(1);
+  const [storeUrl, file] = process.argv.slice(1);
+  const { readSync } = await import('node:fs');
   const { MetadataStore } = await import(storeUrl);
   const meta = MetadataStore.open(file);
   meta.write((db) => {
     db.prepare("INSERT INTO settings (key, value) VALUES ('held', 'by the child')").run();
     process.stdout.write('locked\\n');
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(holdMs));
+    readSync(0, Buffer.alloc(1));
   });
   meta.close();
 `;
 
-async function childHoldingWriteLock(t: ExecutionContext, file: string): Promise<{ exited: Promise<unknown> }> {
+// The second writer says "writing" just before it asks for the write lock.
+const WRITE_ONCE = `
+  const [storeUrl, file] = process.argv.slice(1);
+  const { MetadataStore } = await import(storeUrl);
+  const meta = MetadataStore.open(file);
+  process.stdout.write('writing\\n');
+  meta.write((db) => db.prepare("INSERT INTO settings (key, value) VALUES ('second', 'writer')").run());
+  meta.close();
+`;
+
+interface StoreProcess {
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  /** Tells a HOLD_WRITE_LOCK process to commit; resolves with its exit code. */
+  release(): Promise<number | null>;
+}
+
+/** Runs `script` on `file` in another node process and returns once it has printed `ready`. */
+async function storeProcess(t: ExecutionContext, script: string, file: string, ready: string): Promise<StoreProcess> {
   const storeUrl = pathToFileURL(path.join(import.meta.dirname, 'metadata-store.ts')).href;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', HOLD_WRITE_LOCK, storeUrl, file, String(HOLD_MS)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script, storeUrl, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   t.teardown(() => child.kill('SIGKILL'));
-  for await (const chunk of child.stdout) if (String(chunk).includes('locked')) break;
-  return { exited };
+  await untilLine(child.stdout, ready);
+  return {
+    exited,
+    release: async () => {
+      child.stdin.end('\n');
+      return exited;
+    },
+  };
+}
+
+async function untilLine(output: Readable, line: string): Promise<void> {
+  for await (const text of createInterface({ input: output })) if (text === line) return;
+  throw new FailedPreconditionError(`the child process ended before it printed "${line}"`);
+}
+
+/** Whether some connection holds the write lock now: BEGIN IMMEDIATE without waiting says so. */
+function writeLockHeld(file: string): boolean {
+  const db = new DatabaseSync(file, { timeout: 0 });
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return false;
+  } catch (error) {
+    // Extended codes (SQLITE_BUSY_RECOVERY = 261) carry the primary code in their low byte.
+    if (error instanceof Error && 'errcode' in error && typeof error.errcode === 'number' && (error.errcode & 0xff) === SQLITE_BUSY) return true;
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+function settingKeys(meta: MetadataStore): string[] {
+  return meta.read((db) => db.prepare('SELECT key FROM settings ORDER BY rowid').all().map((row) => rowText(row, 'settings', 'key')));
 }
 
 test('a reader is not blocked while another process holds a write transaction', async (t) => {
   const file = path.join(scratchDir(t), 'metadata.db');
   const meta = openMeta(t, file);
-  const child = await childHoldingWriteLock(t, file);
-  const started = performance.now();
-  const seen = settingsCount(meta);
-  const waited = performance.now() - started;
-  t.is(seen, 0, 'the uncommitted row is not visible');
-  t.true(waited < 200, `the read took ${waited.toFixed(0)} ms`);
-  t.is(await child.exited, 0);
+  const holder = await storeProcess(t, HOLD_WRITE_LOCK, file, 'locked');
+  // A read that waited for the writer could not return before release() below: it would fail
+  // after the busy timeout instead.
+  t.is(settingsCount(meta), 0, 'the uncommitted row is not visible');
+  t.true(writeLockHeld(file), 'the read returned while the other process still held the write lock');
+  t.is(await holder.release(), 0);
   t.is(settingsCount(meta), 1, 'the committed row is');
 });
 
 test('two writers in two processes take turns instead of failing', async (t) => {
   const file = path.join(scratchDir(t), 'metadata.db');
   const meta = openMeta(t, file);
-  const child = await childHoldingWriteLock(t, file);
-  const started = performance.now();
-  meta.write((db) => db.prepare("INSERT INTO settings (key, value) VALUES ('second', 'writer')").run());
-  const waited = performance.now() - started;
-  t.true(waited > HOLD_MS / 2, `the second writer waited ${waited.toFixed(0)} ms for the first`);
-  t.is(await child.exited, 0);
-  t.is(settingsCount(meta), 2);
+  const holder = await storeProcess(t, HOLD_WRITE_LOCK, file, 'locked');
+  const second = await storeProcess(t, WRITE_ONCE, file, 'writing');
+  t.true(writeLockHeld(file), 'the second writer asked for the lock while the first held it');
+  t.is(await holder.release(), 0);
+  t.is(await second.exited, 0, 'the second writer waited instead of failing');
+  t.deepEqual(settingKeys(meta), ['held', 'second']);
 });
