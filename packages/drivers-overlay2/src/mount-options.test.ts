@@ -1,0 +1,48 @@
+import test from 'ava';
+import { NotSupportedError } from '@layerctl/sys';
+import { layerMounts, MAX_LOWER_LAYERS, MOUNT_DATA_MAX } from './mount-options.ts';
+
+const upper = { diff: '/o/top/diff', work: '/o/top/work' };
+const extra: string[] = [];
+
+test('a writable layer over parents is one overlay: a lowerdir+ per parent, nearest first, then upper and work', (t) => {
+  t.deepEqual(layerMounts({ id: 'top', lowers: ['/o/l/B', '/o/l/A'], upper, extra: ['index=off'] }, 'new'), [
+    { type: 'overlay', source: 'overlay', options: ['lowerdir+=/o/l/B', 'lowerdir+=/o/l/A', 'upperdir=/o/top/diff', 'workdir=/o/top/work', 'index=off'] },
+  ]);
+});
+
+test('the legacy form puts every lower in one lowerdir= option, nearest first', (t) => {
+  t.deepEqual(layerMounts({ id: 'top', lowers: ['/o/l/B', '/o/l/A'], upper, extra }, 'legacy'), [
+    { type: 'overlay', source: 'overlay', options: ['lowerdir=/o/l/B:/o/l/A', 'upperdir=/o/top/diff', 'workdir=/o/top/work'] },
+  ]);
+});
+
+test('a read-only layer has no upper dir and mounts with ro', (t) => {
+  t.deepEqual(layerMounts({ id: 'view', lowers: ['/o/view/diff', '/o/l/A'], extra }, 'new'), [
+    { type: 'overlay', source: 'overlay', options: ['lowerdir+=/o/view/diff', 'lowerdir+=/o/l/A', 'ro'] },
+  ]);
+});
+
+test('a base layer is its diff dir bound in place: read-write when writable, read-only when not', (t) => {
+  t.deepEqual(layerMounts({ id: 'base', lowers: [], upper: { diff: '/o/base/diff', work: '/o/base/work' }, extra }, 'new'), [
+    { type: 'bind', source: '/o/base/diff', options: ['rbind', 'rw'] },
+  ]);
+  t.deepEqual(layerMounts({ id: 'base', lowers: ['/o/base/diff'], extra }, 'new'), [{ type: 'bind', source: '/o/base/diff', options: ['rbind', 'ro'] }]);
+});
+
+test('more lower layers than the kernel takes are refused, naming the layer and the limit', (t) => {
+  const lowers = Array.from({ length: MAX_LOWER_LAYERS + 1 }, (_, i) => `/o/l/${i}`);
+  const err = t.throws(() => layerMounts({ id: 'deep', lowers, upper, extra }, 'new'), { instanceOf: NotSupportedError });
+  t.is(err?.message, `overlay2 layer deep: ${MAX_LOWER_LAYERS + 1} lower layers, overlay takes at most ${MAX_LOWER_LAYERS}`);
+  t.notThrows(() => layerMounts({ id: 'deep', lowers: lowers.slice(1), upper, extra }, 'new'));
+});
+
+test('the legacy form refuses lowers that do not fit in one page of mount options', (t) => {
+  const short = '/var/lib/layerctl/overlay2/l/ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const fits = Math.floor((MOUNT_DATA_MAX - 60) / (short.length + 1));
+  t.notThrows(() => layerMounts({ id: 'top', lowers: Array.from({ length: fits }, () => short), upper, extra }, 'legacy'));
+  const err = t.throws(() => layerMounts({ id: 'top', lowers: Array.from({ length: fits + 20 }, () => short), upper, extra }, 'legacy'), {
+    instanceOf: NotSupportedError,
+  });
+  t.regex(err?.message ?? '', /do not fit in one page of mount\(2\) options/);
+});
