@@ -1,0 +1,269 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { mountPoints } from '@layerctl/sys/testing';
+import type { Change } from '../archive/pack-changes.ts';
+import { compareEntryPaths } from '../archive/safe-path.ts';
+import { treeFacts } from '../archive/testdata/compare-trees.ts';
+import { runDriverCase, type DriverCase, type DriverContext, type OpenDriver } from './driver-context.ts';
+import { registerCases } from './register-cases.ts';
+import { assertSameTree } from './same-tree.ts';
+
+/**
+ * Driver-level conformance: moby's graphtest cases (daemon/graphdriver/graphtest) ported to the
+ * Driver contract, plus the contract's own rules (driver.ts). SetQuota is not here: the Driver
+ * contract has no quota operation yet.
+ */
+
+const RW = { readonly: false };
+const FILE_BYTES = 64;
+
+/** moby's randomContent: the same bytes for the same seed, so a later check knows what a file must hold. */
+function content(seed: number, i: number): Buffer {
+  const a = createHash('sha256').update(`${seed}/${i}/a`).digest();
+  const b = createHash('sha256').update(`${seed}/${i}/b`).digest();
+  return Buffer.concat([a, b]).subarray(0, FILE_BYTES);
+}
+
+async function withMounted<T>(ctx: DriverContext, id: string, fn: (dir: string) => T): Promise<T> {
+  const dir = await ctx.mount(id);
+  try {
+    return fn(dir);
+  } finally {
+    await ctx.unmount(id);
+  }
+}
+
+/** The facts of one entry: type and permission bits, owner. */
+function entryFacts(path: string): { mode: number; uid: number; gid: number; dir: boolean } {
+  const st = fs.lstatSync(path);
+  return { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, dir: st.isDirectory() };
+}
+
+/** moby's createBase, with more of the special bits: sticky, setuid, setgid, odd owners, mode 0. */
+async function createBase(ctx: DriverContext, id: string): Promise<void> {
+  await ctx.driver.create(id, undefined, RW);
+  await withMounted(ctx, id, (dir) => {
+    fs.mkdirSync(`${dir}/a subdir`);
+    fs.chmodSync(`${dir}/a subdir`, 0o1705);
+    fs.lchownSync(`${dir}/a subdir`, 1, 2);
+    fs.writeFileSync(`${dir}/a file`, 'Some data');
+    fs.chmodSync(`${dir}/a file`, 0o4222);
+    fs.mkdirSync(`${dir}/setgid dir`);
+    fs.lchownSync(`${dir}/setgid dir`, 300_000, 300_001);
+    fs.chmodSync(`${dir}/setgid dir`, 0o2750);
+    fs.writeFileSync(`${dir}/setgid dir/mode zero`, '');
+    fs.chmodSync(`${dir}/setgid dir/mode zero`, 0);
+  });
+}
+
+function verifyBase(ctx: DriverContext, dir: string): void {
+  const { t } = ctx;
+  t.deepEqual(entryFacts(`${dir}/a subdir`), { mode: 0o1705, uid: 1, gid: 2, dir: true }, 'a sticky directory owned by 1:2');
+  t.deepEqual(entryFacts(`${dir}/a file`), { mode: 0o4222, uid: 0, gid: 0, dir: false }, 'a setuid file');
+  t.is(fs.readFileSync(`${dir}/a file`, 'utf8'), 'Some data');
+  t.deepEqual(entryFacts(`${dir}/setgid dir`), { mode: 0o2750, uid: 300_000, gid: 300_001, dir: true }, 'a setgid directory with high ids');
+  t.deepEqual(entryFacts(`${dir}/setgid dir/mode zero`), { mode: 0, uid: 0, gid: 300_001, dir: false }, 'a file of mode 0, its group from the setgid directory');
+  t.deepEqual(fs.readdirSync(dir).sort(), ['a file', 'a subdir', 'setgid dir']);
+}
+
+const createEmpty: DriverCase = async (ctx) => {
+  const { t, driver } = ctx;
+  await driver.create('empty', undefined, RW);
+  t.true(driver.exists('empty'));
+  t.true(driver.list().includes('empty'), 'list() names the new layer');
+  await withMounted(ctx, 'empty', (dir) => {
+    t.deepEqual(entryFacts(dir), { mode: 0o755, uid: 0, gid: 0, dir: true }, 'an empty layer is a 0755 root-owned directory');
+    t.deepEqual(fs.readdirSync(dir), []);
+  });
+  await driver.remove('empty');
+  t.false(driver.exists('empty'));
+  t.false(driver.list().includes('empty'));
+};
+
+const createBaseCase: DriverCase = async (ctx) => {
+  await createBase(ctx, 'base');
+  await withMounted(ctx, 'base', (dir) => verifyBase(ctx, dir));
+  await ctx.driver.remove('base');
+};
+
+const createSnap: DriverCase = async (ctx) => {
+  await createBase(ctx, 'Base');
+  await ctx.driver.create('Snap', 'Base', RW);
+  await withMounted(ctx, 'Snap', (dir) => verifyBase(ctx, dir));
+  await ctx.driver.remove('Snap');
+  await ctx.driver.remove('Base');
+};
+
+/** moby's DriverTestDeepLayerRead: every layer leaves its id, and its parent's, where the top can read them. */
+function deepLayerRead(layerCount: number): DriverCase {
+  return async (ctx) => {
+    const { t, driver } = ctx;
+    await driver.create('layer-0', undefined, RW);
+    await withMounted(ctx, 'layer-0', (dir) => fs.writeFileSync(`${dir}/testfile.txt`, 'test content'));
+    for (let i = 1; i <= layerCount; i++) {
+      const id = `layer-${i}`;
+      await driver.create(id, `layer-${i - 1}`, RW);
+      await withMounted(ctx, id, (dir) => {
+        fs.writeFileSync(`${dir}/top-id`, id);
+        fs.mkdirSync(`${dir}/layer-${i}`, { mode: 0o755 });
+        fs.writeFileSync(`${dir}/layer-${i}/layer-id`, id);
+        fs.writeFileSync(`${dir}/layer-${i}/parent-id`, `layer-${i - 1}`);
+      });
+    }
+    await withMounted(ctx, `layer-${layerCount}`, (dir) => {
+      t.is(fs.readFileSync(`${dir}/top-id`, 'utf8'), `layer-${layerCount}`);
+      t.is(fs.readFileSync(`${dir}/testfile.txt`, 'utf8'), 'test content', 'the bottom layer reads through all the others');
+      const wrong = [];
+      for (let i = layerCount; i >= 1; i--) {
+        const ids = [fs.readFileSync(`${dir}/layer-${i}/layer-id`, 'utf8'), fs.readFileSync(`${dir}/layer-${i}/parent-id`, 'utf8')];
+        if (ids[0] !== `layer-${i}` || ids[1] !== `layer-${i - 1}`) wrong.push(`layer-${i}: ${ids.join(', ')}`);
+      }
+      t.deepEqual(wrong, [], 'each layer reads back its own files');
+    });
+  };
+}
+
+function addManyFiles(dir: string, count: number, seed: number): void {
+  fs.mkdirSync(`${dir}/directory-0`, { recursive: true, mode: 0o755 });
+  for (let i = 0; i < count; i++) fs.writeFileSync(`${dir}/directory-0/file-${i}`, content(seed, i), { mode: 0o755 });
+}
+
+function checkManyFiles(ctx: DriverContext, dir: string, count: number, seed: number, what: string): void {
+  const wrong = [];
+  for (let i = 0; i < count; i++) if (!fs.readFileSync(`${dir}/directory-0/file-${i}`).equals(content(seed, i))) wrong.push(`file-${i}`);
+  ctx.t.deepEqual(wrong, [], what);
+}
+
+const DELETE_FILE = 'file-remove.txt';
+
+/** moby's DriverTestDiffApply: a layer's diff applied on the same parent gives the same tree, and applyDiff counts the bytes. */
+function diffApply(fileCount: number): DriverCase {
+  return async (ctx) => {
+    const { t, driver } = ctx;
+    await driver.create('base', undefined, RW);
+    await withMounted(ctx, 'base', (dir) => {
+      addManyFiles(dir, fileCount, 3);
+      fs.writeFileSync(`${dir}/${DELETE_FILE}`, 'This file should get removed in upper!');
+    });
+    await driver.create('upper', 'base', RW);
+    await withMounted(ctx, 'upper', (dir) => {
+      addManyFiles(dir, fileCount, 6);
+      fs.rmSync(`${dir}/${DELETE_FILE}`);
+    });
+    await driver.create('diff', 'base', RW);
+    await withMounted(ctx, 'diff', (dir) => checkManyFiles(ctx, dir, fileCount, 3, 'a fresh layer sees its parent'));
+
+    const written = await driver.applyDiff('diff', 'base', driver.diff('upper', 'base'));
+    t.is(written, fileCount * FILE_BYTES, 'applyDiff returns the bytes of content written');
+    const upper = await ctx.mount('upper');
+    try {
+      await withMounted(ctx, 'diff', (dir) => {
+        checkManyFiles(ctx, dir, fileCount, 6, 'the applied layer has the new contents');
+        t.false(fs.existsSync(`${dir}/${DELETE_FILE}`), 'the whiteout removed the deleted file');
+        assertSameTree(t, treeFacts(upper, { mtimes: 'non-directories' }), dir, 'the applied layer against the layer diffed', {
+          mtimes: 'non-directories',
+        });
+      });
+    } finally {
+      await ctx.unmount('upper');
+    }
+  };
+}
+
+/** moby's changeManyFiles: modify, add and delete in turn; the directory holding them counts as modified. */
+function changeManyFiles(dir: string, count: number, seed: number): Change[] {
+  const changes: Change[] = [{ kind: 'modify', path: 'directory-0' }];
+  for (let i = 0; i < count; i++) {
+    if (i % 3 === 0) {
+      fs.writeFileSync(`${dir}/directory-0/file-${i}`, content(seed, i));
+      changes.push({ kind: 'modify', path: `directory-0/file-${i}` });
+    } else if (i % 3 === 1) {
+      fs.writeFileSync(`${dir}/directory-0/file-${seed}-${i}`, content(seed, i), { mode: 0o755 });
+      changes.push({ kind: 'add', path: `directory-0/file-${seed}-${i}` });
+    } else {
+      fs.rmSync(`${dir}/directory-0/file-${i}`);
+      changes.push({ kind: 'delete', path: `directory-0/file-${i}` });
+    }
+  }
+  return changes.sort((a, b) => compareEntryPaths(a.path, b.path));
+}
+
+const changesCase: DriverCase = async (ctx) => {
+  const { t, driver } = ctx;
+  await driver.create('base', undefined, RW);
+  await withMounted(ctx, 'base', (dir) => addManyFiles(dir, 20, 3));
+  await driver.create('upper', 'base', RW);
+  const expected = await withMounted(ctx, 'upper', (dir) => changeManyFiles(dir, 20, 6));
+  t.deepEqual(await driver.changes('upper', 'base'), expected, 'changes in canonical order');
+  const added = ['directory-0', ...Array.from({ length: 20 }, (_, i) => `directory-0/file-${i}`)];
+  const additions = added.sort(compareEntryPaths).map((path): Change => ({ kind: 'add', path }));
+  t.deepEqual(await driver.changes('base', undefined), additions, 'a base layer is all additions');
+};
+
+/** The mount points under this case's root (other cases mount elsewhere at the same time). */
+function mountsUnder(ctx: DriverContext): string[] {
+  return mountPoints().filter((m) => m.startsWith(`${ctx.root}/`));
+}
+
+const readonlyLayer: DriverCase = async (ctx) => {
+  const { t, driver } = ctx;
+  await createBase(ctx, 'base');
+  await driver.create('ro', 'base', { readonly: true });
+  await withMounted(ctx, 'ro', (dir) => {
+    verifyBase(ctx, dir);
+    const error = t.throws(() => fs.writeFileSync(`${dir}/new`, 'x'));
+    t.is(error !== undefined && 'code' in error ? error.code : undefined, 'EROFS', 'a readonly layer refuses writes with EROFS');
+  });
+};
+
+const mountCounting: DriverCase = async (ctx) => {
+  const { t, driver } = ctx;
+  await createBase(ctx, 'base');
+  await driver.create('child', 'base', RW);
+  const before = mountsUnder(ctx);
+  const first = await ctx.mount('child');
+  const second = await ctx.mount('child');
+  t.is(second, first, 'mounting twice gives the same path');
+  await ctx.unmount('child');
+  verifyBase(ctx, first);
+  const mounted = mountsUnder(ctx).includes(first);
+  await ctx.unmount('child');
+  if (mounted) t.false(mountsUnder(ctx).includes(first), 'the last unmount takes the mount away');
+  t.deepEqual(mountsUnder(ctx), before, 'n mounts and n unmounts leave the mount table as it was');
+};
+
+const mountsAreData: DriverCase = async (ctx) => {
+  const { t, driver } = ctx;
+  await createBase(ctx, 'base');
+  await driver.create('child', 'base', RW);
+  const before = mountsUnder(ctx);
+  const mounts = driver.mounts('child');
+  t.true(mounts.length > 0);
+  t.deepEqual(driver.mounts('child'), mounts, 'mounts() is stable');
+  t.deepEqual(mountsUnder(ctx), before, 'mounts() performs nothing');
+};
+
+const removeUnknown: DriverCase = async (ctx) => {
+  await ctx.driver.remove('never-created');
+  ctx.t.false(ctx.driver.exists('never-created'));
+};
+
+const driverCases = {
+  CreateEmpty: ['an empty layer mounts as an empty 0755 directory and is gone after remove', createEmpty],
+  CreateBase: ['a base layer keeps special modes and owners', createBaseCase],
+  CreateSnap: ["a child layer sees its parent's files with their modes and owners", createSnap],
+  DeepLayerRead: ['a chain of 128 layers reads every layer back from the top', deepLayerRead(128)],
+  DiffApply: ["a layer's diff applied on the same parent gives the same tree", diffApply(10)],
+  Changes: ['changes lists modified, added and deleted paths in canonical order', changesCase],
+  ReadonlyLayer: ['a layer created readonly mounts read-only (EROFS)', readonlyLayer],
+  MountCounting: ['n mounts need n unmounts, and the path stays the same', mountCounting],
+  MountsAreData: ['mounts() describes the mount without performing it', mountsAreData],
+  RemoveUnknown: ['removing a layer the driver does not have succeeds', removeUnknown],
+} satisfies Record<string, [string, DriverCase]>;
+
+export type DriverCaseName = keyof typeof driverCases;
+
+/** Registers one ava test per driver case, as snapshotterSuite does; titles say `driver ›` after the driver's name. */
+export function driverSuite(driverName: string, open: OpenDriver, unsupported: Partial<Record<DriverCaseName, string>> = {}): void {
+  registerCases(`${driverName} › driver`, driverCases, unsupported, (t, run) => runDriverCase(t, open, run));
+}
