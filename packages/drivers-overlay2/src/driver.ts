@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   applyLayer,
   compareEntryPaths,
@@ -11,12 +11,14 @@ import {
   type Driver,
   type Mount,
 } from '@layerctl/snapshotter';
-import { AlreadyExistsError, FailedPreconditionError, NotSupportedError } from '@layerctl/sys';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
+import { parseOverlay2Options, type DiffMode, type Overlay2Options } from './driver-options.ts';
 import { diskUsage } from './disk-usage.ts';
 import { Layout, LINK_DIR, LINK_FILE, LOWER_FILE, lowerFileText, MOUNT_COUNT_FILE, MOUNT_LOCK_FILE, newShortId } from './layout.ts';
 import { countMount, countUnmount, isMountPoint, type CountedMount } from './mount-count.ts';
-import { layerMounts, MAX_LOWER_LAYERS, MOUNT_DATA_MAX } from './mount-options.ts';
+import { layerMounts, MAX_LOWER_LAYERS, MOUNT_DATA_MAX, type MountApi } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
+import { treeChanges } from './tree-changes.ts';
 import { upperChanges } from './upper-changes.ts';
 import { overlayWhiteouts } from './whiteout.ts';
 
@@ -30,33 +32,37 @@ const DIFF_MODE = 0o755;
  *
  * A layer created readonly gets no work dir: it can never be an upper, so it mounts read-only
  * (its own diff dir as the top lower). The native diff reads the upper dir only (upper-changes.ts)
- * and is used when the probe found neither redirect_dir nor metacopy on.
+ * and is used when the probe found neither redirect_dir nor metacopy on and the diff is against
+ * the layer's own parent; otherwise both merged trees are mounted and compared (tree-changes.ts).
+ * Options (driver-options.ts) can force the legacy mount API or the tree-comparing diff.
  */
 export class Overlay2Driver implements Driver {
   readonly name = 'overlay2';
   readonly #layout: Layout;
   readonly #tmpDir: string;
-  #probe: ProbeResult | undefined;
+  readonly #forced: Overlay2Options;
+  #setup: Setup | undefined;
 
   constructor(options: { root: string; tmpDir: string; options?: Record<string, string> }) {
     this.#layout = new Layout(options.root);
     this.#tmpDir = options.tmpDir;
+    this.#forced = parseOverlay2Options(options.options ?? {});
   }
 
   async init(): Promise<void> {
     fs.mkdirSync(this.#layout.linkDir, { recursive: true, mode: LAYER_MODE });
     fs.mkdirSync(this.#tmpDir, { recursive: true, mode: LAYER_MODE });
-    this.#probe = probe(this.#layout.home, this.#tmpDir);
+    this.#setup = chooseSetup(probe(this.#layout.home, this.#tmpDir), this.#forced);
   }
 
   status(): Array<[string, string]> {
-    const p = this.#probed();
+    const { probed: p, mountApi, diff, diffWhy } = this.#probed();
     return [
       ['Backing Filesystem', p.backingFs],
       ['Supports d_type', String(p.dType)],
-      ['Native Overlay Diff', p.redirectDir || p.metacopy ? `false (${nativeDiffBlocker(p)})` : 'true'],
-      ['Layer limit', p.mountApi === 'new' ? String(MAX_LOWER_LAYERS) : `as many as fit in ${MOUNT_DATA_MAX} bytes of mount options`],
-      ['Mount API', p.mountApi === 'new' ? 'new (fsopen, fsconfig lowerdir+, fsmount, move_mount)' : 'legacy (mount(2), one option string)'],
+      ['Native Overlay Diff', diff === 'native' ? 'true' : `false (${diffWhy}); the tree-comparing diff is used`],
+      ['Layer limit', mountApi === 'new' ? String(MAX_LOWER_LAYERS) : `as many as fit in ${MOUNT_DATA_MAX} bytes of mount options`],
+      ['Mount API', mountApi === 'new' ? 'new (fsopen, fsconfig lowerdir+, fsmount, move_mount)' : 'legacy (mount(2), one option string)'],
       ['redirect_dir', String(p.redirectDir)],
       ['metacopy', String(p.metacopy)],
       ['Mount counting', 'a count file per layer, changed under a lock file, checked against /proc/self/mountinfo'],
@@ -103,12 +109,13 @@ export class Overlay2Driver implements Driver {
     const layout = this.#layout;
     layout.assertExists(id);
     const lowers = layout.readLowers(id).map((short) => layout.shortLink(short));
-    const extra = this.#probed().extraOptions;
+    const { probed, mountApi } = this.#probed();
+    const extra = probed.extraOptions;
     const work = layout.work(id);
     const paths = fs.existsSync(work)
       ? { id, lowers, upper: { diff: layout.diff(id), work }, extra }
       : { id, lowers: [layout.diff(id), ...lowers], extra };
-    return layerMounts(paths, this.#probed().mountApi);
+    return layerMounts(paths, mountApi);
   }
 
   async mount(id: string): Promise<string> {
@@ -125,20 +132,26 @@ export class Overlay2Driver implements Driver {
   }
 
   diff(id: string, parent: string | undefined): Readable {
-    this.#checkNative(id, parent);
-    return packChanges(this.#layout.diff(id), upperChanges(this.#layout.diff(id)), { whiteouts: overlayWhiteouts });
+    if (this.#native(id, parent)) return packChanges(this.#layout.diff(id), upperChanges(this.#layout.diff(id)), { whiteouts: overlayWhiteouts });
+    // The merged views hold no whiteouts of any form, so no converter.
+    return Readable.from(this.#withMerged(id, parent, (dir, base) => packChanges(dir, treeChanges(base, dir))), { objectMode: false });
   }
 
   async applyDiff(id: string, parent: string | undefined, tar: AsyncIterable<Buffer>): Promise<number> {
-    this.#checkParent(id, parent);
+    if (!this.#isParent(id, parent)) throw new InvalidArgumentError(`overlay2 applyDiff to ${id}: ${parent ?? 'no parent'} is not its parent`);
     const { size } = await applyLayer(this.#layout.diff(id), tar, { whiteouts: overlayWhiteouts });
     return size;
   }
 
   async changes(id: string, parent: string | undefined): Promise<Change[]> {
-    this.#checkNative(id, parent);
-    const lowers = this.#layout.readLowers(id).map((short) => this.#layout.shortLink(short));
-    return [...upperChanges(this.#layout.diff(id), lowers)].sort((a, b) => compareEntryPaths(a.path, b.path));
+    const byPath = (a: Change, b: Change): number => compareEntryPaths(a.path, b.path);
+    if (this.#native(id, parent)) {
+      const lowers = this.#layout.readLowers(id).map((short) => this.#layout.shortLink(short));
+      return [...upperChanges(this.#layout.diff(id), lowers)].sort(byPath);
+    }
+    const changes: Change[] = [];
+    for await (const change of this.#withMerged(id, parent, (dir, base) => treeChanges(base, dir))) changes.push(change);
+    return changes.sort(byPath);
   }
 
   async usage(id: string): Promise<{ size: number; inodes: number }> {
@@ -150,36 +163,63 @@ export class Overlay2Driver implements Driver {
     // Mount counts live on disk (mount-count.ts); nothing is held in memory.
   }
 
-  #probed(): ProbeResult {
-    if (this.#probe === undefined) throw new FailedPreconditionError('overlay2: init() has not run');
-    return this.#probe;
+  #probed(): Setup {
+    if (this.#setup === undefined) throw new FailedPreconditionError('overlay2: init() has not run');
+    return this.#setup;
+  }
+
+  /** Whether the upper dir alone gives the changes: native diff on, against the layer's own parent. */
+  #native(id: string, parent: string | undefined): boolean {
+    return this.#probed().diff === 'native' && this.#isParent(id, parent);
+  }
+
+  #isParent(id: string, parent: string | undefined): boolean {
+    const [actual] = this.#layout.readLowers(id);
+    this.#layout.assertExists(id);
+    return actual === (parent === undefined ? undefined : this.#layout.readLink(parent));
+  }
+
+  /**
+   * Mounts the layer and `parent` (counted, so they may be in use elsewhere), yields what `use`
+   * makes of the two merged trees, and unmounts both once the consumer is done or gives up.
+   */
+  async *#withMerged<T>(id: string, parent: string | undefined, use: (dir: string, base: string | undefined) => AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
+    const dir = await this.mount(id);
+    try {
+      const base = parent === undefined ? undefined : await this.mount(parent);
+      try {
+        yield* use(dir, base);
+      } finally {
+        if (parent !== undefined) await this.unmount(parent);
+      }
+    } finally {
+      await this.unmount(id);
+    }
   }
 
   #counted(id: string): CountedMount {
     const layout = this.#layout;
     return { countFile: layout.file(id, MOUNT_COUNT_FILE), lockFile: layout.file(id, MOUNT_LOCK_FILE), target: layout.merged(id) };
   }
-
-  /** The native diff reads the upper dir only: right for the layer's own parent, on a kernel that wrote plain upper dirs. */
-  #checkNative(id: string, parent: string | undefined): void {
-    this.#checkParent(id, parent);
-    const p = this.#probed();
-    if (p.redirectDir || p.metacopy) {
-      throw new NotSupportedError(`overlay2 diff of ${id}: the native diff is off (${nativeDiffBlocker(p)}) and the tree-comparing diff is not written yet`);
-    }
-  }
-
-  #checkParent(id: string, parent: string | undefined): void {
-    const [actual] = this.#layout.readLowers(id);
-    const expected = parent === undefined ? undefined : this.#layout.readLink(parent);
-    if (actual !== expected) {
-      throw new NotSupportedError(
-        `overlay2 layer ${id}: ${parent ?? 'no parent'} is not its parent (its nearest lower is ${actual === undefined ? 'none' : `l/${actual}`}); only changes against a layer's own parent are supported`,
-      );
-    }
-  }
 }
 
-function nativeDiffBlocker(p: ProbeResult): string {
-  return [p.redirectDir ? 'redirect_dir is on' : '', p.metacopy ? 'metacopy is on' : ''].filter((s) => s !== '').join(', ');
+/** What the probe found and the options forced, decided once at init(). */
+interface Setup {
+  probed: ProbeResult;
+  mountApi: MountApi;
+  diff: DiffMode;
+  /** Why the native diff is off, when it is. */
+  diffWhy: string;
+}
+
+function chooseSetup(probed: ProbeResult, forced: Overlay2Options): Setup {
+  if (forced.mountApi === 'new' && probed.mountApi !== 'new') {
+    throw new NotSupportedError('overlay2: overlay2.mount_api=new was asked for, but this kernel has no fsconfig lowerdir+ (Linux 6.8)');
+  }
+  const blockers = [probed.redirectDir ? 'redirect_dir is on' : '', probed.metacopy ? 'metacopy is on' : ''].filter((s) => s !== '');
+  if (forced.diff === 'native' && blockers.length > 0) {
+    throw new NotSupportedError(`overlay2: overlay2.diff=native was asked for, but ${blockers.join(' and ')}: the upper dir alone would give wrong diffs`);
+  }
+  if (forced.diff === 'naive') blockers.push('overlay2.diff=naive');
+  return { probed, mountApi: forced.mountApi ?? probed.mountApi, diff: blockers.length === 0 ? 'native' : 'naive', diffWhy: blockers.join(', ') };
 }

@@ -10,13 +10,13 @@ import { Overlay2Driver } from './driver.ts';
  * /dev/shm, whose mounts are all taken off and whose root is removed when the test ends, pass
  * or fail.
  */
-export async function scratchDriver(t: ExecutionContext): Promise<{ driver: Overlay2Driver; root: string }> {
+export async function scratchDriver(t: ExecutionContext, options: Record<string, string> = {}): Promise<{ driver: Overlay2Driver; root: string }> {
   const root = scratchDir(t);
   // Registered after scratchDir's teardown, so it runs before it (ava runs teardowns last-first).
   t.teardown(() => {
     for (const point of mountPoints().filter((m) => m.startsWith(`${root}/`)).reverse()) unmountAll(point);
   });
-  const driver = new Overlay2Driver({ root, tmpDir: path.join(root, 'tmp') });
+  const driver = new Overlay2Driver({ root, tmpDir: path.join(root, 'tmp'), options });
   await driver.init();
   return { driver, root };
 }
@@ -32,6 +32,42 @@ export async function createChain(driver: Overlay2Driver, ...ids: string[]): Pro
   for (const id of ids) {
     await driver.create(id, parent, { readonly: false });
     parent = id;
+  }
+}
+
+/**
+ * base (files gone, kept, dir/hidden) ← child, in which `gone` was deleted, `dir` removed and made
+ * again with `dir/new`, `kept` rewritten and `added` and a symlink `link` made, through its mount.
+ */
+export async function makeChangedChild(driver: Overlay2Driver, root: string): Promise<void> {
+  await driver.create('base', undefined, { readonly: false });
+  const base = diffDir(root, 'base');
+  fs.mkdirSync(path.join(base, 'dir'));
+  fs.writeFileSync(path.join(base, 'dir', 'hidden'), 'hidden');
+  fs.writeFileSync(path.join(base, 'gone'), 'gone');
+  fs.writeFileSync(path.join(base, 'kept'), 'kept');
+  await driver.create('child', 'base', { readonly: false });
+  const merged = await driver.mount('child');
+  try {
+    fs.rmSync(path.join(merged, 'gone'));
+    fs.rmSync(path.join(merged, 'dir'), { recursive: true });
+    fs.mkdirSync(path.join(merged, 'dir'), { mode: 0o750 });
+    fs.writeFileSync(path.join(merged, 'dir', 'new'), 'new');
+    fs.writeFileSync(path.join(merged, 'kept'), 'rewritten');
+    fs.writeFileSync(path.join(merged, 'added'), 'added');
+    fs.symlinkSync('kept', path.join(merged, 'link'));
+  } finally {
+    await driver.unmount('child');
+  }
+}
+
+/** The merged tree of a layer as treeLines gives it, mounted only while it is read. */
+export async function mergedTree(driver: Overlay2Driver, id: string): Promise<string[]> {
+  const merged = await driver.mount(id);
+  try {
+    return treeLines(merged);
+  } finally {
+    await driver.unmount(id);
   }
 }
 
