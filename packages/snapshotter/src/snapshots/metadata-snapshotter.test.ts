@@ -266,3 +266,18 @@ function driverIdOf(root: Root, key: string): string {
 function pendingCount(root: Root): number {
   return root.metadata.read((db) => rowInteger(db.prepare('SELECT count(*) AS n FROM snapshot_pending').get() ?? {}, 'snapshot_pending', 'n'));
 }
+
+test('open initializes the driver; closing twice closes it once', async (t) => {
+  let closes = 0;
+  class CountingDriver extends CopyDriver {
+    override async close(): Promise<void> {
+      closes++;
+      await super.close();
+    }
+  }
+  const { snapshotter, driver } = await scratchSnapshotter(t, (root) => new CountingDriver(root));
+  t.true(fs.statSync(driver.dir).isDirectory(), 'init made the driver tree');
+  await snapshotter.close();
+  await snapshotter.close();
+  t.is(closes, 1);
+});

@@ -57,6 +57,7 @@ export async function openSnapshotter(root: Root, driver: Driver): Promise<Metad
 export class MetadataSnapshotter implements Snapshotter {
   readonly driver: Driver;
   readonly #metadata: MetadataStore;
+  #closed = false;
 
   constructor(metadata: MetadataStore, driver: Driver) {
     this.#metadata = metadata;
@@ -129,7 +130,10 @@ export class MetadataSnapshotter implements Snapshotter {
     return this.#metadata.read(allSnapshots).map(infoOfSnapshot).filter(matches);
   }
 
+  /** Closes the driver; closing again does nothing. */
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     await this.driver.close();
   }
 

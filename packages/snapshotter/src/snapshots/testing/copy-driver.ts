@@ -1,30 +1,36 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { MNT_DETACH, MS_BIND, MS_RDONLY, MS_REMOUNT, NotFoundError, NotSupportedError, mount, umount2, wrapNodeError } from '@layerctl/sys';
+import { MNT_DETACH, MS_BIND, MS_RDONLY, MS_REMOUNT, NotFoundError, mount, umount2, wrapNodeError } from '@layerctl/sys';
 import { applyLayer } from '../../archive/apply-layer.ts';
-import type { Change } from '../../archive/pack-changes.ts';
+import { packChanges, type Change } from '../../archive/pack-changes.ts';
 import type { Driver } from '../../driver.ts';
 import type { Mount } from '../../mount/mount.ts';
+import { treeChanges } from './tree-changes.ts';
 
 /**
  * A test-only Driver in the manner of containerd's "native" snapshotter, for testing the
  * snapshotter's metadata rules without a kernel driver. Not exported from the package.
  *
- * Each layer is a directory that starts as a full copy of its parent, so it breaks on purpose
- * the Driver rule "create() never copies the parent's files". Mounts are real bind mounts
- * (read-only for a layer created read-only). diff() and changes() are not implemented.
+ * Each layer is a directory that starts as a full copy of its parent (cp -a: modes, owners,
+ * times, xattrs, hardlinks and special files kept), so it breaks on purpose the Driver rule
+ * "create() never copies the parent's files". Mounts are real bind mounts (read-only for a layer
+ * created read-only). changes(), diff() and usage() compare the layer's tree with its parent's
+ * (tree-changes.ts), as moby's naive diff does.
  *
  * Layout under <root>/copy:
  *   <id>/fs        the layer's whole tree
  *   <id>/merged    where mount(id) binds fs
  *   <id>/readonly  present when the layer was created read-only
+ *   <id>/parent    the parent's id, for usage() (which is given only the id)
  */
 export const COPY_DRIVER_NAME = 'copy';
 
 const TREE_DIR = 'fs';
 const MOUNT_DIR = 'merged';
 const READONLY_MARKER = 'readonly';
+const PARENT_FILE = 'parent';
 
 export class CopyDriver implements Driver {
   readonly name = COPY_DRIVER_NAME;
@@ -48,9 +54,15 @@ export class CopyDriver implements Driver {
     fs.mkdirSync(layer);
     fs.mkdirSync(path.join(layer, MOUNT_DIR));
     const tree = path.join(layer, TREE_DIR);
-    if (parent === undefined) fs.mkdirSync(tree, { mode: 0o755 });
-    else fs.cpSync(this.#tree(parent), tree, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    if (parent === undefined) {
+      fs.mkdirSync(tree);
+      // mkdir is subject to the umask; a layer's root is 0755 whatever it is.
+      fs.chmodSync(tree, 0o755);
+    } else {
+      execFileSync('cp', ['-a', '--', this.#tree(parent), tree], { stdio: ['ignore', 'ignore', 'pipe'] });
+    }
     if (opts.readonly) fs.writeFileSync(path.join(layer, READONLY_MARKER), '');
+    if (parent !== undefined) fs.writeFileSync(path.join(layer, PARENT_FILE), parent);
   }
 
   async remove(id: string): Promise<void> {
@@ -87,8 +99,15 @@ export class CopyDriver implements Driver {
     this.#mountCounts.set(id, count - 1);
   }
 
-  diff(id: string): Readable {
-    throw new NotSupportedError(`copy driver: diff of layer ${id} is not implemented (test driver)`);
+  /**
+   * The changes, each with the directories above it (as an overlay upper dir holds the parents it
+   * copied up), so applying the diff leaves those directories with this layer's times too.
+   */
+  diff(id: string, parent: string | undefined): Readable {
+    const changes = async function* (driver: CopyDriver): AsyncGenerator<Change> {
+      yield* withParentDirs(await driver.changes(id, parent));
+    };
+    return packChanges(this.#tree(id), changes(this));
   }
 
   async applyDiff(id: string, _parent: string | undefined, tar: AsyncIterable<Buffer>): Promise<number> {
@@ -96,12 +115,16 @@ export class CopyDriver implements Driver {
     return (await applyLayer(this.#tree(id), tar)).size;
   }
 
-  async changes(id: string): Promise<Change[]> {
-    throw new NotSupportedError(`copy driver: changes of layer ${id} are not implemented (test driver)`);
+  async changes(id: string, parent: string | undefined): Promise<Change[]> {
+    return treeChanges(this.#tree(id), parent === undefined ? undefined : this.#tree(parent));
   }
 
+  /** What the layer added or modified against its parent: the bytes it alone holds. */
   async usage(id: string): Promise<{ size: number; inodes: number }> {
-    return treeUsage(this.#tree(id));
+    const tree = this.#tree(id);
+    const parent = this.#parent(id);
+    const own = (await this.changes(id, parent)).filter((change) => change.kind !== 'delete');
+    return entriesUsage(own.map((change) => path.join(tree, change.path)));
   }
 
   async close(): Promise<void> {
@@ -118,28 +141,42 @@ export class CopyDriver implements Driver {
     return tree;
   }
 
+  #parent(id: string): string | undefined {
+    const file = path.join(this.#layer(id), PARENT_FILE);
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  }
+
   #readonly(id: string): boolean {
     return fs.existsSync(path.join(this.#layer(id), READONLY_MARKER));
   }
 }
 
-/** du(1) of a tree: allocated bytes and inodes, each hard-linked inode once. */
-function treeUsage(dir: string): { size: number; inodes: number } {
-  const seen = new Set<number>();
+function withParentDirs(changes: Change[]): Change[] {
+  const listed = new Set(changes.map((change) => change.path));
+  const parents: Change[] = [];
+  for (const change of changes) {
+    for (let dir = path.posix.dirname(change.path); dir !== '.' && !listed.has(dir); dir = path.posix.dirname(dir)) {
+      listed.add(dir);
+      parents.push({ kind: 'modify', path: dir });
+    }
+  }
+  return [...changes, ...parents];
+}
+
+/** Allocated bytes and inodes of these entries, each hard-linked inode once. */
+function entriesUsage(files: string[]): { size: number; inodes: number } {
+  const seen = new Set<bigint>();
   let size = 0;
-  const visit = (file: string): void => {
+  for (const file of files) {
     let stats: fs.BigIntStats;
     try {
       stats = fs.lstatSync(file, { bigint: true });
     } catch (err) {
       throw wrapNodeError(err, file);
     }
-    const ino = Number(stats.ino);
-    if (seen.has(ino)) return;
-    seen.add(ino);
+    if (seen.has(stats.ino)) continue;
+    seen.add(stats.ino);
     size += Number(stats.blocks) * 512;
-    if (stats.isDirectory()) for (const name of fs.readdirSync(file)) visit(path.join(file, name));
-  };
-  visit(dir);
+  }
   return { size, inodes: seen.size };
 }
