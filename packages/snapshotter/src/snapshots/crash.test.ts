@@ -4,10 +4,9 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { FailedPreconditionError, NotFoundError } from '@layerctl/sys';
-import { rowInteger } from '../metadata/row-values.ts';
 import type { Root } from '../root.ts';
 import { collectSnapshotGarbage } from './garbage.ts';
-import { scratchSnapshotter } from './testing/scratch-snapshotter.ts';
+import { pendingCount, scratchSnapshotter } from './testing/scratch-snapshotter.ts';
 
 /**
  * Real crashes: another process runs a snapshotter operation on the same root, is SIGKILLed at the
@@ -54,9 +53,6 @@ async function crashDuring(t: ExecutionContext, root: Root, op: 'prepare' | 'rem
   if ((await exited) !== 'SIGKILL') throw new FailedPreconditionError(`the ${op} process ended before it was killed`);
 }
 
-function pendingCount(root: Root): number {
-  return root.metadata.read((db) => rowInteger(db.prepare('SELECT count(*) AS n FROM snapshot_pending').get() ?? {}, 'snapshot_pending', 'n'));
-}
 
 test('a process killed inside driver.create leaves no snapshot, and gc removes its layer', async (t) => {
   const { root, driver, snapshotter } = await scratchSnapshotter(t);

@@ -3,7 +3,6 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, LayerctlError, NotFoundError, SysError } from '@layerctl/sys';
 import { unmountInTeardown } from '@layerctl/sys/testing';
-import { rowInteger } from '../metadata/row-values.ts';
 import type { Mount } from '../mount/mount.ts';
 import type { Root } from '../root.ts';
 import { collectSnapshotGarbage } from './garbage.ts';
@@ -12,7 +11,7 @@ import { MAX_LABEL_BYTES } from './snapshot-labels.ts';
 import { findSnapshot } from './snapshot-rows.ts';
 import { CopyDriver } from './testing/copy-driver.ts';
 import { deadPid } from '../testing/dead-pid.ts';
-import { scratchSnapshotter } from './testing/scratch-snapshotter.ts';
+import { pendingCount, scratchSnapshotter } from './testing/scratch-snapshotter.ts';
 
 /** The directory a copy-driver snapshot's mounts bind: where a test writes into the snapshot. */
 function treeOf(mounts: Mount[]): string {
@@ -263,9 +262,6 @@ function driverIdOf(root: Root, key: string): string {
   return row.driverId;
 }
 
-function pendingCount(root: Root): number {
-  return root.metadata.read((db) => rowInteger(db.prepare('SELECT count(*) AS n FROM snapshot_pending').get() ?? {}, 'snapshot_pending', 'n'));
-}
 
 test('open initializes the driver; closing twice closes it once', async (t) => {
   let closes = 0;

@@ -1,4 +1,6 @@
 import type { ExecutionContext } from 'ava';
+import { rowInteger } from '../../metadata/row-values.ts';
+import type { Root } from '../../root.ts';
 import { scratchRoot, type Scratch } from '../../image/test-images.ts';
 import { openSnapshotter, type MetadataSnapshotter } from '../metadata-snapshotter.ts';
 import { CopyDriver } from './copy-driver.ts';
@@ -18,4 +20,9 @@ export async function scratchSnapshotter(
   const snapshotter = await openSnapshotter(scratch.root, driver);
   t.teardown(() => snapshotter.close());
   return { ...scratch, driver, snapshotter };
+}
+
+/** Rows of snapshot_pending: driver layers being created, or left by a process that died creating them. */
+export function pendingCount(root: Root): number {
+  return root.metadata.read((db) => rowInteger(db.prepare('SELECT count(*) AS n FROM snapshot_pending').get() ?? {}, 'snapshot_pending', 'n'));
 }
