@@ -1,4 +1,4 @@
-import { getSystemErrorName } from 'node:util';
+import { getSystemErrorMessage, getSystemErrorName } from 'node:util';
 
 /**
  * The one base class of every error layerctl raises on purpose.
@@ -23,14 +23,19 @@ export class LayerctlError extends Error {
   }
 }
 
-/** A system call failed; carries the errno, the call and the path it acted on. */
+/**
+ * A system call failed; carries the errno, the call and the path it acted on. The message is
+ * "call path: ENAME" ("mknod /x/y: EPERM") unless the caller, knowing what the user asked for,
+ * says it in those terms (options.message) and keeps the raw failure as the cause.
+ */
 export class SysError extends LayerctlError {
   readonly call: string;
   readonly errno: number;
   readonly path: string | undefined;
 
-  constructor(call: string, errno: number, path?: string) {
-    super(`${call}${path === undefined ? '' : ` ${path}`}: ${errnoName(errno)}`);
+  constructor(call: string, errno: number, path?: string, options?: { message?: string; cause?: unknown }) {
+    const message = options?.message ?? `${call}${path === undefined ? '' : ` ${path}`}: ${errnoName(errno)}`;
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.call = call;
     this.errno = errno;
     this.path = path;
@@ -100,6 +105,15 @@ export class UsageError extends LayerctlError {
 
   override get exitCode(): number {
     return 2;
+  }
+}
+
+/** "no such file or directory" for ENOENT: strerror(3)'s words, as Node knows them; either sign. */
+export function errnoDescription(errno: number): string {
+  try {
+    return getSystemErrorMessage(-Math.abs(errno));
+  } catch {
+    return `errno ${errno}`;
   }
 }
 
