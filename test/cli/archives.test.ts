@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { scratchDir } from '@layerctl/sys/testing';
+import { busyboxTarForFile } from './busybox-tar.ts';
 import { parseJson, records } from './json-output.ts';
 import { inRoot } from './run-layerctl.ts';
-import { busyboxTarForFile } from './busybox-tar.ts';
 
 const busyboxTar = busyboxTarForFile(test);
 
@@ -82,6 +82,26 @@ test('load of a tar that is no image archive fails with one line naming the file
   t.regex(result.stderr, /^layerctl: [^\n]+\n$/);
   t.true(result.stderr.includes(busyboxTar()), result.stderr);
   t.deepEqual(records(parseJson((await second(['images', '--json'])).stdout)), []);
+});
+
+test('save into a missing directory fails with one line naming the output', async (t) => {
+  const { dir, first } = await twoRoots(t);
+  const output = path.join(dir, 'missing', 'busybox.tar');
+  const result = await first(['save', 'busybox', '-o', output]);
+  t.is(result.code, 1);
+  t.is(result.stderr, `layerctl: save: cannot write ${output}: ENOENT (no such directory)\n`);
+});
+
+test('save over a directory fails with one line naming it and leaves no partial file', async (t) => {
+  const { dir, first } = await twoRoots(t);
+  const output = path.join(dir, 'out');
+  fs.mkdirSync(output);
+  const before = fs.readdirSync(dir);
+  const result = await first(['save', 'busybox', '-o', output]);
+  t.is(result.code, 1);
+  t.is(result.stderr, `layerctl: save: cannot write ${output}: EISDIR (it is a directory)\n`);
+  t.deepEqual(fs.readdirSync(dir), before);
+  t.deepEqual(fs.readdirSync(output), []);
 });
 
 test('load of a missing file fails with one line naming it', async (t) => {

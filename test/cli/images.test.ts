@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { scratchDir } from '@layerctl/sys/testing';
+import { busyboxTarForFile } from './busybox-tar.ts';
 import { parseJson, records } from './json-output.ts';
 import { inRoot } from './run-layerctl.ts';
-import { busyboxTarForFile } from './busybox-tar.ts';
 
 const busyboxTar = busyboxTarForFile(test);
 

@@ -1,16 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidArgumentError } from '@layerctl/sys';
 import type { Compression } from '../archive/compression.ts';
 import { writeTar } from '../archive/tar/index.ts';
 import { openLease } from '../metadata/leases.ts';
 import type { Root } from '../root.ts';
-import { tempName } from '../temp-name.ts';
 import { dockerArchiveEntries } from './docker-archive.ts';
 import { planExport } from './export-plan.ts';
 import { ociArchiveEntries } from './oci-archive.ts';
+import { SaveTarget } from './save-target.ts';
 
 export type ArchiveFormat = 'oci' | 'docker';
 
@@ -25,32 +23,28 @@ export interface SaveOptions {
 
 /**
  * `layerctl save`: the images `refs` name, as one OCI layout or docker save archive, streamed to
- * `output` (a stream, or a file path written aside and renamed into place when complete).
+ * `output` (a stream, or a file path: see SaveTarget, opened before any work starts).
  */
 export async function saveImages(root: Root, refs: string[], output: Writable | string, opts: SaveOptions): Promise<void> {
   if (refs.length === 0) throw new InvalidArgumentError('save: name at least one image');
   const compression = opts.compression ?? (opts.format === 'docker' ? 'none' : undefined);
-  const lease = openLease(root.metadata);
+  if (typeof output !== 'string') return saveTo(root, refs, output, opts.format, compression);
+  const target = await SaveTarget.open(output);
   try {
-    const set = await planExport(root, refs, compression, lease);
-    const entries = opts.format === 'oci' ? ociArchiveEntries(root, set) : dockerArchiveEntries(root, set);
-    await writeArchive(writeTar(entries), output);
+    await saveTo(root, refs, target, opts.format, compression);
   } finally {
-    lease.release();
+    await target.discard();
   }
 }
 
-async function writeArchive(archive: Readable, output: Writable | string): Promise<void> {
-  if (typeof output !== 'string') {
-    await pipeline(archive, output);
-    return;
-  }
-  // Beside the target, so the rename stays on one filesystem; a failed save leaves no partial file.
-  const partial = path.join(path.dirname(output), `.${tempName('save')}`);
+async function saveTo(root: Root, refs: string[], sink: Writable | SaveTarget, format: ArchiveFormat, compression: Compression | undefined): Promise<void> {
+  const lease = openLease(root.metadata);
   try {
-    await pipeline(archive, fs.createWriteStream(partial, { flags: 'wx', mode: 0o644, flush: true }));
-    fs.renameSync(partial, output);
+    const set = await planExport(root, refs, compression, lease);
+    const archive = writeTar(format === 'oci' ? ociArchiveEntries(root, set) : dockerArchiveEntries(root, set));
+    if (sink instanceof SaveTarget) await sink.write(archive);
+    else await pipeline(archive, sink);
   } finally {
-    fs.rmSync(partial, { force: true });
+    lease.release();
   }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { SysError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { COMPRESSIONS, type Compression } from '../archive/compression.ts';
 import { leasedBlobs } from '../metadata/leases.ts';
@@ -135,6 +136,15 @@ test('save writes to a stream as well as to a file, and leaves no partial file w
   t.deepEqual(await loadArchive(target, fs.createReadStream(file)), { loaded: ['app:latest'] });
   await t.throwsAsync(saveImages(scratch.root, ['missing'], path.join(scratch.work, 'none.tar'), { format: 'oci' }));
   t.deepEqual(fs.readdirSync(scratch.work).filter((name) => name.startsWith('.') || name === 'none.tar'), []);
+});
+
+test('save to a path it cannot write fails with a SysError naming that path and leases nothing', async (t) => {
+  const scratch = scratchRoot(t);
+  await importTestImage(scratch, 'app');
+  const file = path.join(scratch.work, 'missing', 'out.tar');
+  const error = await t.throwsAsync(saveImages(scratch.root, ['app'], file, { format: 'oci' }), { instanceOf: SysError });
+  t.is(error?.message, `save: cannot write ${file}: ENOENT (no such directory)`);
+  t.deepEqual(leasedBlobs(scratch.root.metadata), new Set());
 });
 
 for (const compression of ['gzip', 'none'] satisfies Compression[]) {
