@@ -236,12 +236,12 @@ function deleteChecked(db: DatabaseSync, key: string): SnapshotRow {
   return row;
 }
 
-/** Refuses an update that would change anything but labels. */
+/** Refuses an update that would change anything but labels; a field left undefined is not given. */
 function checkFixedFields(row: SnapshotRow, info: Partial<SnapshotInfo>): void {
   const current = infoOfSnapshot(row);
   for (const field of FIXED_FIELDS) {
-    if (!(field in info)) continue;
     const wanted = info[field];
+    if (wanted === undefined) continue;
     const now = current[field];
     const same = wanted instanceof Date && now instanceof Date ? wanted.getTime() === now.getTime() : wanted === now;
     if (!same) throw new InvalidArgumentError(`snapshot ${row.key}: ${field} cannot be updated; only labels can`);
