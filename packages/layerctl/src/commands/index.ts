@@ -26,6 +26,8 @@ export const commands = {
   save: lazy(() => import('./save.ts')),
   load: lazy(() => import('./load.ts')),
   gc: lazy(() => import('./gc.ts')),
+  snapshot: lazy(() => import('./snapshot/index.ts')),
+  info: lazy(() => import('./info.ts')),
 } satisfies Record<string, () => Promise<RegisterCommand>>;
 
 export type CommandName = keyof typeof commands;

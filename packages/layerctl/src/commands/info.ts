@@ -1,0 +1,20 @@
+import type { Argv } from 'yargs';
+import type { GlobalOptions } from '../global-options.ts';
+import { print, printJson } from '../output/print.ts';
+import { infoText } from '../output/info-text.ts';
+import { rootInfo } from '../root-info.ts';
+import { withSnapshotter } from '../with-snapshotter.ts';
+import type { CommandArgs } from './command-args.ts';
+
+export const command = 'info';
+export const describe = 'Show the storage driver and its status, the root, and what the store holds';
+
+export function builder(cli: Argv<GlobalOptions>) {
+  return cli.option('json', { type: 'boolean', default: false, describe: 'print a JSON object' });
+}
+
+export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
+  const info = await withSnapshotter(args, rootInfo);
+  if (args.json) printJson(info);
+  else print(infoText(info));
+}

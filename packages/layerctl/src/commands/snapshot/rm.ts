@@ -1,0 +1,18 @@
+import type { Argv } from 'yargs';
+import type { GlobalOptions } from '../../global-options.ts';
+import { withSnapshotter } from '../../with-snapshotter.ts';
+import type { CommandArgs } from '../command-args.ts';
+
+export const command = 'rm <key...>';
+export const describe = 'Remove snapshots (one with children cannot be removed)';
+
+export function builder(cli: Argv<GlobalOptions>) {
+  return cli.positional('key', { type: 'string', array: true, demandOption: true, describe: 'keys or names, removed in order' });
+}
+
+/** Removes the snapshots in order; stops at the first failure. */
+export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
+  await withSnapshotter(args, async ({ snapshotter }) => {
+    for (const key of args.key) await snapshotter.remove(key);
+  });
+}

@@ -1,0 +1,147 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Driver, DriverFactory } from '@layerctl/snapshotter';
+import { FailedPreconditionError, LayerctlError, NotSupportedError } from '@layerctl/sys';
+import { DRIVERS } from './global-options.ts';
+import type { Root, Snapshotter } from './with-root.ts';
+
+/**
+ * The storage drivers layerctl ships, registered here and nowhere else (DESIGN.md: the builder
+ * asks for a driver by name; this file is the one place that names them).
+ *
+ * Which driver serves a root:
+ * - the one the root was made with (settings row DRIVER_SETTING in metadata.db), which `--driver`
+ *   may repeat but never change: layers made by one driver mean nothing to another;
+ * - else `--driver`;
+ * - else the first of DRIVER_PRIORITY that works on this host (Docker's order), each tried in a
+ *   scratch dir under the root's tmp/ so that a driver that fails leaves nothing in the root.
+ * The choice is written to the root once its driver has initialised.
+ *
+ * Driver modules are imported inside load(), so that `--version` and `--help` never pay for them.
+ */
+
+export type DriverName = (typeof DRIVERS)[number];
+
+/** The settings key (metadata.db, table settings) that holds the driver a root was made with. */
+export const DRIVER_SETTING = 'driver';
+
+/** Docker's priority order: overlay2 first; aufs and devmapper only where overlay2 does not work. */
+export const DRIVER_PRIORITY: readonly DriverName[] = ['overlay2', 'aufs', 'devmapper'];
+
+/** A driver shipped with this layerctl, or one announced for a later issue. */
+type Registration = { load(): Promise<DriverFactory> } | { issue: number };
+
+const registry: Record<DriverName, Registration> = {
+  overlay2: {
+    async load() {
+      const { Overlay2Driver } = await import('@layerctl/drivers-overlay2');
+      return (options) => new Overlay2Driver(options);
+    },
+  },
+  aufs: { issue: 4 },
+  devmapper: { issue: 5 },
+};
+
+/** The scratch dirs in which drivers are tried start with this (tmp/ names carry their pid; see tempName). */
+const PROBE_TEMP_KIND = 'driver-probe';
+
+/** Makes (but does not initialise) the driver of `name` for `root`; a driver not shipped yet is NotSupportedError. */
+export async function makeDriver(name: DriverName, root: Pick<Root, 'dir' | 'tmpDir'>): Promise<Driver> {
+  const registration = registry[name];
+  if ('issue' in registration) throw new NotSupportedError(`driver ${name} is not available yet (issue ${registration.issue})`);
+  const factory = await registration.load();
+  return factory({ root: root.dir, tmpDir: root.tmpDir, options: {} });
+}
+
+/** The driver this root was made with, if any. */
+export function persistedDriver(root: Root, api: Snapshotter): DriverName | undefined {
+  const row = root.metadata.read((db) => db.prepare('SELECT value FROM settings WHERE key = ?').get(DRIVER_SETTING));
+  if (row === undefined) return undefined;
+  return checkedName(api.rowText(row, 'settings', 'value'));
+}
+
+/**
+ * The uninitialised driver for this root and command line (the rules at the top of this file).
+ * Persist the choice with persistDriver once it has initialised.
+ */
+export async function chooseDriver(root: Root, api: Snapshotter, requested: DriverName | undefined): Promise<Driver> {
+  const persisted = persistedDriver(root, api);
+  if (persisted !== undefined && requested !== undefined && persisted !== requested) throw refusal(root, persisted, requested);
+  const name = persisted ?? requested ?? (await firstWorking(root, api));
+  return makeDriver(name, root);
+}
+
+/** Records the root's driver; a root that another process made with another driver meanwhile refuses this one. */
+export function persistDriver(root: Root, name: string): void {
+  const persisted = root.metadata.write((db) => {
+    db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(DRIVER_SETTING, name);
+    return db.prepare('SELECT value FROM settings WHERE key = ?').get(DRIVER_SETTING)?.['value'];
+  });
+  if (persisted !== name) throw refusal(root, String(persisted), name);
+}
+
+/** Whether each known driver works here, in DRIVER_PRIORITY order; the one in use is not tried again. */
+export async function driverAvailability(root: Root, api: Snapshotter, inUse: string): Promise<DriverAvailability[]> {
+  const found: DriverAvailability[] = [];
+  for (const name of DRIVER_PRIORITY) {
+    if (name === inUse) {
+      found.push({ name, available: true, detail: 'in use by this root' });
+      continue;
+    }
+    const failure = await tryDriver(name, root, api);
+    found.push({ name, available: failure === undefined, detail: failure ?? 'works on this host' });
+  }
+  return found;
+}
+
+export interface DriverAvailability {
+  name: DriverName;
+  available: boolean;
+  /** Why not, or what was found. */
+  detail: string;
+}
+
+/** The first driver of DRIVER_PRIORITY that initialises here; NotSupportedError saying why each failed when none does. */
+async function firstWorking(root: Root, api: Snapshotter): Promise<DriverName> {
+  const failures: string[] = [];
+  for (const name of DRIVER_PRIORITY) {
+    const failure = await tryDriver(name, root, api);
+    if (failure === undefined) return name;
+    failures.push(failure);
+  }
+  throw new NotSupportedError(`no storage driver works on this host: ${failures.join('; ')}`);
+}
+
+/**
+ * Initialises the driver in a scratch root under tmp/ (same filesystem as the real one) and
+ * removes it again; returns why the driver does not work, or undefined when it does.
+ */
+async function tryDriver(name: DriverName, root: Root, api: Snapshotter): Promise<string | undefined> {
+  const scratch = path.join(root.tmpDir, api.tempName(PROBE_TEMP_KIND));
+  fs.mkdirSync(scratch, { mode: 0o700 });
+  try {
+    const driver = await makeDriver(name, { dir: scratch, tmpDir: path.join(scratch, api.TMP_DIR) });
+    await driver.init();
+    await driver.close();
+    return undefined;
+  } catch (err) {
+    if (err instanceof LayerctlError) return err.message;
+    throw err;
+  } finally {
+    // Drivers take their probe mounts down before init returns or throws; were one left, what it
+    // shows lies inside `scratch` too, so this remove could not reach beyond the scratch dir.
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function refusal(root: Root, persisted: string, requested: string): FailedPreconditionError {
+  return new FailedPreconditionError(`root ${root.dir} was made with driver ${persisted}; it cannot be used with --driver ${requested}`);
+}
+
+function checkedName(value: string): DriverName {
+  const name = DRIVERS.find((known) => known === value);
+  if (name === undefined) {
+    throw new FailedPreconditionError(`metadata.db: settings.${DRIVER_SETTING} names driver ${JSON.stringify(value)}, which this layerctl does not know (${DRIVERS.join(', ')})`);
+  }
+  return name;
+}
