@@ -2,7 +2,7 @@ import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../global-options.ts';
 import { inputName, inputStream } from '../input-stream.ts';
 import { print } from '../output/print.ts';
-import { withRoot } from '../with-root.ts';
+import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'import <tar> <name>';
@@ -15,11 +15,17 @@ export function builder(cli: Argv<GlobalOptions>) {
     .option('compression', { choices: ['zstd', 'gzip', 'none'] as const, default: 'zstd' as const, describe: 'how the layer is stored' });
 }
 
-/** Prints the new image's id, as docker import does. */
+/**
+ * Records the image, then unpacks its layer into a committed snapshot named by its ChainID (the
+ * layer store's order: an unpack that fails leaves a recorded image, never an unnamed layer).
+ * Prints the new image's id, as docker import does.
+ */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   const source = await inputStream(args.tar);
-  const image = await withRoot(args.root, (root, snapshotter) =>
-    snapshotter.importRootfs(root, source, args.name, { compression: args.compression, sourceName: inputName(args.tar) }),
-  );
+  const image = await withSnapshotter(args, async ({ root, snapshotter, api }) => {
+    const imported = await api.importRootfs(root, source, args.name, { compression: args.compression, sourceName: inputName(args.tar) });
+    await api.unpackImage(root, snapshotter, imported.id);
+    return imported;
+  });
   print(`${image.id}\n`);
 }

@@ -3,7 +3,7 @@ import { DASH } from '../dash.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { inputName, inputStream } from '../input-stream.ts';
 import { print } from '../output/print.ts';
-import { withRoot } from '../with-root.ts';
+import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'load';
@@ -16,9 +16,17 @@ export function builder(cli: Argv<GlobalOptions>) {
 /** An image the archive did not name is loaded under its id, which is all there is to show. */
 const UNNAMED = /^sha256:[0-9a-f]{64}$/;
 
-/** Prints `Loaded image: NAME` (or `Loaded image ID: ID`) for each image, as docker load does. */
+/**
+ * Records the images, then unpacks each one's layers into committed snapshots named by their
+ * ChainIDs (layers the images share are unpacked once). Prints `Loaded image: NAME` (or
+ * `Loaded image ID: ID`) for each image, as docker load does.
+ */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   const input = await inputStream(args.input);
-  const { loaded } = await withRoot(args.root, (root, snapshotter) => snapshotter.loadArchive(root, input, { what: inputName(args.input) }));
+  const { loaded } = await withSnapshotter(args, async ({ root, snapshotter, api }) => {
+    const result = await api.loadArchive(root, input, { what: inputName(args.input) });
+    for (const ref of result.loaded) await api.unpackImage(root, snapshotter, ref);
+    return result;
+  });
   print(loaded.map((name) => (UNNAMED.test(name) ? `Loaded image ID: ${name}\n` : `Loaded image: ${name}\n`)).join(''));
 }

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../global-options.ts';
 import { print } from '../output/print.ts';
-import { withRoot } from '../with-root.ts';
+import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'rmi <image...>';
@@ -13,12 +13,18 @@ export function builder(cli: Argv<GlobalOptions>) {
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'remove an image by id even when it has several names' });
 }
 
-/** Removes the images in order, printing docker's Untagged:/Deleted: lines; stops at the first failure. */
+/**
+ * Removes the images in order, printing docker's Untagged:/Deleted: lines; stops at the first
+ * failure. After each image that goes, the layer snapshots no image uses any more go too, and
+ * are printed as Deleted: lines of their ChainIDs, as docker prints the layers it deletes.
+ */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  await withRoot(args.root, async (root, snapshotter) => {
+  await withSnapshotter(args, async ({ root, snapshotter, api }) => {
     for (const ref of args.image) {
-      const { untagged, deleted } = await snapshotter.removeImage(root, ref, { force: args.force });
-      print([...untagged.map((name) => `Untagged: ${snapshotter.familiarName(name)}\n`), ...deleted.map((digest) => `Deleted: ${digest}\n`)].join(''));
+      const { untagged, deleted } = await api.removeImage(root, ref, { force: args.force });
+      const released = deleted.length === 0 ? [] : (await api.releaseImageLayers(root, snapshotter)).removed;
+      const lines = [...untagged.map((name) => `Untagged: ${api.familiarName(name)}`), ...[...deleted, ...released].map((digest) => `Deleted: ${digest}`)];
+      print(lines.map((line) => `${line}\n`).join(''));
     }
   });
 }
