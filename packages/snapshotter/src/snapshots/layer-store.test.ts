@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { DigestMismatchError } from '@layerctl/sys';
-import { sha256Digest } from '../content/digest.ts';
+import { DigestMismatchError, FailedPreconditionError, NotFoundError } from '@layerctl/sys';
+import { sha256Digest, type Digest } from '../content/digest.ts';
+import { readManifest } from '../image/image-documents.ts';
 import { ImageStore } from '../image/image-store.ts';
 import type { Root } from '../root.ts';
 import { DIFF_ID_LABEL, releaseImageLayers, unpackImage, UNPACKING_PID_LABEL } from './layer-store.ts';
@@ -125,4 +126,39 @@ test('release removes the temporary snapshot of an unpack whose process died, an
   await snapshotter.prepare('unpack-live', undefined, { labels: { [UNPACKING_PID_LABEL]: String(process.pid) } });
   t.deepEqual(await releaseImageLayers(root, snapshotter), { removed: ['unpack-dead'] });
   t.deepEqual(names(snapshotter), ['unpack-live']);
+});
+
+test('an active snapshot squatting on a ChainID stops the unpack with FailedPrecondition naming it', async (t) => {
+  const { root, snapshotter } = await scratchSnapshotter(t);
+  const image = await storeTestImage(root, 'docker.io/library/one:latest', [BASE]);
+  const chainId = image.chainIds[0] ?? '';
+  await snapshotter.prepare(chainId);
+  await t.throwsAsync(unpackImage(root, snapshotter, 'one'), { instanceOf: FailedPreconditionError, message: new RegExp(`snapshot ${chainId} is active`) });
+  t.deepEqual(names(snapshotter), [chainId]);
+});
+
+test('a stored blob whose bytes changed on disk is refused, and nothing of it stays', async (t) => {
+  const { root, snapshotter, driver } = await scratchSnapshotter(t);
+  await storeTestImage(root, 'docker.io/library/one:latest', [BASE]);
+  await storeTestImage(root, 'docker.io/library/other:latest', [OTHER]);
+  const [blob, otherBlob] = await Promise.all(['one', 'other'].map(async (name) => root.content.path(await firstLayerDigest(root, name))));
+  // Another valid layer in its place: it decompresses and applies, so only the digest check can catch it.
+  fs.copyFileSync(otherBlob ?? '', blob ?? '');
+  const error = await t.throwsAsync(unpackImage(root, snapshotter, 'one'), { instanceOf: DigestMismatchError });
+  t.regex(error?.message ?? '', /^blob sha256:[0-9a-f]{64}: content does not match its digest/);
+  t.deepEqual(names(snapshotter), []);
+  t.deepEqual(driver.list(), []);
+});
+
+async function firstLayerDigest(root: Root, name: string): Promise<Digest> {
+  const manifest = await readManifest(root.content, new ImageStore(root.metadata).resolve(name).record.manifestDigest);
+  const layer = manifest.layers[0];
+  if (layer === undefined) throw new NotFoundError(`image ${name} has no layers`);
+  return layer.digest;
+}
+
+test('an image without layers unpacks to no ChainID', async (t) => {
+  const { root, snapshotter } = await scratchSnapshotter(t);
+  await storeTestImage(root, 'docker.io/library/empty:latest', []);
+  t.deepEqual(await unpackImage(root, snapshotter, 'empty'), { chainId: undefined, applied: [], reused: [] });
 });
