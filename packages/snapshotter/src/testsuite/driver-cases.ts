@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { lsetxattr } from '@layerctl/sys';
 import { mountPoints } from '@layerctl/sys/testing';
 import type { Change } from '../archive/pack-changes.ts';
+import { readTar, type TarHeader } from '../archive/tar/index.ts';
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from '../archive/whiteout.ts';
 import { compareEntryPaths } from '../archive/safe-path.ts';
 import { treeFacts } from '../archive/testdata/compare-trees.ts';
 import { runDriverCase, type DriverCase, type DriverContext, type OpenDriver } from './driver-context.ts';
@@ -31,6 +34,12 @@ async function withMounted<T>(ctx: DriverContext, id: string, fn: (dir: string) 
   } finally {
     await ctx.unmount(id);
   }
+}
+
+/** Mounts both layers and compares their trees entry by entry, mtimes included: a diff carries them. */
+async function assertSameLayers(ctx: DriverContext, expected: string, actual: string, what: string): Promise<void> {
+  const facts = await withMounted(ctx, expected, (dir) => treeFacts(dir));
+  await withMounted(ctx, actual, (dir) => assertSameTree(ctx.t, facts, dir, what));
 }
 
 /** The facts of one entry: type and permission bits, owner. */
@@ -155,18 +164,11 @@ function diffApply(fileCount: number): DriverCase {
 
     const written = await driver.applyDiff('diff', 'base', driver.diff('upper', 'base'));
     t.is(written, fileCount * FILE_BYTES, 'applyDiff returns the bytes of content written');
-    const upper = await ctx.mount('upper');
-    try {
-      await withMounted(ctx, 'diff', (dir) => {
-        checkManyFiles(ctx, dir, fileCount, 6, 'the applied layer has the new contents');
-        t.false(fs.existsSync(`${dir}/${DELETE_FILE}`), 'the whiteout removed the deleted file');
-        assertSameTree(t, treeFacts(upper, { mtimes: 'non-directories' }), dir, 'the applied layer against the layer diffed', {
-          mtimes: 'non-directories',
-        });
-      });
-    } finally {
-      await ctx.unmount('upper');
-    }
+    await withMounted(ctx, 'diff', (dir) => {
+      checkManyFiles(ctx, dir, fileCount, 6, 'the applied layer has the new contents');
+      t.false(fs.existsSync(`${dir}/${DELETE_FILE}`), 'the whiteout removed the deleted file');
+    });
+    await assertSameLayers(ctx, 'upper', 'diff', 'the applied layer against the layer diffed');
   };
 }
 
@@ -198,6 +200,62 @@ const changesCase: DriverCase = async (ctx) => {
   const added = ['directory-0', ...Array.from({ length: 20 }, (_, i) => `directory-0/file-${i}`)];
   const additions = added.sort(compareEntryPaths).map((path): Change => ({ kind: 'add', path }));
   t.deepEqual(await driver.changes('base', undefined), additions, 'a base layer is all additions');
+};
+
+/**
+ * A diff holds OCI whiteouts only: a deleted name as an empty `.wh.<name>` file (never a char
+ * 0/0 device, nor a tar hardlink although overlay makes all its whiteouts one inode), a
+ * directory replaced whole as `.wh..wh..opq`, and no xattr of the driver's own
+ * (trusted.overlay.*). Applied on the same parent, it gives back the layer it came from.
+ */
+const diffIsOci: DriverCase = async (ctx) => {
+  const { t, driver } = ctx;
+  await driver.create('base', undefined, RW);
+  await withMounted(ctx, 'base', (dir) => {
+    for (const name of ['keep', 'gone', 'replaced']) fs.mkdirSync(`${dir}/${name}`, { mode: 0o755 });
+    for (const name of ['f1', 'f2', 'keep/a', 'keep/b', 'gone/x', 'replaced/old']) fs.writeFileSync(`${dir}/${name}`, name, { mode: 0o644 });
+    // A directory whose files change but whose entries do not: its owner, mode and time must come through.
+    fs.lchownSync(`${dir}/keep`, 5, 6);
+    fs.chmodSync(`${dir}/keep`, 0o750);
+  });
+  await driver.create('upper', 'base', RW);
+  await withMounted(ctx, 'upper', (dir) => {
+    fs.rmSync(`${dir}/f1`);
+    fs.rmSync(`${dir}/f2`);
+    fs.rmSync(`${dir}/gone`, { recursive: true });
+    fs.rmSync(`${dir}/replaced`, { recursive: true });
+    fs.mkdirSync(`${dir}/replaced`, { mode: 0o700 });
+    fs.writeFileSync(`${dir}/replaced/new`, 'new', { mode: 0o644 });
+    fs.appendFileSync(`${dir}/keep/a`, ' changed');
+    lsetxattr(`${dir}/keep/b`, 'user.note', Buffer.from('b'));
+  });
+
+  const entries: TarHeader[] = [];
+  for await (const entry of readTar(driver.diff('upper', 'base'))) {
+    for await (const chunk of entry.body) void chunk;
+    entries.push(entry.header);
+  }
+  const files = entries.filter((h) => h.type !== 'directory').map((h) => `${h.name} ${h.type}`);
+  // A directory replaced whole may come as an opaque directory (a diff of the upper dir) or as
+  // whiteouts of what it held (a diff comparing trees); both apply to the same tree.
+  const replacedWhiteouts = files.filter((f) => f.startsWith(`replaced/${WHITEOUT_PREFIX}`));
+  t.deepEqual(
+    files.filter((f) => !replacedWhiteouts.includes(f)).sort(),
+    ['.wh.f1 file', '.wh.f2 file', '.wh.gone file', 'keep/a file', 'keep/b file', 'replaced/new file'],
+    'deleted names are empty .wh. files',
+  );
+  t.true(
+    [`replaced/${OPAQUE_MARKER} file`, `replaced/${WHITEOUT_PREFIX}old file`].some((form) => replacedWhiteouts.join() === form),
+    `a replaced directory is opaque or whites out what it held, not: ${replacedWhiteouts.join(', ') || '(nothing)'}`,
+  );
+  t.true(entries.some((h) => h.name === 'replaced' && h.type === 'directory' && h.mode === 0o700), 'the opaque directory itself is in the diff');
+  const ownXattrs = entries.flatMap((h) => [...h.xattrs.keys()].filter((name) => name.startsWith('trusted.overlay.')).map((name) => `${h.name}: ${name}`));
+  t.deepEqual(ownXattrs, [], "no overlay xattr leaves the driver");
+  t.deepEqual([...(entries.find((h) => h.name === 'keep/b')?.xattrs.keys() ?? [])], ['user.note'], 'user xattrs are kept');
+
+  await driver.create('copy', 'base', RW);
+  await driver.applyDiff('copy', 'base', driver.diff('upper', 'base'));
+  await assertSameLayers(ctx, 'upper', 'copy', 'the diff applied on the same parent');
 };
 
 /** The mount points under this case's root (other cases mount elsewhere at the same time). */
@@ -254,6 +312,7 @@ const driverCases = {
   CreateSnap: ["a child layer sees its parent's files with their modes and owners", createSnap],
   DeepLayerRead: ['a chain of 128 layers reads every layer back from the top', deepLayerRead(128)],
   DiffApply: ["a layer's diff applied on the same parent gives the same tree", diffApply(10)],
+  DiffIsOci: ['a diff speaks OCI whiteouts only and applies back to the same tree', diffIsOci],
   Changes: ['changes lists modified, added and deleted paths in canonical order', changesCase],
   ReadonlyLayer: ['a layer created readonly mounts read-only (EROFS)', readonlyLayer],
   MountCounting: ['n mounts need n unmounts, and the path stays the same', mountCounting],

@@ -29,7 +29,13 @@ export function assertSameTree(
   );
 }
 
-/** Facts as one indented line per entry. */
+/** Entries a failure message lists of one tree; the differences are always listed whole. */
+const DUMP_MAX_ENTRIES = 300;
+
+/** Facts as one indented line per entry, the first DUMP_MAX_ENTRIES of them. */
 export function listFacts(facts: Map<string, string>): string {
-  return [...facts].map(([name, line]) => `  ${name}: ${line}`).join('\n') || '  (empty)';
+  if (facts.size === 0) return '  (empty)';
+  const lines = [...facts].slice(0, DUMP_MAX_ENTRIES).map(([name, line]) => `  ${name}: ${line}`);
+  if (facts.size > DUMP_MAX_ENTRIES) lines.push(`  … and ${facts.size - DUMP_MAX_ENTRIES} more entries`);
+  return lines.join('\n');
 }

@@ -54,7 +54,11 @@ export async function runCase(t: ExecutionContext, open: OpenSnapshotter, run: C
       t.teardown(() => unmountAll(target));
       return target;
     },
-    unmount: unmountAll,
+    unmount(target) {
+      unmountAll(target);
+      // Gone once unmounted, so a failure's dump of the work dir shows only what is still in use.
+      fs.rmdirSync(target);
+    },
   };
   try {
     await run(ctx);

@@ -78,8 +78,19 @@ export const deletedFilesInChildSnapshot: Case = layers(
 );
 
 export const moveFileFromLowerLayer: Case = layers(
-  [createFile('/foo', 'foo\n', 0o777), createDir('/dir', 0o755), createFile('/dir/bar', 'bar\n', 0o644)],
-  [rename('/foo', '/foo2'), rename('/dir/bar', '/bar2')],
+  [
+    createFile('/foo', 'foo\n', 0o777),
+    createDir('/dir', 0o755),
+    createFile('/dir/bar', 'bar\n', 0o644),
+    createFile('/dir/baz', 'baz\n', 0o644),
+  ],
+  [
+    rename('/foo', '/foo2'),
+    rename('/dir/bar', '/bar2'),
+    createFile('/dir/baz-new', 'new baz\n', 0o600),
+    rename('/dir/baz-new', '/dir/baz'),
+    rename('/bar2', '/dir/bar'),
+  ],
 );
 
 /** Renames a lower directory: overlay without redirect_dir refuses this with EXDEV. */
@@ -120,7 +131,8 @@ export const entryKinds: Case = layers(
     setxattr('/etc/passwd', 'trusted.note', Buffer.from([0, 1, 0xfe, 0xff])),
     symlink('../etc/passwd', '/etc/link'),
     symlink('nowhere', '/etc/dangling'),
-    link('/etc/passwd', '/etc/hard'),
+    createFile('/etc/group', 'root:x:0:\n', 0o644),
+    link('/etc/group', '/etc/group-'),
     createDir('/dev', 0o755),
     mknodAt('/dev/null', 'char', 0o666, 1, 3),
     mknodAt('/dev/fifo', 'fifo', 0o600),
@@ -130,10 +142,21 @@ export const entryKinds: Case = layers(
     setxattr('/etc/passwd', 'user.origin', 'layer 1'),
     remove('/etc/dangling'),
     symlink('/etc/passwd', '/etc/dangling'),
-    link('/etc/passwd', '/etc/hard2'),
+    link('/etc/passwd', '/etc/passwd-'),
     chown('/etc/link', 7, 8),
     remove('/dev/fifo'),
+    mknodAt('/dev/zero', 'char', 0o666, 1, 5),
   ],
+);
+
+/**
+ * A file with two names in a lower layer, changed through one name in a child: both names see
+ * the change. overlayfs breaks such a hardlink on copy-up unless it runs with index=on
+ * (Documentation/filesystems/overlayfs.rst, "Non-standard behavior").
+ */
+export const lowerHardlinkCopyUp: Case = layers(
+  [createDir('/etc', 0o755), createFile('/etc/shadow', 'root:*:1::::::\n', 0o640), link('/etc/shadow', '/etc/shadow-')],
+  [createFile('/etc/shadow', 'root:!:2::::::\n', 0o640), chown('/etc/shadow-', 0, 42)],
 );
 
 /**
