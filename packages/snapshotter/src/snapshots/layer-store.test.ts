@@ -12,6 +12,7 @@ import { CopyDriver } from './testing/copy-driver.ts';
 import { deadPid } from '../testing/dead-pid.ts';
 import { storeTestImage, type TestLayer } from './testing/layered-image.ts';
 import { scratchSnapshotter } from './testing/scratch-snapshotter.ts';
+import { findSnapshot } from './snapshot-rows.ts';
 
 const BASE: TestLayer = { 'a.txt': 'a', 'b.txt': 'b' };
 const ON_BASE: TestLayer = { 'a.txt': null, 'c.txt': 'c' };
@@ -161,4 +162,34 @@ test('an image without layers unpacks to no ChainID', async (t) => {
   const { root, snapshotter } = await scratchSnapshotter(t);
   await storeTestImage(root, 'docker.io/library/empty:latest', []);
   t.deepEqual(await unpackImage(root, snapshotter, 'empty'), { chainId: undefined, applied: [], reused: [] });
+});
+
+/** A copy driver that runs `hook` once, inside the first create on top of `parent`. */
+class HookedDriver extends CopyDriver {
+  hook: { parent: string; run: () => Promise<void> } | undefined;
+
+  override async create(id: string, parent: string | undefined, opts: { readonly: boolean }): Promise<void> {
+    await super.create(id, parent, opts);
+    const hook = this.hook;
+    if (hook !== undefined && parent === hook.parent) {
+      this.hook = undefined;
+      await hook.run();
+    }
+  }
+}
+
+test('a layer released under a running unpack is unpacked again', async (t) => {
+  let hooked: HookedDriver | undefined;
+  const { root, snapshotter } = await scratchSnapshotter(t, (dir) => (hooked = new HookedDriver(dir)));
+  const image = await storeTestImage(root, 'docker.io/library/two:latest', [BASE, ON_BASE]);
+  const [bottom] = image.chainIds;
+  await unpackImage(root, snapshotter, 'two');
+  await snapshotter.remove(image.chainIds[1] ?? '');
+  const bottomId = root.metadata.read((db) => findSnapshot(db, bottom ?? ''))?.driverId;
+  if (hooked === undefined || bottomId === undefined) throw new NotFoundError('the bottom layer is not there');
+  // Right while the top layer is being created on it, the bottom layer goes, as a concurrent release would do it.
+  hooked.hook = { parent: bottomId, run: async () => void (await snapshotter.remove(bottom ?? '')) };
+  t.deepEqual(await unpackImage(root, snapshotter, 'two'), { chainId: image.chainIds[1], applied: image.chainIds, reused: [] });
+  t.deepEqual(names(snapshotter), [...image.chainIds].sort());
+  t.is(hooked.list().length, 2, 'the layer made on the released one is gone');
 });

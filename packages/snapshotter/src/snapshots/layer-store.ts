@@ -47,13 +47,30 @@ export interface UnpackResult {
   reused: Digest[];
 }
 
+/**
+ * How often an unpack starts again when a layer it stands on is released under it (a concurrent
+ * releaseImageLayers, after the image was removed and recorded again); more means something keeps
+ * removing it.
+ */
+const UNPACK_ATTEMPTS = 3;
+
 /** Makes sure every layer of the image is a committed snapshot named by its ChainID. */
 export async function unpackImage(root: Root, snapshotter: MetadataSnapshotter, imageRef: string): Promise<UnpackResult> {
   const resolved = new ImageStore(root.metadata).resolve(imageRef);
   const image = await readImage(root.content, resolved.record.manifestDigest);
   const chains = chainIds(image.layers.map((layer) => layer.diffId));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await unpackLayers(root, snapshotter, image.layers, chains);
+    } catch (err) {
+      if (!(err instanceof ParentReleasedError) || attempt === UNPACK_ATTEMPTS) throw err;
+    }
+  }
+}
+
+async function unpackLayers(root: Root, snapshotter: MetadataSnapshotter, layers: StoredLayer[], chains: Digest[]): Promise<UnpackResult> {
   const result: UnpackResult = { chainId: undefined, applied: [], reused: [] };
-  for (const [i, layer] of image.layers.entries()) {
+  for (const [i, layer] of layers.entries()) {
     const chainId = chains[i];
     if (chainId === undefined) break;
     const outcome = await unpackLayer(root, snapshotter, layer, chainId, result.chainId);
@@ -63,10 +80,19 @@ export async function unpackImage(root: Root, snapshotter: MetadataSnapshotter, 
   return result;
 }
 
+/** The layer below went away between finding it and preparing on it. */
+class ParentReleasedError extends NotFoundError {}
+
 async function unpackLayer(root: Root, snapshotter: MetadataSnapshotter, layer: StoredLayer, chainId: Digest, parent: Digest | undefined): Promise<'applied' | 'reused'> {
   if (layerExists(snapshotter, chainId)) return 'reused';
   const key = `${UNPACK_KEY_PREFIX}${randomBytes(8).toString('hex')} ${chainId}`;
-  await snapshotter.prepare(key, parent, { labels: { [UNPACKING_PID_LABEL]: String(process.pid) } });
+  try {
+    await snapshotter.prepare(key, parent, { labels: { [UNPACKING_PID_LABEL]: String(process.pid) } });
+  } catch (err) {
+    // The key is new, so NotFound can only be about the parent.
+    if (err instanceof NotFoundError) throw new ParentReleasedError(`layer ${parent} was released while ${chainId} was being unpacked on it`, { cause: err });
+    throw err;
+  }
   try {
     await applyChecked(root, snapshotter, key, layer);
     await snapshotter.commit(chainId, key, { labels: { [DIFF_ID_LABEL]: layer.diffId } });
