@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { MS_BIND, MS_NODEV, MS_RDONLY, MS_REC, SysError } from '@layerctl/sys';
+import { MS_BIND, MS_NODEV, MS_RDONLY, MS_REC, NotSupportedError, SysError } from '@layerctl/sys';
 import { fsTypeAt, mountPoints, scratchDir, unmountInTeardown } from '@layerctl/sys/testing';
-import { mountAll, parseMountOptions, unmountAll } from './perform-mount.ts';
+import { MOUNT_DATA_MAX, mountAll, parseMountOptions, relativeMountOptions, unmountAll } from './perform-mount.ts';
 
 /** Directories `names` under a fresh scratch dir, each holding a file of its own name. */
 function dirs(t: Parameters<typeof scratchDir>[0], ...names: string[]): string[] {
@@ -105,4 +105,40 @@ test('unmountAll of a directory that is no mount point, or of a missing path, do
   const [dir = ''] = dirs(t, 'plain');
   t.notThrows(() => unmountAll(dir));
   t.notThrows(() => unmountAll(path.join(dir, 'missing')));
+});
+
+test('path options are made relative to the deepest directory they share', (t) => {
+  t.deepEqual(relativeMountOptions(['lowerdir=/r/o/l/A:/r/o/l/B', 'upperdir=/r/o/id/diff', 'workdir=/r/o/id/work', 'index=off', 'ro']), {
+    cwd: '/r/o',
+    options: ['lowerdir=l/A:l/B', 'upperdir=id/diff', 'workdir=id/work', 'index=off', 'ro'],
+  });
+  t.deepEqual(relativeMountOptions(['mode=0755']), { cwd: undefined, options: ['mode=0755'] });
+});
+
+test('an overlay whose data string is longer than a page mounts with paths relative to their shared directory', (t) => {
+  const [home = '', target = ''] = dirs(t, 'a-directory-with-a-rather-long-name-to-fill-the-page', 'merged');
+  const links = path.join(home, 'l');
+  fs.mkdirSync(links);
+  const lowers = Array.from({ length: 128 }, (_, i) => {
+    const lower = path.join(links, `LAYER${String(i).padStart(21, '0')}`);
+    fs.mkdirSync(lower);
+    fs.writeFileSync(path.join(lower, `file-${i}`), String(i));
+    return lower;
+  });
+  const options = [`lowerdir=${lowers.join(':')}`, 'ro'];
+  t.true((options[0] ?? '').length > MOUNT_DATA_MAX, 'the absolute form does not fit in a page');
+  unmountInTeardown(t, target);
+  mountAll([{ type: 'overlay', source: 'overlay', options }], target);
+  t.is(fsTypeAt(target), 'overlay');
+  t.is(fs.readdirSync(target).length, 128);
+  t.throws(() => fs.writeFileSync(path.join(target, 'new'), 'x'), { code: 'EROFS' });
+});
+
+test('a data string that does not fit a page even with relative paths is refused naming the size', (t) => {
+  const [target = ''] = dirs(t, 'merged');
+  const lowers = Array.from({ length: 200 }, (_, i) => `/x/${String(i).padStart(30, '0')}`);
+  const err = t.throws(() => mountAll([{ type: 'overlay', source: 'overlay', options: [`lowerdir=${lowers.join(':')}`] }], target), {
+    instanceOf: NotSupportedError,
+  });
+  t.regex(err?.message ?? '', /even with relative paths, more than mount\(2\) takes/);
 });

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
+import path from 'node:path';
 import {
   closeFd,
   fsconfigCreate,
@@ -19,8 +21,11 @@ import {
   MS_RDONLY,
   MS_REC,
   MS_REMOUNT,
+  FailedPreconditionError,
+  NotSupportedError,
   SysError,
   umount2,
+  wrapNodeError,
 } from '@layerctl/sys';
 import type { Mount } from './mount.ts';
 
@@ -52,6 +57,18 @@ const MOUNT_ATTRS: Array<[number, number]> = [
 
 /** Flags a read-only or restricted bind mount needs a remount for: MS_BIND alone ignores them. */
 const BIND_REMOUNT_FLAGS = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+/**
+ * mount(2) copies its data string into one page (PAGE_SIZE - 1 bytes and a NUL); a longer one
+ * fails with EINVAL. This is what capped Docker's overlay2 at 128 layers.
+ */
+export const MOUNT_DATA_MAX = 4095;
+
+/** Options whose values are paths (overlay's), which a too-long data string may give relative to a shared directory. */
+const PATH_OPTIONS = new Set(['lowerdir', 'upperdir', 'workdir']);
+
+/** The mount(8) of util-linux: the helper process that mounts from a working directory of our choosing. */
+const MOUNT_HELPER = 'mount';
 
 /** A `key+=value` option appends to a list option; only fsconfig(2) can take it. */
 const APPEND_OPTION = /^[^=]+\+=/;
@@ -107,7 +124,62 @@ function mountOne(m: Mount, target: string): void {
   const { flags, data } = parseMountOptions(m.options);
   if (m.type === 'bind' || (flags & MS_BIND) !== 0) return bindMount(m.source, target, flags);
   if (data.some((option) => APPEND_OPTION.test(option))) return mountNewApi(m, target, flags, data);
-  mount(m.source, target, m.type, flags, data.join(','));
+  const joined = data.join(',');
+  if (joined.length > MOUNT_DATA_MAX) return mountFromCommonDir(m, target);
+  mount(m.source, target, m.type, flags, joined);
+}
+
+/**
+ * A data string too long for one page, made to fit as Docker's overlay2 does: the paths are made
+ * relative to the directory they share, and mount(8) runs there. The kernel resolves relative
+ * paths against the mounting process's working directory, and a Node process cannot change its
+ * own for one call (worker threads cannot chdir at all), hence the helper process.
+ */
+function mountFromCommonDir(m: Mount, target: string): void {
+  const { cwd, options } = relativeMountOptions(m.options);
+  const data = options.filter((option) => FLAG_WORDS[option] === undefined).join(',');
+  if (cwd === undefined || data.length > MOUNT_DATA_MAX) {
+    throw new NotSupportedError(
+      `mount ${target}: ${m.type} options take ${data.length} bytes even with relative paths, more than mount(2) takes (${MOUNT_DATA_MAX}); this needs the new mount API`,
+    );
+  }
+  const helper = spawnSync(MOUNT_HELPER, ['-i', '-t', m.type, '-o', options.join(','), m.source, path.resolve(target)], { cwd, encoding: 'utf8' });
+  if (helper.error !== undefined) throw wrapNodeError(helper.error, MOUNT_HELPER);
+  if (helper.status !== 0) {
+    throw new FailedPreconditionError(`mount ${target} (${MOUNT_HELPER} in ${cwd}): ${helper.stderr.trim() || `exit status ${helper.status}`}`);
+  }
+}
+
+/**
+ * The options with every path of a path-valued option (PATH_OPTIONS; `:`-separated lists too)
+ * made relative to the deepest directory all of them share; `cwd` is that directory, undefined
+ * when there are no absolute paths to shorten.
+ */
+export function relativeMountOptions(options: readonly string[]): { cwd: string | undefined; options: string[] } {
+  const paths = options.flatMap((option) => pathValue(option)?.split(':') ?? []).filter((p) => path.isAbsolute(p));
+  if (paths.length === 0) return { cwd: undefined, options: [...options] };
+  const cwd = paths.map((p) => path.dirname(p)).reduce(commonDir);
+  const relative = options.map((option) => {
+    const value = pathValue(option);
+    if (value === undefined) return option;
+    const key = option.slice(0, option.length - value.length);
+    return key + value.split(':').map((p) => (path.isAbsolute(p) ? path.relative(cwd, p) || '.' : p)).join(':');
+  });
+  return { cwd, options: relative };
+}
+
+/** The value of a path-valued option, or undefined for any other option. */
+function pathValue(option: string): string | undefined {
+  const eq = option.indexOf('=');
+  return eq > 0 && PATH_OPTIONS.has(option.slice(0, eq)) ? option.slice(eq + 1) : undefined;
+}
+
+function commonDir(a: string, b: string): string {
+  const pa = a.split('/');
+  const pb = b.split('/');
+  let i = 0;
+  while (i < pa.length && i < pb.length && pa[i] === pb[i]) i++;
+  return pa.slice(0, i).join('/') || '/';
 }
 
 function bindMount(source: string, target: string, flags: number): void {
