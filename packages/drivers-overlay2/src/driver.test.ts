@@ -130,22 +130,40 @@ test('applyDiff of a layer\'s diff into a fresh layer gives the same merged tree
   t.deepEqual(copyTree, ['added file 644 added', 'dir dir 750', 'dir/new file 644 new', 'kept file 644 rewritten', 'link symlink kept']);
 });
 
-test('a readonly layer mounts read-only: a write fails with EROFS, on a base layer and on a child', async (t) => {
+test('a readonly layer mounts read-only: a write fails with EROFS, on a base layer, a child and a grandchild', async (t) => {
   const { driver, root } = await scratchDriver(t);
   await driver.create('base', undefined, READONLY);
-  fs.writeFileSync(path.join(diffDir(root, 'base'), 'file'), 'x');
-  await driver.create('view', 'base', READONLY);
+  await createChain(driver, 'layer', 'child');
+  fs.writeFileSync(path.join(diffDir(root, 'layer'), 'file'), 'x');
+  await driver.create('view', 'layer', READONLY);
+  await driver.create('deep-view', 'child', READONLY);
   t.deepEqual(driver.mounts('base'), [{ type: 'bind', source: diffDir(root, 'base'), options: ['rbind', 'ro'] }]);
-  t.true(driver.mounts('view')[0]?.options.includes('ro'));
-  t.false(driver.mounts('view')[0]?.options.some((option) => option.startsWith('upperdir=')));
+  t.deepEqual(driver.mounts('view'), [{ type: 'bind', source: path.join(root, 'overlay2', 'l', shortName(root, 'layer')), options: ['rbind', 'ro'] }]);
+  const [overlay] = driver.mounts('deep-view');
+  t.deepEqual(overlay?.options.filter((o) => !o.startsWith('lowerdir+=')), ['ro'], 'no upper, no work dir');
+  t.is(overlay?.options.length, 3, 'the parents alone are its lowers');
 
-  for (const id of ['base', 'view']) {
+  const base = await driver.mount('base');
+  t.throws(() => fs.writeFileSync(path.join(base, 'new'), 'x'), { code: 'EROFS' }, 'base');
+  await driver.unmount('base');
+  for (const id of ['view', 'deep-view']) {
     const merged = await driver.mount(id);
     t.is(fs.readFileSync(path.join(merged, 'file'), 'utf8'), 'x');
     t.throws(() => fs.writeFileSync(path.join(merged, 'new'), 'x'), { code: 'EROFS' }, id);
     t.throws(() => fs.unlinkSync(path.join(merged, 'file')), { code: 'EROFS' }, id);
     await driver.unmount(id);
   }
+  await t.throwsAsync(driver.applyDiff('view', 'layer', driver.diff('child', 'layer')), { instanceOf: FailedPreconditionError });
+});
+
+test('a read-only view of 500 layers fits the kernel limit', async (t) => {
+  const { driver } = await scratchDriver(t);
+  await createChain(driver, ...Array.from({ length: 500 }, (_, i) => `layer-${i}`));
+  await driver.create('view', 'layer-499', READONLY);
+  t.is(driver.mounts('view')[0]?.options.filter((o) => o.startsWith('lowerdir+=')).length, 500);
+  const merged = await driver.mount('view');
+  t.is(fsTypeAt(merged), 'overlay');
+  await driver.unmount('view');
 });
 
 test('a chain of 500 lower layers mounts through lowerdir+, and a 501st is refused naming the limit', async (t) => {

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import {
   applyLayer,
   compareEntryPaths,
+  MOUNT_DATA_MAX,
   mountAll,
   packChanges,
   unmountAll,
@@ -16,7 +17,7 @@ import { parseOverlay2Options, type DiffMode, type Overlay2Options } from './dri
 import { diskUsage } from './disk-usage.ts';
 import { Layout, LINK_DIR, LINK_FILE, LOWER_FILE, lowerFileText, MOUNT_COUNT_FILE, MOUNT_LOCK_FILE, newShortId } from './layout.ts';
 import { countMount, countUnmount, isMountPoint, type CountedMount } from './mount-count.ts';
-import { layerMounts, MAX_LOWER_LAYERS, MOUNT_DATA_MAX, type MountApi } from './mount-options.ts';
+import { layerMounts, MAX_LOWER_LAYERS, type MountApi } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
 import { treeChanges } from './tree-changes.ts';
 import { upperChanges } from './upper-changes.ts';
@@ -30,8 +31,8 @@ const DIFF_MODE = 0o755;
  * overlay2: kernel overlayfs in Docker's overlay2 layout (layout.ts), without Docker's 128-layer
  * ceiling: lower layers are given one fsconfig `lowerdir+` each, up to the kernel's 500.
  *
- * A layer created readonly gets no work dir: it can never be an upper, so it mounts read-only
- * (its own diff dir as the top lower). The native diff reads the upper dir only (upper-changes.ts)
+ * A layer created readonly gets no work dir: it can never be an upper, so it mounts read-only,
+ * its parents alone as lowers (containerd's view), or its own empty diff dir bound read-only. The native diff reads the upper dir only (upper-changes.ts)
  * and is used when the probe found neither redirect_dir nor metacopy on and the diff is against
  * the layer's own parent; otherwise both merged trees are mounted and compared (tree-changes.ts).
  * Options (driver-options.ts) can force the legacy mount API or the tree-comparing diff.
@@ -61,7 +62,7 @@ export class Overlay2Driver implements Driver {
       ['Backing Filesystem', p.backingFs],
       ['Supports d_type', String(p.dType)],
       ['Native Overlay Diff', diff === 'native' ? 'true' : `false (${diffWhy}); the tree-comparing diff is used`],
-      ['Layer limit', mountApi === 'new' ? String(MAX_LOWER_LAYERS) : `as many as fit in ${MOUNT_DATA_MAX} bytes of mount options`],
+      ['Layer limit', mountApi === 'new' ? String(MAX_LOWER_LAYERS) : `as many as fit in ${MOUNT_DATA_MAX} bytes of mount options as relative l/ paths (about 130)`],
       ['Mount API', mountApi === 'new' ? 'new (fsopen, fsconfig lowerdir+, fsmount, move_mount)' : 'legacy (mount(2), one option string)'],
       ['redirect_dir', String(p.redirectDir)],
       ['metacopy', String(p.metacopy)],
@@ -112,10 +113,10 @@ export class Overlay2Driver implements Driver {
     const { probed, mountApi } = this.#probed();
     const extra = probed.extraOptions;
     const work = layout.work(id);
-    const paths = fs.existsSync(work)
-      ? { id, lowers, upper: { diff: layout.diff(id), work }, extra }
-      : { id, lowers: [layout.diff(id), ...lowers], extra };
-    return layerMounts(paths, mountApi);
+    if (fs.existsSync(work)) return layerMounts({ id, lowers, upper: { diff: layout.diff(id), work }, extra }, mountApi);
+    // A read-only layer is never written (applyDiff refuses it), so its own diff dir adds nothing
+    // to a mount but a layer: a view of 500 committed layers still fits the kernel's limit.
+    return layerMounts({ id, lowers: lowers.length === 0 ? [layout.diff(id)] : lowers, extra }, mountApi);
   }
 
   async mount(id: string): Promise<string> {
@@ -139,6 +140,7 @@ export class Overlay2Driver implements Driver {
 
   async applyDiff(id: string, parent: string | undefined, tar: AsyncIterable<Buffer>): Promise<number> {
     if (!this.#isParent(id, parent)) throw new InvalidArgumentError(`overlay2 applyDiff to ${id}: ${parent ?? 'no parent'} is not its parent`);
+    if (!fs.existsSync(this.#layout.work(id))) throw new FailedPreconditionError(`overlay2 applyDiff to ${id}: the layer was created read-only`);
     const { size } = await applyLayer(this.#layout.diff(id), tar, { whiteouts: overlayWhiteouts });
     return size;
   }

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { NotSupportedError } from '@layerctl/sys';
-import { layerMounts, MAX_LOWER_LAYERS, MOUNT_DATA_MAX } from './mount-options.ts';
+import { MOUNT_DATA_MAX } from '@layerctl/snapshotter';
+import { layerMounts, MAX_LOWER_LAYERS } from './mount-options.ts';
 
 const upper = { diff: '/o/top/diff', work: '/o/top/work' };
 const extra: string[] = [];
@@ -37,11 +38,13 @@ test('more lower layers than the kernel takes are refused, naming the layer and 
   t.notThrows(() => layerMounts({ id: 'deep', lowers: lowers.slice(1), upper, extra }, 'new'));
 });
 
-test('the legacy form refuses lowers that do not fit in one page of mount options', (t) => {
-  const short = '/var/lib/layerctl/overlay2/l/ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  const fits = Math.floor((MOUNT_DATA_MAX - 60) / (short.length + 1));
-  t.notThrows(() => layerMounts({ id: 'top', lowers: Array.from({ length: fits }, () => short), upper, extra }, 'legacy'));
-  const err = t.throws(() => layerMounts({ id: 'top', lowers: Array.from({ length: fits + 20 }, () => short), upper, extra }, 'legacy'), {
+test('the legacy form takes 128 layers as relative l/ paths, and refuses what does not fit in a page even so', (t) => {
+  const home = '/var/lib/layerctl/overlay2';
+  const lowers = (n: number): string[] => Array.from({ length: n }, (_, i) => `${home}/l/${String(i).padStart(26, 'A')}`);
+  const upper = { diff: `${home}/${'f'.repeat(64)}/diff`, work: `${home}/${'f'.repeat(64)}/work` };
+  t.true(`lowerdir=${lowers(128).join(':')}`.length > MOUNT_DATA_MAX, 'absolute, 128 would not fit');
+  t.notThrows(() => layerMounts({ id: 'top', lowers: lowers(128), upper, extra }, 'legacy'));
+  const err = t.throws(() => layerMounts({ id: 'top', lowers: lowers(150), upper, extra }, 'legacy'), {
     instanceOf: NotSupportedError,
   });
   t.regex(err?.message ?? '', /do not fit in one page of mount\(2\) options/);

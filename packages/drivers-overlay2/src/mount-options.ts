@@ -1,4 +1,4 @@
-import type { Mount } from '@layerctl/snapshotter';
+import { MOUNT_DATA_MAX, relativeMountOptions, type Mount } from '@layerctl/snapshotter';
 import { NotSupportedError } from '@layerctl/sys';
 
 /**
@@ -8,12 +8,6 @@ import { NotSupportedError } from '@layerctl/sys';
 
 /** The kernel's own limit on lower layers of one overlay (OVL_MAX_STACK in fs/overlayfs/params.c). */
 export const MAX_LOWER_LAYERS = 500;
-
-/**
- * mount(2) copies its data string into one page; longer option strings fail with EINVAL, which
- * is what capped Docker at 128 layers. The new API's fsconfig has no such cap per mount.
- */
-export const MOUNT_DATA_MAX = 4095;
 
 /** How overlay mounts are made: fsconfig `lowerdir+` (Linux 6.8) or one mount(2) data string. */
 export type MountApi = 'new' | 'legacy';
@@ -48,8 +42,9 @@ export function layerMounts(paths: LayerMountPaths, api: MountApi): Mount[] {
     return [{ type: 'overlay', source: 'overlay', options: [...lowers.map((lower) => `lowerdir+=${lower}`), ...tail, ...paths.extra] }];
   }
   const options = [`lowerdir=${lowers.join(':')}`, ...tail, ...paths.extra];
-  // What mount(2) gets as its data string: every option but the flag word `ro`.
-  const data = options.filter((option) => option !== 'ro').join(',');
+  // What mount(2) gets at best: paths relative to the overlay2 dir (`l/<short>`, as Docker
+  // passes them; perform-mount.ts does this when the absolute form is too long), no flag words.
+  const data = relativeMountOptions(options).options.filter((option) => option !== 'ro').join(',');
   if (data.length > MOUNT_DATA_MAX) {
     throw new NotSupportedError(
       `overlay2 layer ${paths.id}: ${lowers.length} lower layers do not fit in one page of mount(2) options, and this kernel lacks fsconfig lowerdir+ (Linux 6.8)`,
