@@ -4,7 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import test from 'ava';
 import { InvalidArgumentError, NotFoundError } from '@layerctl/sys';
-import { collect, mixedData } from '../testing/generated-data.ts';
+import { chunked, collect } from '../testing/byte-streams.ts';
+import { mixedData } from '../testing/generated-data.ts';
 import { type Compression, COMPRESSIONS, compressStream, decompressAuto, decompressStream, detectCompression, zstdCompressStream } from './compression.ts';
 
 const MiB = 1024 * 1024;
@@ -14,11 +15,7 @@ async function compress(c: Compression, data: AsyncIterable<Buffer> | Buffer[], 
 }
 
 async function decompress(c: Compression, data: Buffer): Promise<Buffer> {
-  return pipeline(Readable.from(pieces(data, 64 * 1024)), decompressStream(c), (s: AsyncIterable<Buffer>) => collect(s));
-}
-
-async function* pieces(data: Buffer, size: number): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
+  return pipeline(Readable.from(chunked(data, 64 * 1024)), decompressStream(c), (s: AsyncIterable<Buffer>) => collect(s));
 }
 
 async function* zeros(total: number): AsyncGenerator<Buffer> {
@@ -30,15 +27,15 @@ const sample = await collect(mixedData(6 * MiB));
 
 for (const c of COMPRESSIONS) {
   test(`${c} round trips through compressStream and decompressStream`, async (t) => {
-    const packed = await compress(c, pieces(sample, 64 * 1024));
+    const packed = await compress(c, chunked(sample, 64 * 1024));
     if (c !== 'none') t.true(packed.length < sample.length * 0.8, 'the text half compresses');
     t.true((await decompress(c, packed)).equals(sample));
   });
 
   test(`decompressAuto recognises ${c} and round trips it`, async (t) => {
-    const packed = await compress(c, pieces(sample, 64 * 1024));
+    const packed = await compress(c, chunked(sample, 64 * 1024));
     t.is(detectCompression(packed.subarray(0, 4)), c);
-    t.true((await collect(decompressAuto(pieces(packed, 1000)))).equals(sample));
+    t.true((await collect(decompressAuto(chunked(packed, 1000)))).equals(sample));
   });
 }
 
@@ -51,7 +48,7 @@ test('detectCompression goes by the magic number', (t) => {
 });
 
 test('decompressAuto of an empty stream is empty', async (t) => {
-  t.is((await collect(decompressAuto(pieces(Buffer.alloc(0), 1)))).length, 0);
+  t.is((await collect(decompressAuto(chunked(Buffer.alloc(0), 1)))).length, 0);
 });
 
 test('decompressAuto peeks across chunks shorter than the magic number', async (t) => {
@@ -71,7 +68,7 @@ test.serial('a zstd bomb (1 GiB of zeros) is stopped by maxBytes with InvalidArg
   let seen = 0;
   const error = await t.throwsAsync(
     (async () => {
-      for await (const chunk of decompressAuto(pieces(bomb, 64 * 1024), { maxBytes: 64 * MiB, what: 'layer sha256:feed' })) seen += chunk.length;
+      for await (const chunk of decompressAuto(chunked(bomb, 64 * 1024), { maxBytes: 64 * MiB, what: 'layer sha256:feed' })) seen += chunk.length;
     })(),
     { instanceOf: InvalidArgumentError },
   );
@@ -84,7 +81,7 @@ test.serial('a zstd bomb (1 GiB of zeros) is stopped by maxBytes with InvalidArg
 
 test('a gzip bomb is stopped by maxBytes too', async (t) => {
   const bomb = await compress('gzip', zeros(128 * MiB), 1);
-  await t.throwsAsync(collect(decompressAuto(pieces(bomb, 64 * 1024), { maxBytes: 16 * MiB })), { instanceOf: InvalidArgumentError });
+  await t.throwsAsync(collect(decompressAuto(chunked(bomb, 64 * 1024), { maxBytes: 16 * MiB })), { instanceOf: InvalidArgumentError });
 });
 
 test('zstd decompression reads every frame of a multi-frame stream', async (t) => {
@@ -99,7 +96,7 @@ test('zstd decompression keeps its output whole under backpressure, whatever the
     // 7-byte chunks cost a call each, so they get a smaller sample.
     const original = size === 7 ? sample.subarray(0, 300_000) : sample;
     const expected = createHash('sha256').update(original).digest('hex');
-    const input = pieces(await compress('zstd', [original]), size);
+    const input = chunked(await compress('zstd', [original]), size);
     const hash = createHash('sha256');
     let out = 0;
     await pipeline(Readable.from(input), decompressStream('zstd'), async (s: AsyncIterable<Buffer>) => {
@@ -117,13 +114,13 @@ test('zstd decompression keeps its output whole under backpressure, whatever the
 test('truncated or corrupt input fails with InvalidArgumentError naming the input', async (t) => {
   for (const c of ['zstd', 'gzip'] as const) {
     const packed = await compress(c, [sample.subarray(0, MiB)]);
-    await t.throwsAsync(collect(decompressAuto(pieces(packed.subarray(0, packed.length - 10), 4096), { what: `layer.${c}` })), {
+    await t.throwsAsync(collect(decompressAuto(chunked(packed.subarray(0, packed.length - 10), 4096), { what: `layer.${c}` })), {
       instanceOf: InvalidArgumentError,
       message: new RegExp(`^layer\\.${c}: not valid ${c} data`),
     });
     const corrupt = Buffer.from(packed);
     corrupt.fill(0x55, 20, 2000);
-    await t.throwsAsync(collect(decompressAuto(pieces(corrupt, 4096), { what: `layer.${c}` })), { instanceOf: InvalidArgumentError });
+    await t.throwsAsync(collect(decompressAuto(chunked(corrupt, 4096), { what: `layer.${c}` })), { instanceOf: InvalidArgumentError });
   }
 });
 
@@ -139,7 +136,7 @@ test("a failing source's own error comes through decompressAuto unchanged", asyn
 test('zstd output bytes do not depend on the number of worker threads', async (t) => {
   const digests = new Set<string>();
   for (const workers of [1, 2, 4]) {
-    const packed = await pipeline(Readable.from(pieces(sample, 64 * 1024)), zstdCompressStream(3, workers), (s: AsyncIterable<Buffer>) => collect(s));
+    const packed = await pipeline(Readable.from(chunked(sample, 64 * 1024)), zstdCompressStream(3, workers), (s: AsyncIterable<Buffer>) => collect(s));
     digests.add(createHash('sha256').update(packed).digest('hex'));
   }
   t.is(digests.size, 1);

@@ -5,7 +5,8 @@ import { NotFoundError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { ContentStore } from '../content/content-store.ts';
 import { sha256Digest } from '../content/digest.ts';
-import { collect, mixedData } from '../testing/generated-data.ts';
+import { chunked, collect } from '../testing/byte-streams.ts';
+import { mixedData } from '../testing/generated-data.ts';
 import { COMPRESSIONS, decompressAuto, detectCompression } from './compression.ts';
 import { writeLayerBlob } from './layer-blob.ts';
 
@@ -13,10 +14,6 @@ const MiB = 1024 * 1024;
 
 function openStore(dir: string): ContentStore {
   return ContentStore.open(path.join(dir, 'content'), path.join(dir, 'tmp'));
-}
-
-async function* replay(data: Buffer): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < data.length; offset += 64 * 1024) yield data.subarray(offset, offset + 64 * 1024);
 }
 
 // Serial and first (AVA runs serial tests before the others), so nothing else moves the rss.
@@ -42,7 +39,7 @@ for (const compression of COMPRESSIONS) {
   test(`${compression}: diffId is the sha256 of the tar, digest and size those of the stored blob`, async (t) => {
     const store = openStore(scratchDir(t));
     const tar = await collect(mixedData(4 * MiB + 123));
-    const blob = await writeLayerBlob(store, replay(tar), compression);
+    const blob = await writeLayerBlob(store, chunked(tar, 64 * 1024), compression);
     const stored = fs.readFileSync(store.path(blob.digest));
     t.is(blob.diffId, sha256Digest(tar));
     t.is(blob.uncompressedSize, tar.length);
@@ -57,8 +54,8 @@ for (const compression of COMPRESSIONS) {
 test('a level can be given: level 1 and level 19 write different blobs of the same tar', async (t) => {
   const store = openStore(scratchDir(t));
   const tar = await collect(mixedData(2 * MiB));
-  const fast = await writeLayerBlob(store, replay(tar), 'zstd', { level: 1 });
-  const small = await writeLayerBlob(store, replay(tar), 'zstd', { level: 19 });
+  const fast = await writeLayerBlob(store, chunked(tar, 64 * 1024), 'zstd', { level: 1 });
+  const small = await writeLayerBlob(store, chunked(tar, 64 * 1024), 'zstd', { level: 19 });
   t.is(fast.diffId, small.diffId);
   t.not(fast.digest, small.digest);
   t.true(small.size < fast.size);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { collect } from '../testing/generated-data.ts';
+import { collect } from '../testing/byte-streams.ts';
 import { peekHead } from './stream-head.ts';
 
 async function* chunks(...parts: string[]): AsyncGenerator<Buffer> {

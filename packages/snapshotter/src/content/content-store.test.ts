@@ -8,16 +8,12 @@ import test from 'ava';
 import { DigestMismatchError, InvalidArgumentError, NotFoundError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { errorCode } from '../error-code.ts';
-import { collect } from '../testing/generated-data.ts';
+import { chunked, collect } from '../testing/byte-streams.ts';
 import { ContentStore } from './content-store.ts';
 import { type Digest, sha256Digest } from './digest.ts';
 
 function openStore(dir: string): ContentStore {
   return ContentStore.open(path.join(dir, 'content'), path.join(dir, 'tmp'));
-}
-
-async function* chunksOf(data: Buffer, size = 4096): AsyncGenerator<Buffer> {
-  for (let offset = 0; offset < data.length; offset += size) yield data.subarray(offset, offset + size);
 }
 
 const payload = Buffer.from('a layer would be here\n'.repeat(1000));
@@ -38,7 +34,7 @@ test('open creates a valid OCI image layout, and opening again keeps it', (t) =>
 
 test('ingest stores a blob under blobs/sha256/<hex> with its digest and size', async (t) => {
   const store = openStore(scratchDir(t));
-  const info = await store.ingest(chunksOf(payload), { digest: payloadDigest, size: payload.length });
+  const info = await store.ingest(chunked(payload, 4096), { digest: payloadDigest, size: payload.length });
   t.deepEqual(info, { digest: payloadDigest, size: payload.length });
   t.is(store.path(payloadDigest), path.join(store.dir, 'blobs', 'sha256', payloadDigest.slice(7)));
   t.true(fs.readFileSync(store.path(payloadDigest)).equals(payload));
@@ -49,14 +45,14 @@ test('ingest stores a blob under blobs/sha256/<hex> with its digest and size', a
 
 test('ingest without expectations computes the digest', async (t) => {
   const store = openStore(scratchDir(t));
-  t.deepEqual(await store.ingest(chunksOf(payload)), { digest: payloadDigest, size: payload.length });
+  t.deepEqual(await store.ingest(chunked(payload, 4096)), { digest: payloadDigest, size: payload.length });
 });
 
 test('a blob with the wrong digest leaves nothing visible and no temp file behind', async (t) => {
   const dir = scratchDir(t);
   const store = openStore(dir);
   const claimed = sha256Digest('something else');
-  const error = await t.throwsAsync(store.ingest(chunksOf(payload), { digest: claimed }), { instanceOf: DigestMismatchError });
+  const error = await t.throwsAsync(store.ingest(chunked(payload, 4096), { digest: claimed }), { instanceOf: DigestMismatchError });
   t.true(error?.message.includes(claimed));
   t.is(error?.actual, payloadDigest);
   t.false(store.has(claimed));
@@ -69,7 +65,7 @@ test('a blob shorter or longer than its expected size is refused, naming the blo
   const dir = scratchDir(t);
   const store = openStore(dir);
   for (const size of [payload.length - 1, payload.length + 1]) {
-    const error = await t.throwsAsync(store.ingest(chunksOf(payload), { digest: payloadDigest, size }), { instanceOf: InvalidArgumentError });
+    const error = await t.throwsAsync(store.ingest(chunked(payload, 4096), { digest: payloadDigest, size }), { instanceOf: InvalidArgumentError });
     t.true(error?.message.includes(payloadDigest));
   }
   t.deepEqual(store.list(), []);
@@ -103,14 +99,14 @@ test('a failing source leaves nothing visible and no temp file behind', async (t
 
 test('read streams the blob and verifies it', async (t) => {
   const store = openStore(scratchDir(t));
-  await store.ingest(chunksOf(payload));
+  await store.ingest(chunked(payload, 4096));
   t.true((await collect(store.read(payloadDigest))).equals(payload));
   t.true((await store.readSmall(payloadDigest)).equals(payload));
 });
 
 test('a blob altered on disk fails read() and readSmall() with DigestMismatchError naming the digest', async (t) => {
   const store = openStore(scratchDir(t));
-  await store.ingest(chunksOf(payload));
+  await store.ingest(chunked(payload, 4096));
   const altered = Buffer.from(payload);
   altered[100] = 0x58;
   fs.chmodSync(store.path(payloadDigest), 0o644);
@@ -123,7 +119,7 @@ test('a blob altered on disk fails read() and readSmall() with DigestMismatchErr
 
 test('readSmall refuses a blob over its cap', async (t) => {
   const store = openStore(scratchDir(t));
-  await store.ingest(chunksOf(payload));
+  await store.ingest(chunked(payload, 4096));
   const error = await t.throwsAsync(store.readSmall(payloadDigest, 1000), { instanceOf: InvalidArgumentError });
   t.true(error?.message.includes(payloadDigest));
 });
@@ -140,7 +136,7 @@ test('a missing blob is NotFoundError for stat, read and readSmall; delete of it
 
 test('delete removes a blob', async (t) => {
   const store = openStore(scratchDir(t));
-  await store.ingest(chunksOf(payload));
+  await store.ingest(chunked(payload, 4096));
   store.delete(payloadDigest);
   t.false(store.has(payloadDigest));
   t.deepEqual(store.list(), []);
@@ -148,7 +144,7 @@ test('delete removes a blob', async (t) => {
 
 test('list skips files in blobs/sha256 whose names are not digests', async (t) => {
   const store = openStore(scratchDir(t));
-  await store.ingest(chunksOf(payload));
+  await store.ingest(chunked(payload, 4096));
   fs.writeFileSync(path.join(store.dir, 'blobs', 'sha256', 'not-a-digest'), '');
   t.deepEqual(store.list(), [payloadDigest]);
 });
@@ -163,7 +159,7 @@ test('a digest that is not sha256 hex never becomes a path', (t) => {
 
 test('a reader destroyed before reading releases its file', async (t) => {
   const store = openStore(scratchDir(t));
-  await store.ingest(chunksOf(payload));
+  await store.ingest(chunked(payload, 4096));
   const stream = store.read(payloadDigest);
   t.is(openDescriptorsOf(store.path(payloadDigest)), 1);
   stream.destroy();

@@ -4,7 +4,7 @@ import test from 'ava';
 import { COMPRESSIONS } from '../archive/compression.ts';
 import { packTree } from '../archive/pack-tree.ts';
 import { sha256Digest } from '../content/digest.ts';
-import { collect } from '../testing/generated-data.ts';
+import { collect } from '../testing/byte-streams.ts';
 import { inspectImage } from './inspect-image.ts';
 import { loadArchive } from './load-archive.ts';
 import { saveImages } from './save-images.ts';

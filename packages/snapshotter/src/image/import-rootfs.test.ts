@@ -6,7 +6,7 @@ import { COMPRESSIONS } from '../archive/compression.ts';
 import { packTree } from '../archive/pack-tree.ts';
 import { sha256Digest } from '../content/digest.ts';
 import { leasedBlobs } from '../metadata/leases.ts';
-import { collect } from '../testing/generated-data.ts';
+import { collect } from '../testing/byte-streams.ts';
 import { importRootfs } from './import-rootfs.ts';
 import { inspectImage } from './inspect-image.ts';
 import { listImages } from './list-images.ts';

@@ -8,7 +8,7 @@ import { scratchDir } from '@layerctl/sys/testing';
 import { compressStream, type Compression } from '../archive/compression.ts';
 import { packTree } from '../archive/pack-tree.ts';
 import { readTar, tarHeader, writeTar } from '../archive/tar/index.ts';
-import { collect } from '../testing/generated-data.ts';
+import { collect } from '../testing/byte-streams.ts';
 import { openRoot, type Root } from '../root.ts';
 import { importRootfs, type ImportOptions } from './import-rootfs.ts';
 import type { ImageSummary } from './list-images.ts';

@@ -15,13 +15,6 @@ export async function* mixedData(totalBytes: number, chunkBytes = 64 * 1024): As
   }
 }
 
-/** Drains a stream of buffers into one; for test data of known, small size only. */
-export async function collect(source: AsyncIterable<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of source) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
-
 function wordText(bytes: number): Buffer {
   const words = Array.from({ length: 4096 }, (_, i) => (i * 2654435761).toString(36).slice(0, 3 + (i % 9)));
   let state = 0x2545f491;

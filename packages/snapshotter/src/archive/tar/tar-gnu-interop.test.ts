@@ -9,10 +9,10 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import test from 'ava';
 import { scratchDir } from '@layerctl/sys/testing';
+import { collect } from '../../testing/byte-streams.ts';
 import { readTar } from './tar-reader.ts';
 import { tarHeader, type TarHeader } from './tar-header.ts';
 import { writeTar, type TarInput } from './tar-writer.ts';
-import { collect } from './tar-test-support.ts';
 
 const TAR = '/usr/bin/tar';
 const XATTR_VALUE = Buffer.from([0x00, 0xff, 0x01, 0x0a, 0x3d]);

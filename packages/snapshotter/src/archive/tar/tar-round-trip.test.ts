@@ -1,9 +1,10 @@
 import test from 'ava';
 import { InvalidArgumentError } from '@layerctl/sys';
+import { collect } from '../../testing/byte-streams.ts';
 import { tarHeader, type TarHeader } from './tar-header.ts';
 import { writeTar, type TarInput } from './tar-writer.ts';
 import { readTar } from './tar-reader.ts';
-import { collect, readAll } from './tar-test-support.ts';
+import { readAll } from './tar-test-support.ts';
 
 /** A security.capability value (VFS_CAP_REVISION_2, cap_net_bind_service) with NULs and high bytes. */
 const CAPABILITY = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x00, 0x04, 0x00, 0x00, 0xff, 0xfe, 0x80, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
