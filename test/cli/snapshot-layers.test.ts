@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { busyboxTarForFile } from './busybox-tar.ts';
+import { parseJson, records } from './json-output.ts';
+import { mountsUnder, snapshotScratch } from './snapshot-scratch.ts';
+
+const busyboxTar = busyboxTarForFile(test);
+
+type Layerctl = ReturnType<typeof snapshotScratch>['layerctl'];
+
+/** The fixture is one layer, so its ChainID is its DiffID: the sha256 of the tar. */
+function busyboxChainId(): string {
+  const hash = createHash('sha256');
+  hash.update(fs.readFileSync(busyboxTar()));
+  return `sha256:${hash.digest('hex')}`;
+}
+
+async function must(t: ExecutionContext, layerctl: Layerctl, args: string[]): Promise<string> {
+  const result = await layerctl(args);
+  t.is(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+async function snapshots(layerctl: Layerctl): Promise<Record<string, unknown>[]> {
+  return records(parseJson((await layerctl(['snapshot', 'ls', '--json'])).stdout));
+}
+
+test('import unpacks the layer into a committed snapshot named by its ChainID, and rmi removes it again', async (t) => {
+  const { layerctl } = snapshotScratch(t);
+  const chainId = busyboxChainId();
+  const id = (await must(t, layerctl, ['import', busyboxTar(), 'busybox'])).trim();
+  const [layer, ...more] = await snapshots(layerctl);
+  t.deepEqual(more, []);
+  t.like(layer, { name: chainId, parent: null, kind: 'committed', labels: { 'layerctl.io/diff-id': chainId } });
+  t.regex(await must(t, layerctl, ['snapshot', 'ls']), new RegExp(`^KEY +PARENT +KIND\\n${chainId} +Committed\\n$`));
+
+  const removed = await must(t, layerctl, ['rmi', 'busybox']);
+  t.true(removed.startsWith(`Untagged: busybox:latest\nDeleted: ${id}\n`), removed);
+  t.true(removed.endsWith(`Deleted: ${chainId}\n`), removed);
+  t.deepEqual(await snapshots(layerctl), []);
+});
+
+test('a layer is unpacked once: a second image of the same layer shares it, and it goes only with the last image', async (t) => {
+  const { layerctl } = snapshotScratch(t);
+  const chainId = busyboxChainId();
+  await must(t, layerctl, ['import', busyboxTar(), 'one']);
+  await must(t, layerctl, ['import', busyboxTar(), 'two', '--compression', 'gzip']);
+  t.deepEqual((await snapshots(layerctl)).map((info) => info['name']), [chainId]);
+  await must(t, layerctl, ['rmi', 'one']);
+  t.deepEqual((await snapshots(layerctl)).map((info) => info['name']), [chainId]);
+  await must(t, layerctl, ['rmi', 'two']);
+  t.deepEqual(await snapshots(layerctl), []);
+});
+
+test('a loaded image is unpacked too, and a view of its layer mounts the busybox tree', async (t) => {
+  const first = snapshotScratch(t);
+  const second = snapshotScratch(t);
+  const chainId = busyboxChainId();
+  await must(t, first.layerctl, ['import', busyboxTar(), 'busybox']);
+  const archive = path.join(first.dir, 'busybox.tar');
+  await must(t, first.layerctl, ['save', 'busybox', '-o', archive]);
+  t.is(await must(t, second.layerctl, ['load', '-i', archive]), 'Loaded image: busybox:latest\n');
+  t.like((await snapshots(second.layerctl))[0], { name: chainId, kind: 'committed' });
+
+  await must(t, second.layerctl, ['snapshot', 'view', 'look', chainId]);
+  const at = path.join(second.dir, 'at');
+  fs.mkdirSync(at);
+  await must(t, second.layerctl, ['snapshot', 'mount', 'look', at]);
+  try {
+    t.true(fs.statSync(path.join(at, 'bin', 'busybox')).isFile());
+    t.is(fs.readlinkSync(path.join(at, 'bin', 'sh')), 'busybox');
+  } finally {
+    await must(t, second.layerctl, ['snapshot', 'unmount', at]);
+  }
+  t.deepEqual(mountsUnder(second.dir), []);
+  const refused = await second.layerctl(['snapshot', 'rm', chainId]);
+  t.is(refused.code, 1, 'the view stands on the layer');
+});
+
+test('gc removes a driver layer no snapshot names and keeps the layers images use', async (t) => {
+  const { root, layerctl } = snapshotScratch(t);
+  const chainId = busyboxChainId();
+  await must(t, layerctl, ['import', busyboxTar(), 'busybox']);
+  // What a crash between the driver's create and the metadata insert leaves: a layer dir no row names.
+  const orphan = path.join(root, 'overlay2', 'orphan-layer');
+  fs.mkdirSync(path.join(orphan, 'diff'), { recursive: true });
+  const report = parseJson(await must(t, layerctl, ['gc', '--json']));
+  t.like(report, { removedBlobs: 0, removedSnapshots: [], removedLayers: ['orphan-layer'] });
+  t.false(fs.existsSync(orphan));
+  t.deepEqual((await snapshots(layerctl)).map((info) => info['name']), [chainId]);
+  t.is(await must(t, layerctl, ['gc']), 'removed 0 blobs, freed 0B\n');
+});
