@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import test from 'ava';
 import { parseJson, records } from './json-output.ts';
-import { snapshotScratch } from './snapshot-scratch.ts';
+import { must, snapshotScratch } from './snapshot-scratch.ts';
 
 /** The lines overlay2's status() gives, by key, that info must show under the driver. */
 const OVERLAY2_STATUS_KEYS = ['Backing Filesystem', 'Supports d_type', 'Native Overlay Diff', 'Layer limit', 'Mount API'];
@@ -77,4 +78,18 @@ test('a new root gets the first driver that works here, and trying drivers leave
   t.deepEqual(fs.readdirSync(root).filter((name) => !name.startsWith('metadata.db')).sort(), ['content', 'overlay2', 'tmp']);
   const info = parseJson((await layerctl(['info', '--json'])).stdout);
   t.like(info, { driver: { name: 'overlay2' } });
+});
+
+test('a root whose metadata names a driver this layerctl does not know fails with one line naming it', async (t) => {
+  const { root, layerctl } = snapshotScratch(t);
+  await must(t, layerctl, ['snapshot', 'ls']);
+  const db = new DatabaseSync(path.join(root, 'metadata.db'));
+  try {
+    t.is(db.prepare("UPDATE settings SET value = 'zfs' WHERE key = 'driver'").run().changes, 1, 'the root recorded its driver');
+  } finally {
+    db.close();
+  }
+  const result = await layerctl(['snapshot', 'ls']);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /^layerctl: [^\n]*settings\.driver[^\n]*"zfs"[^\n]*\n$/);
 });

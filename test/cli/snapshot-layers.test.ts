@@ -1,26 +1,19 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { parseJson, records } from './json-output.ts';
-import { mountsUnder, snapshotScratch } from './snapshot-scratch.ts';
+import { mountsUnder, must, snapshotScratch, type Layerctl } from './snapshot-scratch.ts';
 
 const busyboxTar = busyboxTarForFile(test);
 
-type Layerctl = ReturnType<typeof snapshotScratch>['layerctl'];
 
 /** The fixture is one layer, so its ChainID is its DiffID: the sha256 of the tar. */
 function busyboxChainId(): string {
   const hash = createHash('sha256');
   hash.update(fs.readFileSync(busyboxTar()));
   return `sha256:${hash.digest('hex')}`;
-}
-
-async function must(t: ExecutionContext, layerctl: Layerctl, args: string[]): Promise<string> {
-  const result = await layerctl(args);
-  t.is(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
 }
 
 async function snapshots(layerctl: Layerctl): Promise<Record<string, unknown>[]> {

@@ -2,16 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { parseJson } from './json-output.ts';
-import { mountsUnder, snapshotScratch } from './snapshot-scratch.ts';
+import { mountsUnder, must, snapshotScratch } from './snapshot-scratch.ts';
 
-type Layerctl = ReturnType<typeof snapshotScratch>['layerctl'];
-
-/** Runs a command that must succeed; the failure message is its stderr. */
-async function must(t: ExecutionContext, layerctl: Layerctl, args: string[]): Promise<string> {
-  const result = await layerctl(args);
-  t.is(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** A fresh directory under the scratch dir to mount on. */
 function target(dir: string, name: string): string {

@@ -21,3 +21,12 @@ export function snapshotScratch(t: ExecutionContext) {
 export function mountsUnder(dir: string): string[] {
   return mountPoints().filter((point) => point.startsWith(`${dir}/`));
 }
+
+export type Layerctl = ReturnType<typeof inRoot>;
+
+/** Runs a command that must succeed (the assertion names the command and its stderr); returns its stdout. */
+export async function must(t: ExecutionContext, layerctl: Layerctl, args: string[]): Promise<string> {
+  const result = await layerctl(args);
+  t.is(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}

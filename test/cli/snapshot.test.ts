@@ -1,27 +1,22 @@
 import test from 'ava';
 import { parseJson, records } from './json-output.ts';
-import { snapshotScratch } from './snapshot-scratch.ts';
-
-/** Every call must succeed; the failure message is the command's stderr. */
-function ok(t: { is(actual: unknown, expected: unknown, message?: string): void }, result: { code: number | null; stderr: string }): void {
-  t.is(result.code, 0, result.stderr);
-}
+import { must, snapshotScratch } from './snapshot-scratch.ts';
 
 /** base (committed) ← child (active), and view v of base. */
 async function smallChain(t: Parameters<typeof snapshotScratch>[0]) {
   const scratch = snapshotScratch(t);
   const { layerctl } = scratch;
-  ok(t, await layerctl(['snapshot', 'prepare', 'base-work']));
-  ok(t, await layerctl(['snapshot', 'commit', 'base', 'base-work']));
-  ok(t, await layerctl(['snapshot', 'prepare', 'child', 'base']));
-  ok(t, await layerctl(['snapshot', 'view', 'v', 'base']));
+  await must(t, layerctl, ['snapshot', 'prepare', 'base-work']);
+  await must(t, layerctl, ['snapshot', 'commit', 'base', 'base-work']);
+  await must(t, layerctl, ['snapshot', 'prepare', 'child', 'base']);
+  await must(t, layerctl, ['snapshot', 'view', 'v', 'base']);
   return scratch;
 }
 
 test('prepare, commit and view make a chain that ls prints as KEY PARENT KIND columns', async (t) => {
   const { layerctl } = await smallChain(t);
   const listed = await layerctl(['snapshot', 'ls']);
-  ok(t, listed);
+  t.is(listed.code, 0, listed.stderr);
   t.is(listed.stderr, '');
   const [header, ...rows] = listed.stdout.trimEnd().split('\n');
   t.regex(header ?? '', /^KEY +PARENT +KIND$/);
@@ -48,7 +43,7 @@ test('ls --json and stat --json give name, parent (null for a base), kind, label
   t.like(listed[1], { name: 'child', parent: 'base', kind: 'active' });
   t.like(listed[2], { name: 'v', parent: 'base', kind: 'view' });
   const stat = await layerctl(['snapshot', 'stat', 'child', '--json']);
-  ok(t, stat);
+  t.is(stat.code, 0, stat.stderr);
   const info = parseJson(stat.stdout);
   t.deepEqual(info, listed[1]);
   t.regex(String(listed[1]?.['created']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -57,7 +52,7 @@ test('ls --json and stat --json give name, parent (null for a base), kind, label
 test('stat prints one Field: value line each', async (t) => {
   const { layerctl } = await smallChain(t);
   const stat = await layerctl(['snapshot', 'stat', 'child']);
-  ok(t, stat);
+  t.is(stat.code, 0, stat.stderr);
   t.regex(stat.stdout, /^Name: child\nParent: base\nKind: Active\nCreated: \S+Z\nUpdated: \S+Z\nLabels:\n$/);
 });
 
@@ -79,9 +74,9 @@ test('a snapshot with children cannot be removed: exit 1, one line, and it stays
   t.is(refused.code, 1);
   t.is(refused.stdout, '');
   t.regex(refused.stderr, /^layerctl: [^\n]*base[^\n]*children[^\n]*\n$/);
-  ok(t, await layerctl(['snapshot', 'stat', 'base']));
+  await must(t, layerctl, ['snapshot', 'stat', 'base']);
 
-  ok(t, await layerctl(['snapshot', 'rm', 'child', 'v', 'base']));
+  await must(t, layerctl, ['snapshot', 'rm', 'child', 'v', 'base']);
   t.deepEqual(records(parseJson((await layerctl(['snapshot', 'ls', '--json'])).stdout)), []);
 });
 
@@ -113,7 +108,7 @@ test('snapshot without a subcommand, or with an unknown one, is bad usage (exit 
 test('mounts of an active snapshot on a parent is an overlay with the parent below; --json parses', async (t) => {
   const { layerctl, root } = await smallChain(t);
   const json = await layerctl(['snapshot', 'mounts', 'child', '--json']);
-  ok(t, json);
+  t.is(json.code, 0, json.stderr);
   const [mount, ...more] = records(parseJson(json.stdout));
   t.deepEqual(more, []);
   t.like(mount, { type: 'overlay' });
@@ -124,6 +119,6 @@ test('mounts of an active snapshot on a parent is an overlay with the parent bel
   t.true(words.some((word) => /^lowerdir\+?=/.test(word)), words.join(','));
 
   const text = await layerctl(['snapshot', 'mounts', 'child']);
-  ok(t, text);
+  t.is(text.code, 0, text.stderr);
   t.is(text.stdout, `overlay ${String(mount?.['source'])} ${words.join(',')}\n`);
 });
