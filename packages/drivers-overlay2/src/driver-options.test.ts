@@ -28,6 +28,25 @@ test('with overlay2.diff=naive the diff compares merged trees, and applying it g
   t.deepEqual(await mergedTree(driver, 'copy'), CHILD_TREE);
 });
 
+test('a naive diff keeps the owner and mode of unchanged directories above a change when applied', async (t) => {
+  const { driver, root } = await scratchDriver(t, { 'overlay2.diff': 'naive' });
+  await driver.create('base', undefined, { readonly: false });
+  const etc = path.join(diffDir(root, 'base'), 'etc');
+  fs.mkdirSync(etc, { mode: 0o710 });
+  fs.chownSync(etc, 1000, 1001);
+  fs.writeFileSync(path.join(etc, 'conf'), 'old');
+  await driver.create('child', 'base', { readonly: false });
+  const merged = await driver.mount('child');
+  fs.writeFileSync(path.join(merged, 'etc', 'conf'), 'new content');
+  await driver.unmount('child');
+
+  await driver.create('copy', 'base', { readonly: false });
+  await driver.applyDiff('copy', 'base', driver.diff('child', 'base'));
+  const copied = fs.statSync(path.join(diffDir(root, 'copy'), 'etc'));
+  t.deepEqual([copied.mode & 0o7777, copied.uid, copied.gid], [0o710, 1000, 1001]);
+  t.deepEqual(await mergedTree(driver, 'copy'), await mergedTree(driver, 'child'));
+});
+
 test('a diff against a layer other than the parent compares trees, whatever the native diff setting', async (t) => {
   const { driver, root } = await scratchDriver(t);
   await makeChangedChild(driver, root);
