@@ -36,6 +36,7 @@ import zlib from 'node:zlib';
 import { CompressStream } from 'zstd-napi';
 import binding from 'zstd-napi/binding.js';
 import { InvalidArgumentError } from '@layerctl/sys';
+import { errorMessage } from '../error-message.ts';
 import { peekHead } from './stream-head.ts';
 import { ZstdDecompressStream } from './zstd-decompress-stream.ts';
 
@@ -133,7 +134,7 @@ async function* decompressedChunks(source: AsyncIterable<Buffer>, options: Decom
   } catch (error) {
     // The source's own failures pass unchanged; the codec's mean the input is not valid data.
     if (input.sourceFailed || total > maxBytes) throw error;
-    throw new InvalidArgumentError(`${what}: not valid ${compression} data: ${describe(error)}`, { cause: error });
+    throw new InvalidArgumentError(`${what}: not valid ${compression} data: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -146,10 +147,6 @@ function checkLevel(c: Compression, level: number, min: number, max: number): nu
 
 function defaultZstdWorkers(): number {
   return Math.min(os.availableParallelism(), MAX_ZSTD_WORKERS);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function startsWith(head: Buffer, magic: Buffer): boolean {

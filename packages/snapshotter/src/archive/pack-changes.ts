@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError, wrapNodeError } from '@layerctl/sys';
+import { errorCode } from '../error-code.ts';
 import { entryPacker, type PackOptions } from './pack-entry.ts';
 import { baseOf, cleanEntryPath, compareEntryPaths, parentOf } from './safe-path.ts';
 import { joinReal } from './scoped-root.ts';
@@ -52,7 +53,7 @@ async function* changeEntries(dir: string, changes: Iterable<Change> | AsyncIter
     try {
       yield* pack(change.name, path);
     } catch (err) {
-      if (err instanceof Error && 'code' in err && err.code === 'ENOENT') {
+      if (errorCode(err) === 'ENOENT') {
         throw new NotFoundError(`change ${JSON.stringify(change.path)} (${change.kind}): ${path} does not exist`);
       }
       throw wrapNodeError(err);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { errorCode } from '../error-code.ts';
 import { entryError, parentOf, baseOf } from './safe-path.ts';
 
 /** Linux gives up after this many symlinks in one lookup (MAXSYMLINKS in fs/namei.c); so do we. */
@@ -168,7 +169,7 @@ export function lstatOrUndefined(real: string): fs.Stats | undefined {
   try {
     return fs.lstatSync(real, { throwIfNoEntry: false });
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOTDIR') return undefined;
+    if (errorCode(err) === 'ENOTDIR') return undefined;
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import binding from 'zstd-napi/binding.js';
 import { InvalidArgumentError } from '@layerctl/sys';
+import { errorMessage } from '../error-message.ts';
 
 const OUTPUT_CHUNK = binding.dStreamOutSize();
 
@@ -70,12 +71,8 @@ export class ZstdDecompressStream extends Transform {
         }
       }
     } catch (error) {
-      done(new InvalidArgumentError(`zstd stream: ${describe(error)}`, { cause: error }));
+      done(new InvalidArgumentError(`zstd stream: ${errorMessage(error)}`, { cause: error }));
       return pushed;
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@layerctl/sys';
 import { parseDigest, type Digest } from '../content/digest.ts';
+import { errorMessage } from '../error-message.ts';
 
 /**
  * One value inside a JSON document from outside, with the way to it, so that a failed check
@@ -25,7 +26,7 @@ export class JsonField {
     try {
       value = JSON.parse(bytes.toString('utf8'));
     } catch (err) {
-      throw new InvalidArgumentError(`${document}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new InvalidArgumentError(`${document}: not valid JSON: ${errorMessage(err)}`, { cause: err });
     }
     return new JsonField(document, value);
   }
