@@ -11,6 +11,7 @@ import {
   type Change,
   type Driver,
   type Mount,
+  type WhiteoutConverter,
 } from '@layerctl/snapshotter';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
 import { parseOverlay2Options, type DiffMode, type Overlay2Options } from './driver-options.ts';
@@ -21,7 +22,7 @@ import { layerMounts, MAX_LOWER_LAYERS, type MountApi } from './mount-options.ts
 import { probe, type ProbeResult } from './probe.ts';
 import { treeChanges } from './tree-changes.ts';
 import { upperChanges } from './upper-changes.ts';
-import { overlayWhiteouts } from './whiteout.ts';
+import { overlayWhiteoutConverter } from './whiteout.ts';
 
 /** Layer folders are layerctl's own; their diff dirs are the image's root dirs and keep 0755 like Docker's. */
 const LAYER_MODE = 0o700;
@@ -66,6 +67,7 @@ export class Overlay2Driver implements Driver {
       ['Mount API', mountApi === 'new' ? 'new (fsopen, fsconfig lowerdir+, fsmount, move_mount)' : 'legacy (mount(2), one option string)'],
       ['redirect_dir', String(p.redirectDir)],
       ['metacopy', String(p.metacopy)],
+      ['Overlay xattrs', p.extraOptions.includes('userxattr') ? `${p.xattrPrefix}* (userxattr: in a user namespace)` : `${p.xattrPrefix}*`],
       ['Mount counting', 'a count file per layer, changed under a lock file, checked against /proc/self/mountinfo'],
     ];
   }
@@ -133,7 +135,7 @@ export class Overlay2Driver implements Driver {
   }
 
   diff(id: string, parent: string | undefined): Readable {
-    if (this.#native(id, parent)) return packChanges(this.#layout.diff(id), upperChanges(this.#layout.diff(id)), { whiteouts: overlayWhiteouts });
+    if (this.#native(id, parent)) return packChanges(this.#layout.diff(id), upperChanges(this.#layout.diff(id)), { whiteouts: this.#whiteouts() });
     // The merged views hold no whiteouts of any form, so no converter.
     return Readable.from(this.#withMerged(id, parent, (dir, base) => packChanges(dir, treeChanges(base, dir))), { objectMode: false });
   }
@@ -141,7 +143,7 @@ export class Overlay2Driver implements Driver {
   async applyDiff(id: string, parent: string | undefined, tar: AsyncIterable<Buffer>): Promise<number> {
     if (!this.#isParent(id, parent)) throw new InvalidArgumentError(`overlay2 applyDiff to ${id}: ${parent ?? 'no parent'} is not its parent`);
     if (!fs.existsSync(this.#layout.work(id))) throw new FailedPreconditionError(`overlay2 applyDiff to ${id}: the layer was created read-only`);
-    const { size } = await applyLayer(this.#layout.diff(id), tar, { whiteouts: overlayWhiteouts });
+    const { size } = await applyLayer(this.#layout.diff(id), tar, { whiteouts: this.#whiteouts() });
     return size;
   }
 
@@ -163,6 +165,11 @@ export class Overlay2Driver implements Driver {
 
   async close(): Promise<void> {
     // Mount counts live on disk (mount-count.ts); nothing is held in memory.
+  }
+
+  /** The whiteout converter for the xattr namespace overlay uses here. */
+  #whiteouts(): WhiteoutConverter {
+    return overlayWhiteoutConverter(this.#probed().probed.xattrPrefix);
   }
 
   #probed(): Setup {

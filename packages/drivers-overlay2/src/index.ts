@@ -1,2 +1,2 @@
 export { Overlay2Driver } from './driver.ts';
-export { overlayWhiteouts } from './whiteout.ts';
+export { overlayWhiteouts, overlayWhiteoutConverter } from './whiteout.ts';

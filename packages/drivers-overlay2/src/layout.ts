@@ -10,7 +10,8 @@ import { readOptional } from './read-optional.ts';
  *                       small: a layer is named in mount options by `l/<short>`, not by its id.
  *   <id>/diff/          the layer's own files: the upper dir while it is written, a lower dir of
  *                       the layers above it afterwards. Whiteouts are char 0/0 devices here and
- *                       opaque directories carry trusted.overlay.opaque=y.
+ *                       opaque directories carry trusted.overlay.opaque=y (user.overlay.opaque
+ *                       with `userxattr`, inside a user namespace).
  *   <id>/link           the layer's short name (the name under l/), no newline.
  *   <id>/lower          its parents as `l/<short>:l/<short>...`, nearest first; absent for a base.
  *   <id>/work/          overlay's work dir, on the same filesystem as diff/ as the kernel requires.

@@ -4,7 +4,7 @@ import { mountAll, tempName, unmountAll, type Mount } from '@layerctl/snapshotte
 import { lgetxattr, LayerctlError, NotSupportedError } from '@layerctl/sys';
 import type { MountApi } from './mount-options.ts';
 import { readOptional } from './read-optional.ts';
-import { isWhiteoutDevice, OPAQUE_XATTR, OPAQUE_VALUE, OVERLAY_XATTR_PREFIX } from './whiteout.ts';
+import { isWhiteoutDevice, OPAQUE_NAME, OPAQUE_VALUE, TRUSTED_OVERLAY_PREFIX, USER_OVERLAY_PREFIX } from './whiteout.ts';
 
 /**
  * What this host's overlayfs does, found by trying it (never by kernel version, as moby's
@@ -21,12 +21,16 @@ export interface ProbeResult {
   metacopy: boolean;
   /** Options every overlay mount gets. */
   extraOptions: string[];
+  /** Where overlay keeps its xattrs here: TRUSTED_OVERLAY_PREFIX, or USER_OVERLAY_PREFIX inside a user namespace. */
+  xattrPrefix: string;
 }
 
 /** Where the module's defaults are, as the kernel exposes them. */
 const OVERLAY_PARAMETERS = '/sys/module/overlay/parameters';
-/** The upper copy of a file whose content stayed below carries this (metacopy=on). */
-const METACOPY_XATTR = `${OVERLAY_XATTR_PREFIX}metacopy`;
+/** The upper copy of a file whose content stayed below carries `<prefix>metacopy` (metacopy=on). */
+const METACOPY_NAME = 'metacopy';
+/** What /proc/self/uid_map holds in the initial user namespace: every uid mapped to itself. */
+const INITIAL_UID_MAP = ['0', '0', '4294967295'];
 
 /** statfs f_type magic numbers (<linux/magic.h>) of the filesystems layers are kept on. */
 const FS_NAMES: Record<number, string> = {
@@ -45,11 +49,13 @@ export function probe(home: string, tmpDir: string): ProbeResult {
   const type = fs.statfsSync(home).type;
   const backingFs = FS_NAMES[type] ?? `0x${type.toString(16)}`;
   if (type === OVERLAY_MAGIC) throw new NotSupportedError(`overlay2: ${home} is itself on overlayfs, which cannot be an upper dir`);
-  const extraOptions = moduleParameter('index') === 'Y' ? ['index=off'] : [];
+  const userns = inUserNamespace();
+  const extraOptions = [...(moduleParameter('index') === 'Y' ? ['index=off'] : []), ...(userns ? ['userxattr'] : [])];
+  const xattrPrefix = userns ? USER_OVERLAY_PREFIX : TRUSTED_OVERLAY_PREFIX;
   const dir = path.join(tmpDir, tempName('overlay2-probe'));
   fs.mkdirSync(dir, { mode: 0o700 });
   try {
-    return { backingFs, extraOptions, ...tryOverlay(dir, extraOptions) };
+    return { backingFs, extraOptions, xattrPrefix, ...tryOverlay(dir, extraOptions, xattrPrefix) };
   } finally {
     // Removed only once unmounted: a recursive remove through a mount would delete what it shows.
     unmountAll(path.join(dir, 'merged'));
@@ -57,7 +63,7 @@ export function probe(home: string, tmpDir: string): ProbeResult {
   }
 }
 
-function tryOverlay(dir: string, extra: string[]): Omit<ProbeResult, 'backingFs' | 'extraOptions'> {
+function tryOverlay(dir: string, extra: string[], prefix: string): Omit<ProbeResult, 'backingFs' | 'extraOptions' | 'xattrPrefix'> {
   const made = (name: string): string => {
     fs.mkdirSync(path.join(dir, name));
     return path.join(dir, name);
@@ -81,14 +87,15 @@ function tryOverlay(dir: string, extra: string[]): Omit<ProbeResult, 'backingFs'
   if (whiteout === undefined || !isWhiteoutDevice(whiteout)) {
     throw new NotSupportedError(`overlay2: deleting a lower file made no char 0/0 whiteout in the upper dir (${path.join(upper, 'deleted')})`);
   }
-  if (lgetxattr(path.join(upper, 'opaque'), OPAQUE_XATTR)?.toString() !== OPAQUE_VALUE) {
-    throw new NotSupportedError(`overlay2: a recreated directory was not marked ${OPAQUE_XATTR}=${OPAQUE_VALUE} (trusted xattrs missing?)`);
+  const opaqueXattr = `${prefix}${OPAQUE_NAME}`;
+  if (lgetxattr(path.join(upper, 'opaque'), opaqueXattr)?.toString() !== OPAQUE_VALUE) {
+    throw new NotSupportedError(`overlay2: a recreated directory was not marked ${opaqueXattr}=${OPAQUE_VALUE} (no xattrs on the backing filesystem?)`);
   }
   return {
     mountApi,
     dType: !fs.readdirSync(merged).includes('deleted'),
     redirectDir,
-    metacopy: lgetxattr(path.join(upper, 'chmodded'), METACOPY_XATTR) !== undefined,
+    metacopy: lgetxattr(path.join(upper, 'chmodded'), `${prefix}${METACOPY_NAME}`) !== undefined,
   };
 }
 
@@ -121,6 +128,12 @@ function tryRename(from: string, to: string): boolean {
     if (err instanceof Error && 'code' in err && err.code === 'EXDEV') return false;
     throw err;
   }
+}
+
+/** Whether this process runs in a user namespace other than the initial one (rootless, or a container's). */
+export function inUserNamespace(): boolean {
+  const map = readOptional('/proc/self/uid_map')?.trim().split(/\s+/) ?? INITIAL_UID_MAP;
+  return map.join(' ') !== INITIAL_UID_MAP.join(' ');
 }
 
 /** A parameter of the overlay module ('Y', 'N', a number), or undefined when the module does not show it. */
