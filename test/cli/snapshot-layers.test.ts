@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { parseJson, records } from './json-output.ts';
+import { LAYERCTL_BIN } from './run-layerctl.ts';
 import { mountsUnder, must, snapshotScratch, type Layerctl } from './snapshot-scratch.ts';
 
 const busyboxTar = busyboxTarForFile(test);
@@ -84,4 +86,16 @@ test('gc removes a driver layer no snapshot names and keeps the layers images us
   t.false(fs.existsSync(orphan));
   t.deepEqual((await snapshots(layerctl)).map((info) => info['name']), [chainId]);
   t.is(await must(t, layerctl, ['gc']), 'removed 0 blobs, freed 0B\n');
+});
+
+test('without CAP_SYS_ADMIN, import fails before recording anything, with one line saying overlay2 does not work', async (t) => {
+  const { root, layerctl } = snapshotScratch(t);
+  // util-linux setpriv: still uid 0 (files stay readable), but mount(2) is no longer allowed.
+  const denied = spawnSync('setpriv', ['--bounding-set=-sys_admin', process.execPath, LAYERCTL_BIN, '--root', root, 'import', busyboxTar(), 'busybox'], {
+    encoding: 'utf8',
+  });
+  t.is(denied.status, 1, denied.stderr);
+  t.regex(denied.stderr, /^layerctl: no storage driver works on this host \(overlay2: [^\n]*EPERM[^\n]*\)\n$/);
+  t.deepEqual(records(parseJson(await must(t, layerctl, ['images', '--json']))), []);
+  t.deepEqual(fs.readdirSync(path.join(root, 'tmp')), [], 'the driver probe left nothing behind');
 });

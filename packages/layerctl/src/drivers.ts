@@ -107,9 +107,9 @@ async function firstWorking(root: Root, api: Snapshotter): Promise<DriverName> {
   for (const name of DRIVER_PRIORITY) {
     const failure = await tryDriver(name, root, api);
     if (failure === undefined) return name;
-    failures.push(failure);
+    failures.push(`${name}: ${failure}`);
   }
-  throw new NotSupportedError(`no storage driver works on this host: ${failures.join('; ')}`);
+  throw new NotSupportedError(`no storage driver works on this host (${failures.join('; ')})`);
 }
 
 /**
