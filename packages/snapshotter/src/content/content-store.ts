@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { DigestMismatchError, fsyncDir, InvalidArgumentError, NotFoundError, wrapNodeError } from '@layerctl/sys';
 import { errorCode } from '../error-code.ts';
 import { tempName } from '../temp-name.ts';
+import { writeAll } from '../write-all.ts';
 import { DIGEST_ALGORITHM, type Digest, digestHex, digestOfHash, isDigest, parseDigest } from './digest.ts';
 import { blobsDir, ensureOciLayout } from './oci-layout.ts';
 
@@ -167,7 +168,7 @@ async function writeVerified(
         throw new InvalidArgumentError(`${label}: more than the expected ${expectedSize} bytes`);
       }
       hash.update(chunk);
-      await handle.write(chunk);
+      await writeAll(handle, chunk);
     }
     if (expectedSize !== undefined && size !== expectedSize) {
       throw new InvalidArgumentError(`${label}: expected ${expectedSize} bytes, got ${size}`);

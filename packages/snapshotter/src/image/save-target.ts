@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { errnoDescription, errnoName, SysError, wrapNodeError } from '@layerctl/sys';
 import { tempName } from '../temp-name.ts';
+import { writeAll } from '../write-all.ts';
 
 /** Archives are ordinary files for whoever reads them next. */
 const ARCHIVE_MODE = 0o644;
@@ -75,11 +76,6 @@ function isDirectory(target: string): boolean {
   } catch (error) {
     throw wrapped(target, error);
   }
-}
-
-/** A write can be short (a disk that fills up); the rest goes in the next call, which then fails. */
-async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
-  for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten;
 }
 
 /** A system error of the output file, said in terms of `target`; any other error unchanged. */
