@@ -301,6 +301,25 @@ const mountsAreData: DriverCase = async (ctx) => {
   t.deepEqual(mountsUnder(ctx), before, 'mounts() performs nothing');
 };
 
+const MiB = 1024 * 1024;
+/** What a filesystem may charge beyond a file's bytes, or for an empty directory. */
+const SLACK_BYTES = 64 * 1024;
+
+/** create() never copies the parent's files, and usage() counts a layer alone. */
+const usageOfLayerAlone: DriverCase = async (ctx) => {
+  const { t, driver } = ctx;
+  await driver.create('base', undefined, RW);
+  await withMounted(ctx, 'base', (dir) => fs.writeFileSync(`${dir}/big`, Buffer.alloc(MiB, 'b')));
+  const base = await driver.usage('base');
+  t.true(base.size >= MiB && base.size < MiB + SLACK_BYTES, `a layer with a 1 MiB file uses 1 MiB (${JSON.stringify(base)})`);
+  await driver.create('child', 'base', RW);
+  const child = await driver.usage('child');
+  t.true(child.size < SLACK_BYTES && child.inodes <= 1, `a new child holds nothing of its parent (${JSON.stringify(child)})`);
+  await withMounted(ctx, 'child', (dir) => fs.writeFileSync(`${dir}/small`, 'small'));
+  t.is((await driver.usage('child')).inodes, child.inodes + 1, 'a file written in the child counts one inode there');
+  t.deepEqual(await driver.usage('base'), base, "the parent's usage does not change");
+};
+
 const removeUnknown: DriverCase = async (ctx) => {
   await ctx.driver.remove('never-created');
   ctx.t.false(ctx.driver.exists('never-created'));
@@ -317,6 +336,7 @@ const driverCases = {
   ReadonlyLayer: ['a layer created readonly mounts read-only (EROFS)', readonlyLayer],
   MountCounting: ['n mounts need n unmounts, and the path stays the same', mountCounting],
   MountsAreData: ['mounts() describes the mount without performing it', mountsAreData],
+  UsageOfLayerAlone: ["a child layer starts empty: usage counts a layer's own files, never its parent's", usageOfLayerAlone],
   RemoveUnknown: ['removing a layer the driver does not have succeeds', removeUnknown],
 } satisfies Record<string, [string, DriverCase]>;
 

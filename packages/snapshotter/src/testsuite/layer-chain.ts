@@ -1,11 +1,13 @@
 import { treeFacts } from '../archive/testdata/compare-trees.ts';
-import { applyOps, type FileOp } from './file-ops.ts';
+import { applyOps, createFile, type FileOp } from './file-ops.ts';
 import { assertSameTree } from './same-tree.ts';
 import type { SuiteContext } from './suite-context.ts';
 
 export interface ChainOptions {
   /** Compare the active snapshot with the plain tree after every n-th layer (and the last); 1 = every layer. */
   checkEvery?: number;
+  /** How the committed top is read back: a view (default), or a writable child, as a container would be. */
+  top?: 'view' | 'child';
 }
 
 /**
@@ -14,6 +16,7 @@ export interface ChainOptions {
  * view of the top is mounted and must equal the plain directory entry by entry. mtimes differ
  * between the two (the operations ran at different times), so the view is also compared with
  * the top layer as it was before its commit, mtimes included: commit must change nothing.
+ * With `top: 'child'` a new active snapshot on the top is checked the same way and written to.
  * Returns the committed names, bottom first.
  */
 export async function checkLayers(ctx: SuiteContext, layers: FileOp[][], opts: ChainOptions = {}): Promise<string[]> {
@@ -34,10 +37,13 @@ export async function checkLayers(ctx: SuiteContext, layers: FileOp[][], opts: C
     await snapshotter.commit(`layer-${i}`, key);
     names.push(`layer-${i}`);
   }
-  const view = ctx.mount(await snapshotter.view('view-top', names.at(-1) ?? ''));
-  assertSameTree(t, flat, view, `view of ${names.at(-1)}`, { mtimes: 'none' });
-  assertSameTree(t, beforeCommit, view, `view of ${names.at(-1)} against its active snapshot before commit (mtimes included)`);
-  ctx.unmount(view);
-  await snapshotter.remove('view-top');
+  const top = names.at(-1) ?? '';
+  const key = opts.top === 'child' ? 'child-top' : 'view-top';
+  const mounted = ctx.mount(await (opts.top === 'child' ? snapshotter.prepare(key, top) : snapshotter.view(key, top)));
+  assertSameTree(t, flat, mounted, `${key} of ${top}`, { mtimes: 'none' });
+  assertSameTree(t, beforeCommit, mounted, `${key} of ${top} against its active snapshot before commit (mtimes included)`);
+  if (opts.top === 'child') applyOps(mounted, [createFile('/written-on-top', 'a container writes here', 0o644)]);
+  ctx.unmount(mounted);
+  await snapshotter.remove(key);
   return names;
 }

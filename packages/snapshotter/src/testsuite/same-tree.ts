@@ -30,7 +30,7 @@ export function assertSameTree(
 }
 
 /** Entries a failure message lists of one tree; the differences are always listed whole. */
-const DUMP_MAX_ENTRIES = 300;
+const DUMP_MAX_ENTRIES = 100;
 
 /** Facts as one indented line per entry, the first DUMP_MAX_ENTRIES of them. */
 export function listFacts(facts: Map<string, string>): string {

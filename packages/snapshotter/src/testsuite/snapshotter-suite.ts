@@ -43,7 +43,8 @@ const cases = {
   OpenFileInodeStability: ['a file keeps its inode number across copy-up and open descriptors see the new content', mounted.openFileInodeStability],
   GetCWD: ['getcwd works inside directories of a mounted snapshot', mounted.getCwd],
   '128LayersMount': ['a chain of 128 layers mounts and reads back as applied', layer.deepChain(128, 1)],
-  '500LayersMount': ['a chain of 500 layers mounts and reads back as applied', layer.deepChain(500, 50)],
+  '500LayersMount': ['a view of a chain of 500 layers mounts and reads back as applied', layer.deepChain(500, 50)],
+  '500LayersChild': ['a writable snapshot on a chain of 500 layers mounts and reads back as applied', layer.deepChain(500, 50, 'child')],
 } satisfies Record<string, [string, Case]>;
 
 export type CaseName = keyof typeof cases;

@@ -11,7 +11,7 @@ import {
   symlink,
   type FileOp,
 } from '../file-ops.ts';
-import { checkLayers } from '../layer-chain.ts';
+import { checkLayers, type ChainOptions } from '../layer-chain.ts';
 import type { Case } from '../suite-context.ts';
 
 /**
@@ -163,7 +163,7 @@ export const lowerHardlinkCopyUp: Case = layers(
  * containerd's check128LayersMount, for any depth: each layer overwrites one file, adds one,
  * and replaces a directory whole, so every layer's whiteouts and opaque directories are in play.
  */
-export function deepChain(depth: number, checkEvery: number): Case {
+export function deepChain(depth: number, checkEvery: number, top: ChainOptions['top'] = 'view'): Case {
   return async (ctx) => {
     const bottom: FileOp[] = [
       createFile('/bottom', 'way at the bottom\n', 0o777),
@@ -179,7 +179,7 @@ export function deepChain(depth: number, checkEvery: number): Case {
       createDir('/ONLYME', 0o755),
       createFile(`/ONLYME/file-${n + 1}`, 'only me!\n', 0o777),
     ]);
-    const names = await checkLayers(ctx, [bottom, ...above], { checkEvery });
+    const names = await checkLayers(ctx, [bottom, ...above], { checkEvery, top });
     ctx.t.is(names.length, depth);
   };
 }
