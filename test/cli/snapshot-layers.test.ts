@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import test from 'ava';
+import { tarHeader, writeTar } from '@layerctl/snapshotter';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { parseJson, records } from './json-output.ts';
 import { LAYERCTL_BIN } from './run-layerctl.ts';
@@ -99,3 +101,18 @@ test('without CAP_SYS_ADMIN, import fails before recording anything, with one li
   t.deepEqual(records(parseJson(await must(t, layerctl, ['images', '--json']))), []);
   t.deepEqual(fs.readdirSync(path.join(root, 'tmp')), [], 'the driver probe left nothing behind');
 });
+
+test('an import whose layer cannot be unpacked fails with one line naming the entry, says the image is stored, and rmi removes it', async (t) => {
+  const { dir, layerctl } = snapshotScratch(t);
+  // A layer that climbs out of its root: it is stored byte for byte, and refused when applied.
+  const tar = path.join(dir, 'climbs-out.tar');
+  await pipeline(writeTar([{ header: tarHeader({ name: '../escaped', type: 'file', mode: 0o644, size: 1 }), body: Buffer.from('x') }]), fs.createWriteStream(tar));
+  const result = await layerctl(['import', tar, 'climber']);
+  t.is(result.code, 1);
+  t.regex(result.stderr, /^layerctl: [^\n]*"\.\.\/escaped"[^\n]*\(image climber is stored but its layers are not unpacked; layerctl rmi climber removes it\)\n$/);
+  t.deepEqual(fs.readdirSync(dir, { recursive: true }).filter((entry) => path.basename(String(entry)) === 'escaped'), [], 'nothing was written outside the layer');
+  t.deepEqual(await snapshots(layerctl), []);
+  await must(t, layerctl, ['rmi', 'climber']);
+  t.deepEqual(records(parseJson(await must(t, layerctl, ['images', '--json']))), []);
+});
+

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../global-options.ts';
 import { inputName, inputStream } from '../input-stream.ts';
 import { print } from '../output/print.ts';
+import { unpackRecorded } from '../unpack-recorded.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
@@ -22,9 +23,9 @@ export function builder(cli: Argv<GlobalOptions>) {
  */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   const source = await inputStream(args.tar);
-  const image = await withSnapshotter(args, async ({ root, snapshotter, api }) => {
-    const imported = await api.importRootfs(root, source, args.name, { compression: args.compression, sourceName: inputName(args.tar) });
-    await api.unpackImage(root, snapshotter, imported.id);
+  const image = await withSnapshotter(args, async (context) => {
+    const imported = await context.api.importRootfs(context.root, source, args.name, { compression: args.compression, sourceName: inputName(args.tar) });
+    await unpackRecorded(context, imported.id, args.name);
     return imported;
   });
   print(`${image.id}\n`);

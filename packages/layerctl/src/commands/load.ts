@@ -3,6 +3,7 @@ import { DASH } from '../dash.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { inputName, inputStream } from '../input-stream.ts';
 import { print } from '../output/print.ts';
+import { unpackRecorded } from '../unpack-recorded.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
@@ -23,9 +24,9 @@ const UNNAMED = /^sha256:[0-9a-f]{64}$/;
  */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   const input = await inputStream(args.input);
-  const { loaded } = await withSnapshotter(args, async ({ root, snapshotter, api }) => {
-    const result = await api.loadArchive(root, input, { what: inputName(args.input) });
-    for (const ref of result.loaded) await api.unpackImage(root, snapshotter, ref);
+  const { loaded } = await withSnapshotter(args, async (context) => {
+    const result = await context.api.loadArchive(context.root, input, { what: inputName(args.input) });
+    for (const ref of result.loaded) await unpackRecorded(context, ref);
     return result;
   });
   print(loaded.map((name) => (UNNAMED.test(name) ? `Loaded image ID: ${name}\n` : `Loaded image: ${name}\n`)).join(''));
