@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { fileHeader, OPAQUE_MARKER, tarHeader, type UnpackContext } from '@layerctl/snapshotter';
+import { fileHeader, OPAQUE_MARKER, packTree, readTar, tarHeader, type UnpackContext } from '@layerctl/snapshotter';
 import { lgetxattr, lsetxattr, mknod, S_IFCHR } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { OPAQUE_XATTR, overlayWhiteouts } from './whiteout.ts';
@@ -66,4 +66,20 @@ test('a whiteout of a name the same layer wrote leaves that entry standing', (t)
   fs.writeFileSync(path.join(dir, 'here'), 'mine');
   overlayWhiteouts.unpack({ kind: 'whiteout', name: 'here', header: tarHeader({ name: '.wh.here', type: 'file' }) }, contextFor(dir));
   t.is(fs.readFileSync(path.join(dir, 'here'), 'utf8'), 'mine');
+});
+
+test('whiteouts that share one inode, as the kernel makes them, pack as separate .wh. files, never as tar hardlinks', async (t) => {
+  const dir = scratchDir(t);
+  mknod(path.join(dir, 'a'), S_IFCHR, 0, 0);
+  fs.linkSync(path.join(dir, 'a'), path.join(dir, 'b'));
+  fs.writeFileSync(path.join(dir, 'file'), 'x');
+  fs.linkSync(path.join(dir, 'file'), path.join(dir, 'file-link'));
+  const entries: Array<[string, string, string]> = [];
+  for await (const { header } of readTar(packTree(dir, { whiteouts: overlayWhiteouts }))) entries.push([header.name, header.type, header.linkname]);
+  t.deepEqual(entries, [
+    ['.wh.a', 'file', ''],
+    ['.wh.b', 'file', ''],
+    ['file', 'file', ''],
+    ['file-link', 'hardlink', 'file'],
+  ]);
 });
