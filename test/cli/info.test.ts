@@ -2,8 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import test from 'ava';
+import { busyboxTarForFile } from './busybox-tar.ts';
 import { parseJson, records } from './json-output.ts';
 import { must, snapshotScratch } from './snapshot-scratch.ts';
+
+const busyboxTar = busyboxTarForFile(test);
 
 /** The lines overlay2's status() gives, by key, that info must show under the driver. */
 const OVERLAY2_STATUS_KEYS = ['Backing Filesystem', 'Supports d_type', 'Native Overlay Diff', 'Layer limit', 'Mount API'];
@@ -92,4 +95,17 @@ test('a root whose metadata names a driver this layerctl does not know fails wit
   const result = await layerctl(['snapshot', 'ls']);
   t.is(result.code, 1);
   t.regex(result.stderr, /^layerctl: [^\n]*settings\.driver[^\n]*"zfs"[^\n]*\n$/);
+});
+
+test('info counts an imported image once however many names it has, its blobs and bytes, and its layer snapshot', async (t) => {
+  const { layerctl } = snapshotScratch(t);
+  await must(t, layerctl, ['import', busyboxTar(), 'busybox']);
+  await must(t, layerctl, ['tag', 'busybox', 'another:name']);
+  const info = parseJson(await must(t, layerctl, ['info', '--json']));
+  // An imported image is three blobs: the layer, the config and the manifest.
+  t.like(info, { images: 1, content: { blobs: 3 }, snapshots: { total: 1, committed: 1 } });
+  const bytes = typeof info === 'object' && info !== null && 'content' in info && typeof info.content === 'object' && info.content !== null && 'bytes' in info.content ? info.content.bytes : undefined;
+  t.true(typeof bytes === 'number' && bytes > 0, String(bytes));
+  const text = await must(t, layerctl, ['info']);
+  t.regex(text, /\nContent Store: 3 blobs, [\d.]+[kM]B\nImages: 1\nSnapshots: 1 \(0 active, 0 views, 1 committed\)\n/);
 });
