@@ -16,7 +16,7 @@ import {
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
 import { parseOverlay2Options, type DiffMode, type Overlay2Options } from './driver-options.ts';
 import { diskUsage } from './disk-usage.ts';
-import { Layout, LINK_DIR, LINK_FILE, LOWER_FILE, lowerFileText, MOUNT_COUNT_FILE, MOUNT_LOCK_FILE, newShortId } from './layout.ts';
+import { DIFF_DIR, Layout, LINK_DIR, LINK_FILE, LOWER_FILE, lowerFileText, MOUNT_COUNT_FILE, MOUNT_LOCK_FILE, newShortId } from './layout.ts';
 import { countMount, countUnmount, isMountPoint, type CountedMount } from './mount-count.ts';
 import { layerMounts, MAX_LOWER_LAYERS, type MountApi } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
@@ -33,10 +33,12 @@ const DIFF_MODE = 0o755;
  * ceiling: lower layers are given one fsconfig `lowerdir+` each, up to the kernel's 500.
  *
  * A layer created readonly gets no work dir: it can never be an upper, so it mounts read-only,
- * its parents alone as lowers (containerd's view), or its own empty diff dir bound read-only. The native diff reads the upper dir only (upper-changes.ts)
- * and is used when the probe found neither redirect_dir nor metacopy on and the diff is against
- * the layer's own parent; otherwise both merged trees are mounted and compared (tree-changes.ts).
- * Options (driver-options.ts) can force the legacy mount API or the tree-comparing diff.
+ * its parents alone as lowers (containerd's view), or its own empty diff dir bound read-only.
+ *
+ * The native diff reads the upper dir only (upper-changes.ts) and is used when the probe found
+ * neither redirect_dir nor metacopy on and the diff is against the layer's own parent; otherwise
+ * both merged trees are mounted and compared (tree-changes.ts). Options (driver-options.ts) can
+ * force the legacy mount API or the tree-comparing diff.
  */
 export class Overlay2Driver implements Driver {
   readonly name = 'overlay2';
@@ -84,7 +86,7 @@ export class Overlay2Driver implements Driver {
     if (!opts.readonly) fs.mkdirSync(layout.work(id), { mode: LAYER_MODE });
     if (lower !== undefined) fs.writeFileSync(layout.file(id, LOWER_FILE), lower);
     const short = newShortId();
-    fs.symlinkSync(path.join('..', id, 'diff'), layout.shortLink(short));
+    fs.symlinkSync(path.join('..', id, DIFF_DIR), layout.shortLink(short));
     // Written last, atomically: a layer without its link file is the leftover of a crash.
     const temp = `${layout.file(id, LINK_FILE)}.tmp`;
     fs.writeFileSync(temp, short);
@@ -183,8 +185,8 @@ export class Overlay2Driver implements Driver {
   }
 
   #isParent(id: string, parent: string | undefined): boolean {
-    const [actual] = this.#layout.readLowers(id);
     this.#layout.assertExists(id);
+    const [actual] = this.#layout.readLowers(id);
     return actual === (parent === undefined ? undefined : this.#layout.readLink(parent));
   }
 
