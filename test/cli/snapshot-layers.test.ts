@@ -81,11 +81,17 @@ test('gc removes a driver layer no snapshot names and keeps the layers images us
   const chainId = busyboxChainId();
   await must(t, layerctl, ['import', busyboxTar(), 'busybox']);
   // What a crash between the driver's create and the metadata insert leaves: a layer dir no row names.
-  const orphan = path.join(root, 'overlay2', 'orphan-layer');
-  fs.mkdirSync(path.join(orphan, 'diff'), { recursive: true });
+  const orphan = (name: string) => {
+    fs.mkdirSync(path.join(root, 'overlay2', name, 'diff'), { recursive: true });
+    return path.join(root, 'overlay2', name);
+  };
+  const first = orphan('orphan-layer');
   const report = parseJson(await must(t, layerctl, ['gc', '--json']));
   t.like(report, { removedBlobs: 0, removedSnapshots: [], removedLayers: ['orphan-layer'] });
-  t.false(fs.existsSync(orphan));
+  t.false(fs.existsSync(first));
+  const second = orphan('another-orphan');
+  t.is(await must(t, layerctl, ['gc']), 'removed 0 blobs, freed 0B\nremoved 0 layer snapshots no image uses and 1 driver layers no snapshot names\n');
+  t.false(fs.existsSync(second));
   t.deepEqual((await snapshots(layerctl)).map((info) => info['name']), [chainId]);
   t.is(await must(t, layerctl, ['gc']), 'removed 0 blobs, freed 0B\n');
 });

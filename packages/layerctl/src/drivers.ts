@@ -44,6 +44,8 @@ const registry: Record<DriverName, Registration> = {
 
 /** The scratch dirs in which drivers are tried start with this (tmp/ names carry their pid; see tempName). */
 const PROBE_TEMP_KIND = 'driver-probe';
+/** A probe's scratch dir is layerctl's own, like everything under the root. */
+const PROBE_DIR_MODE = 0o700;
 
 /** Makes (but does not initialise) the driver of `name` for `root`; a driver not shipped yet is NotSupportedError. */
 export async function makeDriver(name: DriverName, root: Pick<Root, 'dir' | 'tmpDir'>): Promise<Driver> {
@@ -118,7 +120,7 @@ async function firstWorking(root: Root, api: Snapshotter): Promise<DriverName> {
  */
 async function tryDriver(name: DriverName, root: Root, api: Snapshotter): Promise<string | undefined> {
   const scratch = path.join(root.tmpDir, api.tempName(PROBE_TEMP_KIND));
-  fs.mkdirSync(scratch, { mode: 0o700 });
+  fs.mkdirSync(scratch, { mode: PROBE_DIR_MODE });
   try {
     const driver = await makeDriver(name, { dir: scratch, tmpDir: path.join(scratch, api.TMP_DIR) });
     await driver.init();

@@ -27,6 +27,6 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   if (args.json) return printJson(report);
   print(`removed ${report.removedBlobs} blobs, freed ${humanSize(report.freedBytes)}\n`);
   if (report.removedSnapshots.length + report.removedLayers.length > 0) {
-    print(`removed ${report.removedSnapshots.length} snapshots and ${report.removedLayers.length} driver layers no snapshot named\n`);
+    print(`removed ${report.removedSnapshots.length} layer snapshots no image uses and ${report.removedLayers.length} driver layers no snapshot names\n`);
   }
 }
