@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
-import { mount, SysError } from '@layerctl/sys';
-import { scratchDir, unmountInTeardown } from '@layerctl/sys/testing';
+import test from 'ava';
+import { SysError } from '@layerctl/sys';
+import { scratchDir, smallTmpfs } from '@layerctl/sys/testing';
 import { SaveTarget } from './save-target.ts';
 
 async function* chunks(...parts: Buffer[]): AsyncGenerator<Buffer> {
@@ -21,15 +21,6 @@ async function save(target: string, archive: AsyncIterable<Buffer>): Promise<voi
   } finally {
     await output.discard();
   }
-}
-
-/** A 64 KiB tmpfs, so a bigger write fails with ENOSPC from the kernel itself. */
-function smallFilesystem(t: ExecutionContext): string {
-  const dir = path.join(scratchDir(t), 'small');
-  fs.mkdirSync(dir);
-  mount('tmpfs', dir, 'tmpfs', 0, 'size=64k');
-  unmountInTeardown(t, dir);
-  return dir;
 }
 
 test('a complete write lands at the target, readable by all, with nothing else left', async (t) => {
@@ -69,7 +60,7 @@ test('a failing archive source keeps its own error and leaves no file', async (t
 });
 
 test('a full disk fails with a SysError naming the target and leaves no partial file', async (t) => {
-  const dir = smallFilesystem(t);
+  const dir = smallTmpfs(t, 64 * 1024);
   const target = path.join(dir, 'out.tar');
   const error = await t.throwsAsync(save(target, chunks(Buffer.alloc(1024 * 1024))), { instanceOf: SysError });
   t.is(error?.message, `save: cannot write ${target}: ENOSPC (no space left on device)`);

@@ -5,3 +5,4 @@
  */
 export { scratchDir, unmountInTeardown } from './scratch.ts';
 export { fsTypeAt, mountPoints } from './mount-points.ts';
+export { smallTmpfs } from './small-tmpfs.ts';
