@@ -239,6 +239,20 @@ test('remove deletes the layer and its short link; a missing id is no error; a m
   await t.notThrowsAsync(driver.remove('never-made'));
 });
 
+test('the leftover of a create() cut short is no layer, is listed for gc, and remove() takes its l/ link too', async (t) => {
+  const { driver, root } = await scratchDriver(t);
+  await driver.create('base', undefined, WRITABLE);
+  const home = path.join(root, 'overlay2');
+  // As a crash after the l/ link and before the rename of link.pending would leave it.
+  fs.renameSync(path.join(home, 'base', 'link'), path.join(home, 'base', 'link.pending'));
+  t.false(driver.exists('base'));
+  t.deepEqual(driver.list(), ['base']);
+  t.is(fs.readdirSync(path.join(home, 'l')).length, 1);
+  await driver.remove('base');
+  t.deepEqual(driver.list(), []);
+  t.deepEqual(fs.readdirSync(path.join(home, 'l')), []);
+});
+
 test('create refuses an id in use and a missing parent; unknown layers are NotFound', async (t) => {
   const { driver } = await scratchDriver(t);
   await driver.create('base', undefined, WRITABLE);

@@ -16,10 +16,22 @@ import {
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
 import { parseOverlay2Options, type DiffMode, type Overlay2Options } from './driver-options.ts';
 import { diskUsage } from './disk-usage.ts';
-import { DIFF_DIR, Layout, LINK_DIR, LINK_FILE, LOWER_FILE, lowerFileText, MOUNT_COUNT_FILE, MOUNT_LOCK_FILE, newShortId } from './layout.ts';
+import {
+  DIFF_DIR,
+  Layout,
+  LINK_DIR,
+  LINK_FILE,
+  LOWER_FILE,
+  lowerFileText,
+  MOUNT_COUNT_FILE,
+  MOUNT_LOCK_FILE,
+  newShortId,
+  PENDING_LINK_FILE,
+} from './layout.ts';
 import { countMount, countUnmount, isMountPoint, type CountedMount } from './mount-count.ts';
 import { layerMounts, MAX_LOWER_LAYERS, type MountApi } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
+import { readOptional } from './read-optional.ts';
 import { treeChanges } from './tree-changes.ts';
 import { upperChanges } from './upper-changes.ts';
 import { overlayWhiteoutConverter } from './whiteout.ts';
@@ -85,12 +97,12 @@ export class Overlay2Driver implements Driver {
     fs.mkdirSync(layout.merged(id), { mode: LAYER_MODE });
     if (!opts.readonly) fs.mkdirSync(layout.work(id), { mode: LAYER_MODE });
     if (lower !== undefined) fs.writeFileSync(layout.file(id, LOWER_FILE), lower);
+    // The short name is on disk before its l/ link, so that remove() of a crash's leftover finds
+    // the link; the link file proper is written last: without it the layer does not exist.
     const short = newShortId();
+    fs.writeFileSync(layout.file(id, PENDING_LINK_FILE), short);
     fs.symlinkSync(path.join('..', id, DIFF_DIR), layout.shortLink(short));
-    // Written last, atomically: a layer without its link file is the leftover of a crash.
-    const temp = `${layout.file(id, LINK_FILE)}.tmp`;
-    fs.writeFileSync(temp, short);
-    fs.renameSync(temp, layout.file(id, LINK_FILE));
+    fs.renameSync(layout.file(id, PENDING_LINK_FILE), layout.file(id, LINK_FILE));
   }
 
   async remove(id: string): Promise<void> {
@@ -98,7 +110,10 @@ export class Overlay2Driver implements Driver {
     if (!fs.existsSync(layout.layerDir(id))) return;
     // Never a recursive remove through a mount: it would delete the files the mount shows.
     if (isMountPoint(layout.merged(id))) throw new FailedPreconditionError(`overlay2 layer ${id} is still mounted at ${layout.merged(id)}`);
-    if (this.exists(id)) fs.rmSync(layout.shortLink(layout.readLink(id)), { force: true });
+    for (const name of [LINK_FILE, PENDING_LINK_FILE]) {
+      const short = readOptional(layout.file(id, name));
+      if (short !== undefined) fs.rmSync(layout.shortLink(short), { force: true });
+    }
     fs.rmSync(layout.layerDir(id), { recursive: true, force: true });
   }
 

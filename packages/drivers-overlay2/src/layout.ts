@@ -13,6 +13,7 @@ import { readOptional } from './read-optional.ts';
  *                       opaque directories carry trusted.overlay.opaque=y (user.overlay.opaque
  *                       with `userxattr`, inside a user namespace).
  *   <id>/link           the layer's short name (the name under l/), no newline.
+ *   <id>/link.pending   the short name while create() makes its l/ link; renamed to `link` last.
  *   <id>/lower          its parents as `l/<short>:l/<short>...`, nearest first; absent for a base.
  *   <id>/work/          overlay's work dir, on the same filesystem as diff/ as the kernel requires.
  *   <id>/merged/        where mount(id) mounts the layer with everything below it.
@@ -32,6 +33,7 @@ export const WORK_DIR = 'work';
 export const MERGED_DIR = 'merged';
 export const LINK_FILE = 'link';
 export const LOWER_FILE = 'lower';
+export const PENDING_LINK_FILE = 'link.pending';
 export const MOUNT_COUNT_FILE = 'mount-count';
 export const MOUNT_LOCK_FILE = 'mount-lock';
 
