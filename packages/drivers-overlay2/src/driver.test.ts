@@ -308,4 +308,5 @@ test('status names the backing filesystem, d_type, the diff in use, the layer li
   t.is(status.get('Native Overlay Diff'), 'true');
   t.is(status.get('Layer limit'), '500');
   t.regex(status.get('Mount API') ?? '', /^new /);
+  t.regex(status.get('Overlay module defaults') ?? '', /^redirect_dir=[YN?]\S* metacopy=[YN?] index=[YN?]$/);
 });

@@ -81,6 +81,7 @@ export class Overlay2Driver implements Driver {
       ['Mount API', mountApi === 'new' ? 'new (fsopen, fsconfig lowerdir+, fsmount, move_mount)' : 'legacy (mount(2), one option string)'],
       ['redirect_dir', String(p.redirectDir)],
       ['metacopy', String(p.metacopy)],
+      ['Overlay module defaults', p.moduleDefaults],
       ['Overlay xattrs', p.extraOptions.includes('userxattr') ? `${p.xattrPrefix}* (userxattr: in a user namespace)` : `${p.xattrPrefix}*`],
       ['Mount counting', 'a count file per layer, changed under a lock file, checked against /proc/self/mountinfo'],
     ];

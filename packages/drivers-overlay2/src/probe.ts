@@ -21,12 +21,16 @@ export interface ProbeResult {
   metacopy: boolean;
   /** Options every overlay mount gets. */
   extraOptions: string[];
+  /** The overlay module's defaults as /sys shows them (`redirect_dir=N metacopy=N index=N`), for status; the probe's tries decide. */
+  moduleDefaults: string;
   /** Where overlay keeps its xattrs here: TRUSTED_OVERLAY_PREFIX, or USER_OVERLAY_PREFIX inside a user namespace. */
   xattrPrefix: string;
 }
 
 /** Where the module's defaults are, as the kernel exposes them. */
 const OVERLAY_PARAMETERS = '/sys/module/overlay/parameters';
+/** The module parameters status() shows. */
+const REPORTED_PARAMETERS = ['redirect_dir', 'metacopy', 'index'];
 /** The upper copy of a file whose content stayed below carries `<prefix>metacopy` (metacopy=on). */
 const METACOPY_NAME = 'metacopy';
 /** What /proc/self/uid_map holds in the initial user namespace: every uid mapped to itself. */
@@ -55,7 +59,8 @@ export function probe(home: string, tmpDir: string): ProbeResult {
   const dir = path.join(tmpDir, tempName('overlay2-probe'));
   fs.mkdirSync(dir, { mode: 0o700 });
   try {
-    return { backingFs, extraOptions, xattrPrefix, ...tryOverlay(dir, extraOptions, xattrPrefix) };
+    const moduleDefaults = REPORTED_PARAMETERS.map((name) => `${name}=${moduleParameter(name) ?? '?'}`).join(' ');
+    return { backingFs, extraOptions, xattrPrefix, moduleDefaults, ...tryOverlay(dir, extraOptions, xattrPrefix) };
   } finally {
     // Removed only once unmounted: a recursive remove through a mount would delete what it shows.
     unmountAll(path.join(dir, 'merged'));
@@ -63,7 +68,7 @@ export function probe(home: string, tmpDir: string): ProbeResult {
   }
 }
 
-function tryOverlay(dir: string, extra: string[], prefix: string): Omit<ProbeResult, 'backingFs' | 'extraOptions' | 'xattrPrefix'> {
+function tryOverlay(dir: string, extra: string[], prefix: string): Omit<ProbeResult, 'backingFs' | 'extraOptions' | 'xattrPrefix' | 'moduleDefaults'> {
   const made = (name: string): string => {
     fs.mkdirSync(path.join(dir, name));
     return path.join(dir, name);
