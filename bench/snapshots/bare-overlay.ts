@@ -1,0 +1,91 @@
+import {
+  closeFd,
+  fsconfigCreate,
+  fsconfigSetFlag,
+  fsconfigSetString,
+  fsmount,
+  fsopen,
+  InvalidArgumentError,
+  mount,
+  moveMount,
+  NotSupportedError,
+  umount2,
+} from '@layerctl/sys';
+import { MOUNT_DATA_MAX, type Mount } from '@layerctl/snapshotter';
+
+/**
+ * The baseline: the same overlay the driver asked for (its lower dirs, in its order, and its
+ * extra options such as index=off) with an upper and work dir of the bench's own, mounted with
+ * nothing but @layerctl/sys calls. With the new mount API that is fsopen, one fsconfig per
+ * option, create, fsmount, move_mount; with the legacy one a single mount(2) data string.
+ * It repeats perform-mount.ts's fsconfig loop on purpose: a baseline that shared the code it is
+ * measured against would hide that code's cost.
+ */
+
+export interface BareOverlay {
+  api: 'new' | 'legacy';
+  lowers: string[];
+  /** Options other than the lower, upper and work dirs: `index=off`, `userxattr`. */
+  extra: string[];
+}
+
+const LOWER_APPEND = 'lowerdir+=';
+const LOWER_LIST = 'lowerdir=';
+const OWN_DIRS = ['upperdir=', 'workdir='];
+
+/** The bare form of the overlay in `mounts` (one writable overlay mount, as prepare on a parent returns). */
+export function bareOverlayOf(mounts: readonly Mount[]): BareOverlay {
+  const [only] = mounts;
+  if (mounts.length !== 1 || only === undefined || only.type !== 'overlay') {
+    throw new InvalidArgumentError(`bare overlay: expected one overlay mount, got ${JSON.stringify(mounts.map((m) => m.type))}`);
+  }
+  const lowers: string[] = [];
+  const extra: string[] = [];
+  let api: BareOverlay['api'] = 'legacy';
+  for (const option of only.options) {
+    if (option.startsWith(LOWER_APPEND)) {
+      api = 'new';
+      lowers.push(option.slice(LOWER_APPEND.length));
+    } else if (option.startsWith(LOWER_LIST)) lowers.push(...option.slice(LOWER_LIST.length).split(':'));
+    else if (!OWN_DIRS.some((prefix) => option.startsWith(prefix))) extra.push(option);
+  }
+  return { api, lowers, extra };
+}
+
+/** Mounts `overlay` on `target` with `upper` and `work` as its writable dirs. */
+export function mountBare(overlay: BareOverlay, upper: string, work: string, target: string): void {
+  if (overlay.api === 'legacy') return mountLegacy(overlay, upper, work, target);
+  const context = fsopen('overlay');
+  try {
+    fsconfigSetString(context, 'source', 'overlay');
+    for (const lower of overlay.lowers) fsconfigSetString(context, 'lowerdir+', lower);
+    fsconfigSetString(context, 'upperdir', upper);
+    fsconfigSetString(context, 'workdir', work);
+    for (const option of overlay.extra) {
+      const eq = option.indexOf('=');
+      if (eq < 0) fsconfigSetFlag(context, option);
+      else fsconfigSetString(context, option.slice(0, eq), option.slice(eq + 1));
+    }
+    fsconfigCreate(context, 'overlay');
+    const detached = fsmount(context);
+    try {
+      moveMount(detached, target);
+    } finally {
+      closeFd(detached);
+    }
+  } finally {
+    closeFd(context);
+  }
+}
+
+export function unmountBare(target: string): void {
+  umount2(target);
+}
+
+function mountLegacy(overlay: BareOverlay, upper: string, work: string, target: string): void {
+  const data = [`lowerdir=${overlay.lowers.join(':')}`, `upperdir=${upper}`, `workdir=${work}`, ...overlay.extra].join(',');
+  if (data.length > MOUNT_DATA_MAX) {
+    throw new NotSupportedError(`bare mount(2) of ${overlay.lowers.length} lower dirs: ${data.length} bytes of options, one page takes ${MOUNT_DATA_MAX}`);
+  }
+  mount('overlay', target, 'overlay', 0, data);
+}
