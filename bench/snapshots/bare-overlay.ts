@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   closeFd,
   fsconfigCreate,
@@ -82,10 +83,27 @@ export function unmountBare(target: string): void {
   umount2(target);
 }
 
+/**
+ * One mount(2) data string. When the absolute paths do not fit in a page, they are given relative
+ * to the lower dirs' folder (overlay2's l/, so each lower is its short name alone) with the
+ * process's working directory there for the call: Docker's form, done in-process.
+ */
 function mountLegacy(overlay: BareOverlay, upper: string, work: string, target: string): void {
-  const data = [`lowerdir=${overlay.lowers.join(':')}`, `upperdir=${upper}`, `workdir=${work}`, ...overlay.extra].join(',');
-  if (data.length > MOUNT_DATA_MAX) {
-    throw new NotSupportedError(`bare mount(2) of ${overlay.lowers.length} lower dirs: ${data.length} bytes of options, one page takes ${MOUNT_DATA_MAX}`);
+  const data = (lowers: string[], upperDir: string, workDir: string): string =>
+    [`lowerdir=${lowers.join(':')}`, `upperdir=${upperDir}`, `workdir=${workDir}`, ...overlay.extra].join(',');
+  const absolute = data(overlay.lowers, upper, work);
+  if (absolute.length <= MOUNT_DATA_MAX) return mount('overlay', target, 'overlay', 0, absolute);
+  const cwd = path.dirname(overlay.lowers[0] ?? '/');
+  const relative = (p: string): string => path.relative(cwd, p);
+  const short = data(overlay.lowers.map(relative), relative(upper), relative(work));
+  if (short.length > MOUNT_DATA_MAX) {
+    throw new NotSupportedError(`bare mount(2) of ${overlay.lowers.length} lower dirs: ${short.length} bytes of options even relative to ${cwd}, one page takes ${MOUNT_DATA_MAX}`);
   }
-  mount('overlay', target, 'overlay', 0, data);
+  const before = process.cwd();
+  process.chdir(cwd);
+  try {
+    mount('overlay', path.resolve(before, target), 'overlay', 0, short);
+  } finally {
+    process.chdir(before);
+  }
 }

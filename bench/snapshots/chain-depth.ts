@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { mountAll, unmountAll } from '@layerctl/snapshotter';
+import { NotSupportedError } from '@layerctl/sys';
 import type { Summary } from '../archive/measure.ts';
 import { bareOverlayOf, mountBare, type BareOverlay, unmountBare } from './bare-overlay.ts';
 import { type BenchContext, checkpoint, freshDir, timed, timedAsync, Timings } from './bench-context.ts';
@@ -38,7 +39,13 @@ const LAYER_FILE_BYTES = 4096;
 
 type Step = 'prepare' | 'mount' | 'unmount' | 'commit' | 'bareMount' | 'bareUnmount';
 
-export async function chainDepths(context: BenchContext, depths: readonly number[], runs: number, progress: (line: string) => void): Promise<DepthResult[]> {
+/** The depths measured, and the first one the driver refused to build (the legacy API's page limit). */
+export interface ChainDepths {
+  results: DepthResult[];
+  refused: { layers: number; reason: string } | undefined;
+}
+
+export async function chainDepths(context: BenchContext, depths: readonly number[], runs: number, progress: (line: string) => void): Promise<ChainDepths> {
   const target = path.join(context.workDir, 'mnt');
   fs.mkdirSync(target, { recursive: true });
   const wanted = new Set(depths);
@@ -47,12 +54,18 @@ export async function chainDepths(context: BenchContext, depths: readonly number
   let top: string | undefined;
   for (let depth = 1; depth <= deepest; depth++) {
     await checkpoint(context);
-    top = await addLayer(context, target, depth, top);
-    if (!wanted.has(depth)) continue;
-    progress(`chain depth ${depth}: ${runs} runs after a warm-up`);
-    results.push(await measureDepth(context, target, depth, top, runs));
+    try {
+      top = await addLayer(context, target, depth, top);
+      if (!wanted.has(depth)) continue;
+      progress(`chain depth ${depth}: ${runs} runs after a warm-up`);
+      results.push(await measureDepth(context, target, depth, top, runs));
+    } catch (error) {
+      if (!(error instanceof NotSupportedError)) throw error;
+      progress(`chain depth ${depth}: the driver refused it: ${error.message}`);
+      return { results, refused: { layers: depth, reason: error.message } };
+    }
   }
-  return results;
+  return { results, refused: undefined };
 }
 
 function chainName(depth: number): string {

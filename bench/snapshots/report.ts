@@ -1,6 +1,6 @@
 import type { Summary } from '../archive/measure.ts';
 import type { MachineFacts as ArchiveMachineFacts } from '../archive/report.ts';
-import { type DepthResult, GOAL_FACTOR, GOAL_SLACK_MS } from './chain-depth.ts';
+import { type ChainDepths, type DepthResult, GOAL_FACTOR, GOAL_SLACK_MS } from './chain-depth.ts';
 import type { FileOpsResult } from './file-ops-layers.ts';
 
 /** The archive bench's machine facts, with the overlay2 driver's status() (as `layerctl info` shows it) in place of its tools. */
@@ -10,7 +10,7 @@ export interface BenchResult {
   date: string;
   machine: MachineFacts;
   runs: number;
-  depths: DepthResult[];
+  depths: ChainDepths;
   fileOps: FileOpsResult | undefined;
   cleanup: string;
 }
@@ -29,13 +29,14 @@ export function formatReport(result: BenchResult): string {
     `${result.runs} measured runs each after a warm-up; times in ms: median (min-max)`,
     '',
   ];
-  if (result.depths.length > 0) {
+  const { results: depths, refused } = result.depths;
+  if (depths.length > 0 || refused !== undefined) {
     lines.push(
       'chain depth: a fresh active snapshot on a chain of N committed layers (an overlay of N lower dirs and an upper dir);',
       'bare: the same lower dirs and options, an upper and work dir of its own, mounted with @layerctl/sys calls alone',
       ...table([
         ['layers', 'prepare', 'mount', 'unmount', 'commit', 'bare mount', 'bare unmount', '(prepare+mount)/bare', 'goal'],
-        ...result.depths.map((d) => [
+        ...depths.map((d) => [
           String(d.layers),
           timing(d.prepare),
           timing(d.mount),
@@ -47,6 +48,7 @@ export function formatReport(result: BenchResult): string {
           `${d.oursMs.toFixed(2)} <= ${d.limitMs.toFixed(2)}: ${d.met ? 'MET' : 'MISSED'}`,
         ]),
       ]),
+      ...(refused === undefined ? [] : [`chain depth ${refused.layers} and deeper: not measured, the driver refused it: ${refused.reason}`]),
       '',
     );
   }
@@ -61,7 +63,7 @@ export function formatReport(result: BenchResult): string {
       '',
     );
   }
-  lines.push(goalLine(result.depths), `cleanup: ${result.cleanup}`);
+  lines.push(goalLine(depths), `cleanup: ${result.cleanup}`);
   return lines.join('\n');
 }
 

@@ -80,7 +80,7 @@ const progress = (line: string): void => {
 async function bench(opts: Options, context: BenchContext, driver: Overlay2Driver): Promise<Omit<BenchResult, 'cleanup'>> {
   const machine = machineFacts(context.workDir, driver);
   progress(`snapshot bench in ${context.workDir} (${machine.fsType}), ${machine.driver['Mount API'] ?? ''}`);
-  const depths = opts.layers.length > 0 ? await chainDepths(context, opts.layers, opts.runs, progress) : [];
+  const depths = opts.layers.length > 0 ? await chainDepths(context, opts.layers, opts.runs, progress) : { results: [], refused: undefined };
   const fileOps = opts.fileOps ? await fileOpsLayers(context, opts.runs, progress) : undefined;
   machine.loadAverageEnd = os.loadavg();
   return { date: new Date().toISOString(), machine, runs: opts.runs, depths, fileOps };
