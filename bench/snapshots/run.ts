@@ -1,7 +1,7 @@
 /**
  * bench/snapshots: the Snapshotter on overlay2, next to bare mounts of the same overlays, in the
  * same run (issue 3, "Proof"):
- *   node bench/snapshots/run.ts [--layers 1,16,128,500] [--runs 10] [--dir /dev/shm] [--json FILE]
+ *   node bench/snapshots/run.ts [--layers 1,16,128,500] [--runs 30] [--dir /dev/shm] [--json FILE]
  *                               [--mount-api new|legacy] [--no-file-ops]
  *
  * - chain depth (chain-depth.ts): prepare, mount, unmount and commit of a snapshot on N committed
@@ -43,7 +43,7 @@ function parseOptions(): Options {
   const { values } = parseArgs({
     options: {
       layers: { type: 'string', default: '1,16,128,500' },
-      runs: { type: 'string', default: '10' },
+      runs: { type: 'string', default: '30' },
       dir: { type: 'string', default: '/dev/shm' },
       json: { type: 'string' },
       'mount-api': { type: 'string' },
