@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openRoot, openSnapshotter, TMP_DIR } from '@layerctl/snapshotter';
 import { driverSuite, snapshotterSuite, type CaseName, type OpenSnapshotter } from '@layerctl/snapshotter/testsuite';
-// test/package.json does not list @layerctl/drivers-overlay2 yet (adding it needs a pnpm install).
-import { Overlay2Driver } from '../../packages/drivers-overlay2/src/index.ts';
+import { Overlay2Driver } from '@layerctl/drivers-overlay2';
 
 const overlay2 = (root: string, options: Record<string, string> = {}): Overlay2Driver =>
   new Overlay2Driver({ root, tmpDir: path.join(root, TMP_DIR), options });
