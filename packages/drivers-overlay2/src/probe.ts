@@ -62,8 +62,8 @@ export function probe(home: string, tmpDir: string): ProbeResult {
     const moduleDefaults = REPORTED_PARAMETERS.map((name) => `${name}=${moduleParameter(name) ?? '?'}`).join(' ');
     return { backingFs, extraOptions, xattrPrefix, moduleDefaults, ...tryOverlay(dir, extraOptions, xattrPrefix) };
   } finally {
-    // Removed only once unmounted: a recursive remove through a mount would delete what it shows.
-    unmountAll(path.join(dir, 'merged'));
+    // tryOverlay has taken its mount down whether it returned or threw; were one left (its
+    // umount2 failed), what it shows lies inside `dir` too, so this remove stays inside `dir`.
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -82,6 +82,17 @@ function tryOverlay(dir: string, extra: string[], prefix: string): Omit<ProbeRes
   fs.writeFileSync(path.join(lower2, 'second'), '');
 
   const mountApi = mountEither(lower, lower2, upper, work, merged, extra);
+  try {
+    return { mountApi, ...tryChanges(merged, upper, prefix) };
+  } finally {
+    // Only a mount that was made is taken down: where mounting failed (no CAP_SYS_ADMIN),
+    // umount2 fails too, and its EPERM would hide the mount error that says why.
+    unmountAll(merged);
+  }
+}
+
+/** Makes the changes whose traces in `upper` tell what this overlay does, through its `merged` dir. */
+function tryChanges(merged: string, upper: string, prefix: string): Pick<ProbeResult, 'dType' | 'redirectDir' | 'metacopy'> {
   fs.rmSync(path.join(merged, 'deleted'));
   fs.rmSync(path.join(merged, 'opaque'), { recursive: true });
   fs.mkdirSync(path.join(merged, 'opaque'));
@@ -97,7 +108,6 @@ function tryOverlay(dir: string, extra: string[], prefix: string): Omit<ProbeRes
     throw new NotSupportedError(`overlay2: a recreated directory was not marked ${opaqueXattr}=${OPAQUE_VALUE} (no xattrs on the backing filesystem?)`);
   }
   return {
-    mountApi,
     dType: !fs.readdirSync(merged).includes('deleted'),
     redirectDir,
     metacopy: lgetxattr(path.join(upper, 'chmodded'), `${prefix}${METACOPY_NAME}`) !== undefined,
