@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processAlive } from '@layerctl/snapshotter';
+import { errorCode, processAlive } from '@layerctl/snapshotter';
 import { FailedPreconditionError, InvalidArgumentError, wrapNodeError } from '@layerctl/sys';
 import { readOptional } from './read-optional.ts';
 
@@ -96,7 +96,7 @@ function tryLock(lockFile: string): boolean {
     fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
     return true;
   } catch (err) {
-    if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw wrapNodeError(err, lockFile);
+    if (errorCode(err) !== 'EEXIST') throw wrapNodeError(err, lockFile);
   }
   const owner = lockOwner(lockFile);
   if (owner !== undefined && !processAlive(owner)) breakLock(lockFile, owner);
@@ -114,7 +114,7 @@ function breakLock(lockFile: string, deadOwner: number): void {
     fs.renameSync(lockFile, stale);
   } catch (err) {
     // Another process broke it first.
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return;
+    if (errorCode(err) === 'ENOENT') return;
     throw wrapNodeError(err, lockFile);
   }
   if (lockOwner(stale) !== deadOwner) fs.linkSync(stale, lockFile);

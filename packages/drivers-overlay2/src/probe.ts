@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { mountAll, tempName, unmountAll, type Mount } from '@layerctl/snapshotter';
+import { errorCode, errorMessage, mountAll, tempName, unmountAll, type Mount } from '@layerctl/snapshotter';
 import { lgetxattr, LayerctlError, NotSupportedError } from '@layerctl/sys';
 import type { MountApi } from './mount-options.ts';
 import { readOptional } from './read-optional.ts';
@@ -127,7 +127,7 @@ function mountEither(lower: string, lower2: string, upper: string, work: string,
       mountAll(overlay([`lowerdir=${lower}:${lower2}`]), merged);
       return 'legacy';
     } catch (legacyError) {
-      throw new NotSupportedError(`overlay2: overlayfs does not mount here (${String(legacyError)}; new mount API: ${String(newApiError)})`, {
+      throw new NotSupportedError(`overlay2: overlayfs does not mount here (${errorMessage(legacyError)}; new mount API: ${errorMessage(newApiError)})`, {
         cause: legacyError,
       });
     }
@@ -140,7 +140,7 @@ function tryRename(from: string, to: string): boolean {
     fs.renameSync(from, to);
     return true;
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'EXDEV') return false;
+    if (errorCode(err) === 'EXDEV') return false;
     throw err;
   }
 }

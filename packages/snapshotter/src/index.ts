@@ -17,3 +17,5 @@ export * from './mount/perform-mount.ts';
 export type { Mount } from './mount/mount.ts';
 export type { Driver, DriverFactory } from './driver.ts';
 export * from './snapshots/index.ts';
+export * from './error-code.ts';
+export * from './error-message.ts';
