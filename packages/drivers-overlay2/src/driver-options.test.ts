@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { InvalidArgumentError } from '@layerctl/sys';
+import { InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
 import { fsTypeAt, mountPoints, scratchDir } from '@layerctl/sys/testing';
 import { Overlay2Driver } from './driver.ts';
 import { createChain, diffDir, headersOf, makeChangedChild, mergedTree, scratchDriver } from './scratch-driver.ts';
@@ -77,6 +77,15 @@ test('with overlay2.mount_api=legacy 128 lower layers mount through one mount(2)
   fs.writeFileSync(path.join(merged, 'written'), 'x');
   t.true(fs.existsSync(path.join(diffDir(root, 'top'), 'written')));
   await driver.unmount('top');
+});
+
+test('with overlay2.mount_api=legacy a chain too deep for one page is refused naming the option, not the kernel', async (t) => {
+  const { driver } = await scratchDriver(t, { 'overlay2.mount_api': 'legacy' });
+  await createChain(driver, ...Array.from({ length: 150 }, (_, i) => `layer-${i}`), 'top');
+  t.throws(() => driver.mounts('top'), {
+    instanceOf: NotSupportedError,
+    message: 'overlay2 layer top: 150 lower layers do not fit in one page of mount(2) options, and overlay2.mount_api=legacy was asked for',
+  });
 });
 
 test('an unknown option or value is refused naming it', (t) => {

@@ -14,15 +14,16 @@ export interface Overlay2Options {
 
 export type DiffMode = 'native' | 'naive';
 
-const MOUNT_API = 'overlay2.mount_api';
+/** The option that forces the mount API. */
+export const MOUNT_API_OPTION = 'overlay2.mount_api';
 const DIFF = 'overlay2.diff';
 
 export function parseOverlay2Options(options: Record<string, string>): Overlay2Options {
   const parsed: Overlay2Options = {};
   for (const [key, value] of Object.entries(options)) {
-    if (key === MOUNT_API) parsed.mountApi = oneOf(key, value, ['new', 'legacy'] as const);
+    if (key === MOUNT_API_OPTION) parsed.mountApi = oneOf(key, value, ['new', 'legacy'] as const);
     else if (key === DIFF) parsed.diff = oneOf(key, value, ['native', 'naive'] as const);
-    else throw new InvalidArgumentError(`overlay2: unknown option ${JSON.stringify(key)} (known: ${MOUNT_API}, ${DIFF})`);
+    else throw new InvalidArgumentError(`overlay2: unknown option ${JSON.stringify(key)} (known: ${MOUNT_API_OPTION}, ${DIFF})`);
   }
   return parsed;
 }

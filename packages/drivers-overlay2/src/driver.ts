@@ -29,7 +29,7 @@ import {
   PENDING_LINK_FILE,
 } from './layout.ts';
 import { countMount, countUnmount, isMountPoint, type CountedMount } from './mount-count.ts';
-import { layerMounts, MAX_LOWER_LAYERS, type MountApi } from './mount-options.ts';
+import { layerMounts, MAX_LOWER_LAYERS, type MountApiChoice } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
 import { readOptional } from './read-optional.ts';
 import { treeChanges } from './tree-changes.ts';
@@ -77,8 +77,8 @@ export class Overlay2Driver implements Driver {
       ['Backing Filesystem', p.backingFs],
       ['Supports d_type', String(p.dType)],
       ['Native Overlay Diff', diff === 'native' ? 'true' : `false (${diffWhy}); the tree-comparing diff is used`],
-      ['Layer limit', mountApi === 'new' ? String(MAX_LOWER_LAYERS) : `as many as fit in ${MOUNT_DATA_MAX} bytes of mount options as relative l/ paths (about 130)`],
-      ['Mount API', mountApi === 'new' ? 'new (fsopen, fsconfig lowerdir+, fsmount, move_mount)' : 'legacy (mount(2), one option string)'],
+      ['Layer limit', mountApi.api === 'new' ? String(MAX_LOWER_LAYERS) : `as many as fit in ${MOUNT_DATA_MAX} bytes of mount options as relative l/ paths (about 130)`],
+      ['Mount API', mountApi.api === 'new' ? 'new (fsopen, fsconfig lowerdir+, fsmount, move_mount)' : 'legacy (mount(2), one option string)'],
       ['redirect_dir', String(p.redirectDir)],
       ['metacopy', String(p.metacopy)],
       ['Overlay module defaults', p.moduleDefaults],
@@ -233,7 +233,7 @@ export class Overlay2Driver implements Driver {
 /** What the probe found and the options forced, decided once at init(). */
 interface Setup {
   probed: ProbeResult;
-  mountApi: MountApi;
+  mountApi: MountApiChoice;
   diff: DiffMode;
   /** Why the native diff is off, when it is. */
   diffWhy: string;
@@ -248,5 +248,6 @@ function chooseSetup(probed: ProbeResult, forced: Overlay2Options): Setup {
     throw new NotSupportedError(`overlay2: overlay2.diff=native was asked for, but ${blockers.join(' and ')}: the upper dir alone would give wrong diffs`);
   }
   if (forced.diff === 'naive') blockers.push('overlay2.diff=naive');
-  return { probed, mountApi: forced.mountApi ?? probed.mountApi, diff: blockers.length === 0 ? 'native' : 'naive', diffWhy: blockers.join(', ') };
+  const mountApi: MountApiChoice = forced.mountApi === undefined ? { api: probed.mountApi, chosenBy: 'probe' } : { api: forced.mountApi, chosenBy: 'option' };
+  return { probed, mountApi, diff: blockers.length === 0 ? 'native' : 'naive', diffWhy: blockers.join(', ') };
 }

@@ -1,5 +1,6 @@
 import { MOUNT_DATA_MAX, relativeMountOptions, type Mount } from '@layerctl/snapshotter';
 import { NotSupportedError } from '@layerctl/sys';
+import { MOUNT_API_OPTION } from './driver-options.ts';
 
 /**
  * The Mount data of one layer, as pure functions of its paths: what perform-mount.ts turns into
@@ -11,6 +12,13 @@ export const MAX_LOWER_LAYERS = 500;
 
 /** How overlay mounts are made: fsconfig `lowerdir+` (Linux 6.8) or one mount(2) data string. */
 export type MountApi = 'new' | 'legacy';
+
+/** The mount API in use, and why, for the error that its limits cause. */
+export interface MountApiChoice {
+  api: MountApi;
+  /** Who chose it: the probe (what this kernel can do) or the overlay2.mount_api option. */
+  chosenBy: 'probe' | 'option';
+}
 
 export interface LayerMountPaths {
   /** The layer's name, for error messages. */
@@ -29,7 +37,7 @@ export interface LayerMountPaths {
  * - a read-only layer without parents is its diff dir bound read-only;
  * - anything else is one overlay: the lowers, then upper and work dirs, or `ro` without them.
  */
-export function layerMounts(paths: LayerMountPaths, api: MountApi): Mount[] {
+export function layerMounts(paths: LayerMountPaths, { api, chosenBy }: MountApiChoice): Mount[] {
   const { lowers, upper } = paths;
   if (lowers.length > MAX_LOWER_LAYERS) {
     throw new NotSupportedError(`overlay2 layer ${paths.id}: ${lowers.length} lower layers, overlay takes at most ${MAX_LOWER_LAYERS}`);
@@ -46,9 +54,8 @@ export function layerMounts(paths: LayerMountPaths, api: MountApi): Mount[] {
   // passes them; perform-mount.ts does this when the absolute form is too long), no flag words.
   const data = relativeMountOptions(options).options.filter((option) => option !== 'ro').join(',');
   if (data.length > MOUNT_DATA_MAX) {
-    throw new NotSupportedError(
-      `overlay2 layer ${paths.id}: ${lowers.length} lower layers do not fit in one page of mount(2) options, and this kernel lacks fsconfig lowerdir+ (Linux 6.8)`,
-    );
+    const why = chosenBy === 'option' ? `${MOUNT_API_OPTION}=legacy was asked for` : 'this kernel lacks fsconfig lowerdir+ (Linux 6.8)';
+    throw new NotSupportedError(`overlay2 layer ${paths.id}: ${lowers.length} lower layers do not fit in one page of mount(2) options, and ${why}`);
   }
   return [{ type: 'overlay', source: 'overlay', options }];
 }
