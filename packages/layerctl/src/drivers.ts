@@ -62,13 +62,19 @@ export function persistedDriver(root: Root, api: Snapshotter): DriverName | unde
   return checkedName(api.rowText(row, 'settings', 'value'));
 }
 
+/** The driver this root was made with, if any; `--driver` naming another is refused. */
+export function checkRequestedDriver(root: Root, api: Snapshotter, requested: DriverName | undefined): DriverName | undefined {
+  const persisted = persistedDriver(root, api);
+  if (persisted !== undefined && requested !== undefined && persisted !== requested) throw refusal(root, persisted, requested);
+  return persisted;
+}
+
 /**
  * The uninitialised driver for this root and command line (the rules at the top of this file).
  * Persist the choice with persistDriver once it has initialised.
  */
 export async function chooseDriver(root: Root, api: Snapshotter, requested: DriverName | undefined): Promise<Driver> {
-  const persisted = persistedDriver(root, api);
-  if (persisted !== undefined && requested !== undefined && persisted !== requested) throw refusal(root, persisted, requested);
+  const persisted = checkRequestedDriver(root, api, requested);
   const name = persisted ?? requested ?? (await firstWorking(root, api));
   return makeDriver(name, root);
 }

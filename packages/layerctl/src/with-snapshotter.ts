@@ -16,7 +16,7 @@ export interface SnapshotContext {
  * command that initialises one.
  */
 export async function withSnapshotter<T>(options: { root: string; driver: DriverName | undefined }, use: (context: SnapshotContext) => Promise<T> | T): Promise<T> {
-  return withRoot(options.root, async (root, api) => {
+  return withRoot(options, async (root, api) => {
     const snapshotter = await api.openSnapshotter(root, await chooseDriver(root, api, options.driver));
     try {
       persistDriver(root, snapshotter.driver.name);

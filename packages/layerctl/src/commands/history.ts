@@ -16,7 +16,7 @@ export function builder(cli: Argv<GlobalOptions>) {
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  const { image, steps } = await withRoot(args.root, async (root, snapshotter) => ({
+  const { image, steps } = await withRoot(args, async (root, snapshotter) => ({
     image: await snapshotter.inspectImage(root, args.image),
     steps: await snapshotter.imageHistory(root, args.image),
   }));

@@ -13,7 +13,7 @@ export function builder(cli: Argv<GlobalOptions>) {
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  const images = await withRoot(args.root, (root, snapshotter) => snapshotter.listImages(root));
+  const images = await withRoot(args, (root, snapshotter) => snapshotter.listImages(root));
   if (args.json) printJson(images);
   else print(imagesTable(images));
 }

@@ -15,7 +15,7 @@ export function builder(cli: Argv<GlobalOptions>) {
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  const images = await withRoot(args.root, (root, snapshotter) =>
+  const images = await withRoot(args, (root, snapshotter) =>
     Promise.all(args.image.map((ref) => snapshotter.inspectImage(root, ref))),
   );
   printJson(images.map(inspectDocument));

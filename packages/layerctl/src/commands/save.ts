@@ -25,7 +25,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
     throw new UsageError('refusing to write an archive to a terminal; name a file with -o or redirect stdout');
   }
   const output = toStdout || args.output === undefined ? process.stdout : args.output;
-  await withRoot(args.root, (root, snapshotter) =>
+  await withRoot(args, (root, snapshotter) =>
     snapshotter.saveImages(root, args.image, output, { format: args.format, compression: args.compression }),
   );
 }

@@ -13,5 +13,5 @@ export function builder(cli: Argv<GlobalOptions>) {
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  await withRoot(args.root, (root, snapshotter) => snapshotter.tagImage(root, args.source, args.target));
+  await withRoot(args, (root, snapshotter) => snapshotter.tagImage(root, args.source, args.target));
 }
