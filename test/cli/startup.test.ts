@@ -40,7 +40,7 @@ test('a command loads its own module and no other command', async (t) => {
 test('--help lists every command and exits 0', async (t) => {
   const result = await runLayerctl(['--help']);
   t.is(result.code, 0);
-  for (const name of ['import', 'images', 'inspect', 'history', 'tag', 'rmi', 'save', 'load', 'gc']) {
+  for (const name of ['import', 'images', 'inspect', 'history', 'tag', 'rmi', 'save', 'load', 'gc', 'snapshot', 'info']) {
     t.regex(result.stdout, new RegExp(`layerctl ${name}\\b`));
   }
 });
