@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import test from 'ava';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { parseJson, records } from './json-output.ts';
+import { runWithoutSysAdmin } from './run-layerctl.ts';
 import { must, snapshotScratch } from './snapshot-scratch.ts';
 
 const busyboxTar = busyboxTarForFile(test);
@@ -63,16 +64,38 @@ test('a root made with overlay2 refuses --driver aufs with one line, exit 1, in 
   t.is(again.code, 0, again.stderr);
 });
 
-test('a new root asked for a driver that is not shipped yet says so, exit 1, and is not bound to it', async (t) => {
+test('a new root asked for a driver that is not shipped yet says so (info as the driver status, other commands exit 1), and is not bound to it', async (t) => {
   const { layerctl } = snapshotScratch(t);
-  const refused = await layerctl(['--driver', 'aufs', 'info']);
+  const refused = await layerctl(['--driver', 'aufs', 'snapshot', 'ls']);
   t.is(refused.code, 1);
   t.is(refused.stderr, 'layerctl: driver aufs is not available yet (issue 4)\n');
+  const shown = await layerctl(['--driver', 'aufs', 'info']);
+  t.is(shown.code, 0, shown.stderr);
+  t.regex(shown.stdout, /^Storage Driver: aufs\n Error: driver aufs is not available yet \(issue 4\)\nRoot Dir: /);
   const devmapper = await layerctl(['--driver', 'devmapper', 'snapshot', 'ls']);
   t.is(devmapper.stderr, 'layerctl: driver devmapper is not available yet (issue 5)\n');
   const chosen = await layerctl(['info']);
   t.is(chosen.code, 0, chosen.stderr);
   t.regex(chosen.stdout, /^Storage Driver: overlay2\n/);
+});
+
+test('info still shows the root, its content and images when the root\'s driver does not initialise, with the driver\'s error as its status', async (t) => {
+  const { root, layerctl } = snapshotScratch(t);
+  await must(t, layerctl, ['import', busyboxTar(), 'busybox']);
+  const info = runWithoutSysAdmin(['--root', root, 'info']);
+  t.is(info.code, 0, info.stderr);
+  t.is(info.stderr, '');
+  const lines = info.stdout.split('\n');
+  t.is(lines[0], 'Storage Driver: overlay2');
+  t.regex(lines[1] ?? '', /^ Error: overlay2: overlayfs does not mount here \([^\n]*EPERM/);
+  t.is(lines[2], `Root Dir: ${root}`);
+  t.regex(lines[3] ?? '', /^Content Store: 3 blobs, [\d.]+[kM]B$/);
+  t.is(lines[4], 'Images: 1');
+  t.is(lines[5], 'Snapshots: unknown (counted through the driver, which does not work)');
+  t.regex(info.stdout, /\nDrivers:\n overlay2: [^\n]*EPERM[^\n]*\n aufs: /);
+  const json = runWithoutSysAdmin(['--root', root, 'info', '--json']);
+  t.is(json.code, 0, json.stderr);
+  t.like(parseJson(json.stdout), { driver: { name: 'overlay2' }, root, images: 1, content: { blobs: 3 }, snapshots: null });
 });
 
 test('a new root gets the first driver that works here, and trying drivers leaves nothing in tmp/', async (t) => {

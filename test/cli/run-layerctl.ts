@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,15 @@ export function runLayerctl(args: readonly string[], options: RunOptions = {}): 
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout: out, stderr: err }));
   });
+}
+
+/**
+ * Runs the command line without CAP_SYS_ADMIN (util-linux setpriv drops it from the bounding
+ * set): still uid 0, so files stay readable, but mount(2) is refused, as for a user without it.
+ */
+export function runWithoutSysAdmin(args: readonly string[]): LayerctlResult {
+  const result = spawnSync('setpriv', ['--bounding-set=-sys_admin', process.execPath, LAYERCTL_BIN, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** runLayerctl with `--root root` in front. */

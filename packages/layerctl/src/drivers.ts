@@ -88,8 +88,8 @@ export function persistDriver(root: Root, name: string): void {
   if (persisted !== name) throw refusal(root, String(persisted), name);
 }
 
-/** Whether each known driver works here, in DRIVER_PRIORITY order; the one in use is not tried again. */
-export async function driverAvailability(root: Root, api: Snapshotter, inUse: string): Promise<DriverAvailability[]> {
+/** Whether each known driver works here, in DRIVER_PRIORITY order; the one in use (if any) is not tried again. */
+export async function driverAvailability(root: Root, api: Snapshotter, inUse: string | undefined): Promise<DriverAvailability[]> {
   const found: DriverAvailability[] = [];
   for (const name of DRIVER_PRIORITY) {
     if (name === inUse) {

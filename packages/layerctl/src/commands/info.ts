@@ -3,7 +3,7 @@ import type { GlobalOptions } from '../global-options.ts';
 import { print, printJson } from '../output/print.ts';
 import { infoText } from '../output/info-text.ts';
 import { rootInfo } from '../root-info.ts';
-import { withSnapshotter } from '../with-snapshotter.ts';
+import { withRoot } from '../with-root.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'info';
@@ -14,7 +14,7 @@ export function builder(cli: Argv<GlobalOptions>) {
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  const info = await withSnapshotter(args, rootInfo);
+  const info = await withRoot(args, (root, api) => rootInfo(root, api, args.driver));
   if (args.json) printJson(info);
   else print(infoText(info));
 }

@@ -10,7 +10,9 @@ export function infoText(info: RootInfo): string {
     `Root Dir: ${info.root}`,
     `Content Store: ${info.content.blobs} blobs, ${humanSize(info.content.bytes)}`,
     `Images: ${info.images}`,
-    `Snapshots: ${snapshots.total} (${snapshots.active} active, ${snapshots.view} views, ${snapshots.committed} committed)`,
+    snapshots === null
+      ? 'Snapshots: unknown (counted through the driver, which does not work)'
+      : `Snapshots: ${snapshots.total} (${snapshots.active} active, ${snapshots.view} views, ${snapshots.committed} committed)`,
     'Drivers:',
     ...info.drivers.map((driver) => ` ${driver.name}: ${driver.detail}`),
   ];
