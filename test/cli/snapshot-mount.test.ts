@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import test, { type ExecutionContext } from 'ava';
+import { unmountAll } from '@layerctl/snapshotter';
 import { parseJson } from './json-output.ts';
 import { mountsUnder, must, snapshotScratch } from './snapshot-scratch.ts';
 
@@ -125,3 +127,60 @@ test('mount of a committed snapshot is refused: it has no mounts, only views and
   t.regex(result.stderr, /^layerctl: [^\n]*base[^\n]*\n$/);
   t.deepEqual(mountsUnder(dir), []);
 });
+
+test('rm refuses a snapshot that snapshot mount put on a directory, naming the target, until snapshot unmount', async (t) => {
+  const { dir, layerctl } = snapshotScratch(t);
+  await must(t, layerctl, ['snapshot', 'prepare', 'work']);
+  const at = target(dir, 'at');
+  await must(t, layerctl, ['snapshot', 'mount', 'work', at]);
+  fs.writeFileSync(path.join(at, 'kept'), 'still here');
+  const refused = await layerctl(['snapshot', 'rm', 'work']);
+  t.is(refused.code, 1);
+  t.is(refused.stderr, `layerctl: snapshot work is mounted at ${at}; layerctl snapshot unmount ${at} first\n`);
+  t.is(fs.readFileSync(path.join(at, 'kept'), 'utf8'), 'still here', 'the layer was left alone under the mount');
+  await must(t, layerctl, ['snapshot', 'stat', 'work']);
+  await must(t, layerctl, ['snapshot', 'unmount', at]);
+  await must(t, layerctl, ['snapshot', 'rm', 'work']);
+  t.deepEqual(recordedMounts(dir), [], 'unmount forgot the mount');
+});
+
+test('a mount recorded through a symlinked target is refused by its real path', async (t) => {
+  const { dir, layerctl } = snapshotScratch(t);
+  await must(t, layerctl, ['snapshot', 'prepare', 'work']);
+  const at = target(dir, 'real');
+  fs.symlinkSync(at, path.join(dir, 'link'));
+  await must(t, layerctl, ['snapshot', 'mount', 'work', path.join(dir, 'link')]);
+  t.deepEqual(mountsUnder(dir), [at]);
+  t.is((await layerctl(['snapshot', 'rm', 'work'])).stderr, `layerctl: snapshot work is mounted at ${at}; layerctl snapshot unmount ${at} first\n`);
+  await must(t, layerctl, ['snapshot', 'unmount', path.join(dir, 'link')]);
+  t.deepEqual(recordedMounts(dir), []);
+  await must(t, layerctl, ['snapshot', 'rm', 'work']);
+});
+
+test('a recorded mount taken off by hand is stale: rm drops its record and removes the snapshot', async (t) => {
+  const { dir, layerctl } = snapshotScratch(t);
+  await must(t, layerctl, ['snapshot', 'prepare', 'work']);
+  await must(t, layerctl, ['snapshot', 'prepare', 'other']);
+  const at = target(dir, 'at');
+  await must(t, layerctl, ['snapshot', 'mount', 'work', at]);
+  unmountAll(at);
+  const still = target(dir, 'still');
+  await must(t, layerctl, ['snapshot', 'mount', 'other', still]);
+  t.deepEqual(recordedMounts(dir), [['other', still], ['work', at]]);
+  await must(t, layerctl, ['snapshot', 'rm', 'work']);
+  t.deepEqual(recordedMounts(dir), [['other', still]], 'only the stale record went');
+  await must(t, layerctl, ['snapshot', 'unmount', still]);
+});
+
+/** The (key, target) rows snapshot mount recorded in the root of a snapshotScratch dir. */
+function recordedMounts(dir: string): string[][] {
+  const db = new DatabaseSync(path.join(dir, 'root', 'metadata.db'), { readOnly: true });
+  try {
+    return db
+      .prepare('SELECT key, target FROM snapshot_mounts ORDER BY key, target')
+      .all()
+      .map((row) => [String(row['key']), String(row['target'])]);
+  } finally {
+    db.close();
+  }
+}

@@ -68,6 +68,20 @@ export const MIGRATIONS: readonly Migration[] = [
         );
       `),
   },
+  {
+    description: 'snapshots mounted on a user directory (layerctl snapshot mount; packages/layerctl/src/snapshot-mounts.ts)',
+    apply: (db) =>
+      db.exec(`
+        -- What 'layerctl snapshot mount KEY TARGET' put up, so that 'snapshot rm KEY' can refuse while
+        -- TARGET still shows the layer. No foreign key: a row whose target is no longer a mount
+        -- point is stale (unmounted by hand, a reboot) and is dropped when found.
+        CREATE TABLE snapshot_mounts (
+          key TEXT NOT NULL,
+          target TEXT NOT NULL,
+          PRIMARY KEY (key, target)
+        );
+      `),
+  },
 ];
 
 /** The user_version of a database that has every migration applied. */

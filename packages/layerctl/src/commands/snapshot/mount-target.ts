@@ -5,21 +5,24 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, SysError,
 
 const { EINVAL, ENOENT } = constants.errno;
 
-/** `target` as an absolute path, checked to be an existing directory, which every mount a snapshot has needs. */
+/**
+ * `target` as a real path (symlinks resolved, as mountinfo names mount points), checked to be an
+ * existing directory, which every mount a snapshot has needs.
+ */
 export function checkMountTarget(target: string): string {
   const absolute = path.resolve(target);
   const stats = fs.statSync(absolute, { throwIfNoEntry: false });
   if (stats === undefined) throw new NotFoundError(`mount target ${absolute} does not exist; make the directory first`);
   if (!stats.isDirectory()) throw new InvalidArgumentError(`mount target ${absolute} is not a directory`);
-  return absolute;
+  return fs.realpathSync(absolute);
 }
 
 /**
- * Takes every mount off `target`, as `snapshot mount` stacked them. A target that is no mount
- * point is refused: the first umount2(2) says so (EINVAL) before anything is undone, so a typo
- * never falls through to whatever is mounted further up the path.
+ * Takes every mount off `target`, as `snapshot mount` stacked them, and returns its real path.
+ * A target that is no mount point is refused: the first umount2(2) says so (EINVAL) before
+ * anything is undone, so a typo never falls through to whatever is mounted further up the path.
  */
-export async function unmountTarget(target: string): Promise<void> {
+export async function unmountTarget(target: string): Promise<string> {
   const absolute = path.resolve(target);
   try {
     umount2(absolute);
@@ -30,4 +33,5 @@ export async function unmountTarget(target: string): Promise<void> {
   }
   const { unmountAll } = await import('@layerctl/snapshotter');
   unmountAll(absolute);
+  return fs.realpathSync(absolute);
 }

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../../global-options.ts';
+import { SnapshotMounts } from '../../snapshot-mounts.ts';
 import { withSnapshotter } from '../../with-snapshotter.ts';
 import type { CommandArgs } from '../command-args.ts';
 import { checkMountTarget } from './mount-target.ts';
@@ -13,7 +14,18 @@ export function builder(cli: Argv<GlobalOptions>) {
     .positional('target', { type: 'string', demandOption: true, describe: 'an existing directory' });
 }
 
+/** Mounts the snapshot, recorded first so that snapshot rm refuses it while it is up. */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   const target = checkMountTarget(args.target);
-  await withSnapshotter(args, ({ snapshotter, api }) => api.mountAll(snapshotter.mounts(args.key), target));
+  await withSnapshotter(args, ({ root, snapshotter, api }) => {
+    const mounts = snapshotter.mounts(args.key);
+    const recorded = new SnapshotMounts(root, api);
+    const added = recorded.record(args.key, target);
+    try {
+      api.mountAll(mounts, target);
+    } catch (err) {
+      if (added) recorded.forget(args.key, target);
+      throw err;
+    }
+  });
 }
