@@ -132,6 +132,8 @@ async function main(): Promise<void> {
     result = await bench(opts, { snapshotter, workDir, signal: stop.signal }, driver);
   } catch (error) {
     if (!stop.signal.aborted) throw error;
+    // Interrupted: the abort's own error is expected; any other failure is still worth a line.
+    if (error !== stop.signal.reason) progress(`while stopping: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     const cleanup = await cleanUp(workDir, snapshotter, root);
     if (result !== undefined) report({ ...result, cleanup }, opts.json);
