@@ -13,7 +13,7 @@ import {
   type Mount,
   type WhiteoutConverter,
 } from '@layerctl/snapshotter';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, isMountPoint, NotSupportedError } from '@layerctl/sys';
 import { parseOverlay2Options, type DiffMode, type Overlay2Options } from './driver-options.ts';
 import { diskUsage } from './disk-usage.ts';
 import {
@@ -28,7 +28,7 @@ import {
   newShortId,
   PENDING_LINK_FILE,
 } from './layout.ts';
-import { countMount, countUnmount, isMountPoint, type CountedMount } from './mount-count.ts';
+import { countMount, countUnmount, type CountedMount } from './mount-count.ts';
 import { layerMounts, MAX_LOWER_LAYERS, type MountApiChoice } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
 import { readOptional } from './read-optional.ts';

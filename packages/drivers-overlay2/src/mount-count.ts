@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode, processAlive } from '@layerctl/snapshotter';
-import { FailedPreconditionError, InvalidArgumentError, wrapNodeError } from '@layerctl/sys';
+import { FailedPreconditionError, InvalidArgumentError, isMountPoint, wrapNodeError } from '@layerctl/sys';
 import { readOptional } from './read-optional.ts';
 
 /**
@@ -125,14 +125,4 @@ function breakLock(lockFile: string, deadOwner: number): void {
 function lockOwner(lockFile: string): number | undefined {
   const text = readOptional(lockFile);
   return text === undefined || text === '' ? undefined : Number(text);
-}
-
-/** Whether `target` is a mount point in this mount namespace (bind mounts share st_dev, so stat cannot tell). */
-export function isMountPoint(target: string): boolean {
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    // Field 5 is the mount point, with space, tab, newline and backslash as octal escapes.
-    const point = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-    if (point === target) return true;
-  }
-  return false;
 }

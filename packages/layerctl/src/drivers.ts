@@ -115,7 +115,8 @@ async function firstWorking(root: Root, api: Snapshotter): Promise<DriverName> {
   for (const name of DRIVER_PRIORITY) {
     const failure = await tryDriver(name, root, api);
     if (failure === undefined) return name;
-    failures.push(`${name}: ${failure}`);
+    // Each driver's reason already names the driver ("overlay2: overlayfs does not mount here ...").
+    failures.push(failure);
   }
   throw new NotSupportedError(`no storage driver works on this host (${failures.join('; ')})`);
 }

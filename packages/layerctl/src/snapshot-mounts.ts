@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import { FailedPreconditionError } from '@layerctl/sys';
+import { FailedPreconditionError, mountPoints } from '@layerctl/sys';
 import type { Root, Snapshotter } from './with-root.ts';
 
 /** The table (metadata.db, migration 3) that holds what `snapshot mount` put up. */
 const TABLE = 'snapshot_mounts';
 /** Where the kernel lists this mount namespace's mounts, one a line. */
-const MOUNTINFO = '/proc/self/mountinfo';
 
 /**
  * The snapshots `layerctl snapshot mount KEY TARGET` put on a user's directory, kept in
@@ -51,19 +49,8 @@ export class SnapshotMounts {
     const points = mountPoints();
     for (const row of targets) {
       const target = this.#api.rowText(row, TABLE, 'target');
-      if (points.has(target)) throw new FailedPreconditionError(`snapshot ${key} is mounted at ${target}; layerctl snapshot unmount ${target} first`);
+      if (points.includes(target)) throw new FailedPreconditionError(`snapshot ${key} is mounted at ${target}; layerctl snapshot unmount ${target} first`);
       this.forget(key, target);
     }
   }
-}
-
-/** The mount points of this mount namespace (field 5 of mountinfo, the kernel's octal escapes undone). */
-function mountPoints(): Set<string> {
-  const points = new Set<string>();
-  for (const line of fs.readFileSync(MOUNTINFO, 'utf8').split('\n')) {
-    const field = line.split(' ')[4];
-    // Space, tab, newline and backslash in a path are written \040, \011, \012, \134.
-    if (field !== undefined) points.add(field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))));
-  }
-  return points;
 }

@@ -4,7 +4,7 @@ import test from 'ava';
 import { SysError } from './errors.ts';
 import { MS_BIND, MS_NODEV, MS_NOSUID, MS_RDONLY, MS_REMOUNT } from './mount-flags.ts';
 import { mount, umount2 } from './mount.ts';
-import { fsTypeAt, mountPoints } from './testing/mount-points.ts';
+import { fsTypeAt, mountPoints } from './mount-points.ts';
 import { scratchDir, unmountInTeardown } from './testing/scratch.ts';
 
 test('a tmpfs mount shows in mountinfo, holds files, and is gone after umount2', (t) => {

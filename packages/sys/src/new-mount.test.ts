@@ -14,7 +14,7 @@ import {
   moveMount,
 } from './new-mount.ts';
 import { umount2 } from './mount.ts';
-import { fsTypeAt, mountPoints } from './testing/mount-points.ts';
+import { fsTypeAt, mountPoints } from './mount-points.ts';
 import { scratchDir, unmountInTeardown } from './testing/scratch.ts';
 
 /** fsopen → options → create → fsmount → move_mount, closing both descriptors whatever happens. */

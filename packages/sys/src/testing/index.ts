@@ -4,5 +4,5 @@
  * outside tests imports this.
  */
 export { scratchDir, unmountInTeardown } from './scratch.ts';
-export { fsTypeAt, mountPoints } from './mount-points.ts';
+export { fsTypeAt, mountPoints } from '../mount-points.ts';
 export { smallTmpfs } from './small-tmpfs.ts';

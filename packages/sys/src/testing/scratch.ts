@@ -3,7 +3,7 @@ import type { ExecutionContext } from 'ava';
 import { FailedPreconditionError } from '../errors.ts';
 import { MNT_DETACH } from '../mount-flags.ts';
 import { umount2 } from '../mount.ts';
-import { mountPoints } from './mount-points.ts';
+import { mountPoints } from '../mount-points.ts';
 
 /**
  * A fresh directory on tmpfs for one test, removed when the test ends, pass or fail.
