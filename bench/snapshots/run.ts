@@ -19,8 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openRoot, openSnapshotter, TMP_DIR, type Root, type Snapshotter } from '@layerctl/snapshotter';
 import { LayerctlError, UsageError } from '@layerctl/sys';
-// bench/package.json does not list @layerctl/drivers-overlay2 yet (adding it needs a pnpm install).
-import { Overlay2Driver } from '../../packages/drivers-overlay2/src/index.ts';
+import { Overlay2Driver } from '@layerctl/drivers-overlay2';
 import type { BenchContext } from './bench-context.ts';
 import { chainDepths } from './chain-depth.ts';
 import { fileOpsLayers } from './file-ops-layers.ts';
