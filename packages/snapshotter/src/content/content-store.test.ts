@@ -117,6 +117,21 @@ test('a blob altered on disk fails read() and readSmall() with DigestMismatchErr
   t.true(small?.message.startsWith(`blob ${payloadDigest}:`));
 });
 
+test('verify passes a stored blob, fails an altered one with DigestMismatchError naming the digest, and a missing one with NotFound', async (t) => {
+  const store = openStore(scratchDir(t));
+  await store.ingest(chunked(payload, 4096));
+  await t.notThrowsAsync(store.verify(payloadDigest));
+  const altered = Buffer.from(payload);
+  altered[payload.length - 1] = 0x58;
+  fs.chmodSync(store.path(payloadDigest), 0o644);
+  fs.writeFileSync(store.path(payloadDigest), altered);
+  const error = await t.throwsAsync(store.verify(payloadDigest), { instanceOf: DigestMismatchError });
+  t.true(error?.message.startsWith(`blob ${payloadDigest}:`));
+  t.is(error?.actual, sha256Digest(altered));
+  const missing = sha256Digest('missing');
+  await t.throwsAsync(store.verify(missing), { instanceOf: NotFoundError, message: new RegExp(missing) });
+});
+
 test('readSmall refuses a blob over its cap', async (t) => {
   const store = openStore(scratchDir(t));
   await store.ingest(chunked(payload, 4096));

@@ -43,7 +43,8 @@ const READ_CHUNK = 256 * 1024;
  *   same name, so one file remains. Every ingest renames, even when the blob exists, so a blob's
  *   ctime tells gc it was just stored.
  * - Reads verify: read() and readSmall() fail with DigestMismatchError if the bytes on disk no
- *   longer match their name.
+ *   longer match their name. verify() reads a blob only to check that, for a caller whose own
+ *   reading failed before read() got to the end where it checks.
  */
 export class ContentStore {
   readonly dir: string;
@@ -101,6 +102,11 @@ export class ContentStore {
     // A reader destroyed before its first read never starts the generator, which would leak the fd.
     verified.once('close', () => file.destroy());
     return verified;
+  }
+
+  /** Reads the whole blob to check it against its digest; DigestMismatchError when it no longer matches. */
+  async verify(digest: Digest): Promise<void> {
+    for await (const chunk of this.read(digest)) void chunk;
   }
 
   async readSmall(digest: Digest, maxBytes: number = SMALL_BLOB_LIMIT): Promise<Buffer> {
