@@ -1,14 +1,14 @@
 import { DigestMismatchError } from '@layerctl/sys';
-import { decompressAuto, type Compression } from '../archive/compression.ts';
+import type { Compression } from '../archive/compression.ts';
 import { writeLayerBlob } from '../archive/layer-blob.ts';
 import type { Digest } from '../content/digest.ts';
 import type { Lease } from '../metadata/leases.ts';
+import { readStoredLayer } from '../read-stored-layer.ts';
 import type { Root } from '../root.ts';
 import type { Descriptor } from './descriptor.ts';
 import { holdBlob } from './hold-blob.ts';
 import { readImage, storeDocument, type StoredImage, type StoredLayer } from './image-documents.ts';
 import { ImageStore } from './image-store.ts';
-import { MAX_LAYER_BYTES } from './limits.ts';
 import type { ImageManifest } from './manifest.ts';
 import { MANIFEST_MEDIA_TYPES, OCI_CONFIG, OCI_MANIFEST, layerCompression, layerMediaType } from './media-types.ts';
 
@@ -92,7 +92,7 @@ function convertLayer(
 
 async function recompress(root: Root, lease: Lease, layer: StoredLayer, compression: Compression): Promise<Descriptor> {
   const what = `layer ${layer.descriptor.digest}`;
-  const tar = decompressAuto(root.content.read(layer.descriptor.digest), { what, maxBytes: MAX_LAYER_BYTES });
+  const tar = readStoredLayer(root, layer.descriptor.digest, what);
   const stored = await writeLayerBlob(root.content, tar, compression);
   holdBlob(root, lease, stored.digest);
   if (stored.diffId !== layer.diffId) throw new DigestMismatchError(`${what}: its uncompressed tar (the config's rootfs.diff_ids entry)`, layer.diffId, stored.diffId);

@@ -2,14 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Readable } from 'node:stream';
 import { AlreadyExistsError, DigestMismatchError, FailedPreconditionError, LayerctlError, NotFoundError } from '@layerctl/sys';
-import { decompressAuto } from '../archive/compression.ts';
 import { DIGEST_ALGORITHM, digestOfHash, type Digest } from '../content/digest.ts';
+import { errorMessage } from '../error-message.ts';
 import { processAlive } from '../process-alive.ts';
+import { readStoredLayer } from '../read-stored-layer.ts';
 import type { Root } from '../root.ts';
 import { chainIds } from '../image/chain-id.ts';
 import { readImage, type StoredLayer } from '../image/image-documents.ts';
 import { ImageStore } from '../image/image-store.ts';
-import { MAX_LAYER_BYTES } from '../image/limits.ts';
 import type { MetadataSnapshotter } from './metadata-snapshotter.ts';
 import { allSnapshots, type SnapshotRow } from './snapshot-rows.ts';
 
@@ -120,7 +120,7 @@ function layerExists(snapshotter: MetadataSnapshotter, chainId: Digest): boolean
 /** Applies the layer's blob to active snapshot `key`, hashing the tar on the way; refuses a tar that is not the DiffID's. */
 async function applyChecked(root: Root, snapshotter: MetadataSnapshotter, key: string, layer: StoredLayer): Promise<void> {
   const what = `layer ${layer.descriptor.digest}`;
-  const tar = decompressAuto(root.content.read(layer.descriptor.digest), { what, maxBytes: MAX_LAYER_BYTES });
+  const tar = readStoredLayer(root, layer.descriptor.digest, what);
   try {
     const hashed = new HashedStream(tar);
     await snapshotter.applyDiff(key, hashed.chunks());
@@ -163,9 +163,7 @@ async function discard(snapshotter: MetadataSnapshotter, key: string, cause: unk
   try {
     await snapshotter.remove(key);
   } catch (err) {
-    const first = cause instanceof Error ? cause.message : String(cause);
-    const second = err instanceof Error ? err.message : String(err);
-    throw new LayerctlError(`${first}; removing the unpack snapshot ${key} failed too (${second})`, { cause });
+    throw new LayerctlError(`${errorMessage(cause)}; removing the unpack snapshot ${key} failed too (${errorMessage(err)})`, { cause });
   }
 }
 
