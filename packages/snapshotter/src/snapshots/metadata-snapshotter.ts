@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, LayerctlError, NotFoundError } from '@layerctl/sys';
 import type { Driver } from '../driver.ts';
+import { errorMessage } from '../error-message.ts';
 import type { MetadataStore } from '../metadata/metadata-store.ts';
 import type { Mount } from '../mount/mount.ts';
 import type { Root } from '../root.ts';
@@ -188,7 +189,7 @@ export class MetadataSnapshotter implements Snapshotter {
     try {
       await this.driver.remove(driverId);
     } catch (err) {
-      throw new LayerctlError(`${describe(cause)}; removing its driver layer ${driverId} failed too (${describe(err)}); layerctl gc removes it`, { cause });
+      throw new LayerctlError(`${errorMessage(cause)}; removing its driver layer ${driverId} failed too (${errorMessage(err)}); layerctl gc removes it`, { cause });
     }
     this.#metadata.write((db) => clearPending(db, driverId));
   }
@@ -199,7 +200,7 @@ export class MetadataSnapshotter implements Snapshotter {
         await this.driver.remove(row.driverId);
       } catch (err) {
         throw new LayerctlError(
-          `snapshot ${row.key} is removed, but its driver layer ${row.driverId} could not be (${describe(err)}); layerctl gc removes it`,
+          `snapshot ${row.key} is removed, but its driver layer ${row.driverId} could not be (${errorMessage(err)}); layerctl gc removes it`,
           { cause: err },
         );
       }
@@ -269,8 +270,4 @@ function updatedLabels(current: Record<string, string>, given: Record<string, st
 
 function articled(kind: SnapshotKind): string {
   return kind === 'active' ? 'active' : `a ${kind} snapshot`;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
