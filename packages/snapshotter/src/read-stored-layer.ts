@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { DigestMismatchError } from '@layerctl/sys';
 import { decompressAuto } from './archive/compression.ts';
 import type { ContentStore } from './content/content-store.ts';
@@ -7,24 +7,21 @@ import { MAX_LAYER_BYTES } from './image/limits.ts';
 import type { Root } from './root.ts';
 
 /**
- * The tar of a stored layer blob, decompressed as it is read (stopped at MAX_LAYER_BYTES).
+ * Hands `use` the tar of a stored layer blob, decompressed as it is read (stopped at
+ * MAX_LAYER_BYTES), and closes it when `use` is done. `what` names the layer in errors
+ * ("layer sha256:…").
  *
  * The content store checks a blob's digest only at its end, but bytes changed on disk usually
- * break decompression before that, which would report a damaged blob as bad data from whoever
- * wrote it. So when reading fails, the blob is read once more to check it: a blob that no longer
- * matches its digest fails with DigestMismatchError naming it; otherwise the error stands.
- * `what` names the layer in errors ("layer sha256:…").
+ * break decompression, or the tar read from it, before that, which would blame whoever wrote the
+ * layer for bad data. So when `use` fails, the blob is read once more to check it: one that no
+ * longer matches its digest fails with DigestMismatchError naming it; otherwise the error stands.
  */
-export function readStoredLayer(root: Root, digest: Digest, what: string): Readable {
-  return Readable.from(checkedChunks(root.content, digest, what), { objectMode: false });
-}
-
-async function* checkedChunks(content: ContentStore, digest: Digest, what: string): AsyncGenerator<Buffer> {
-  const tar = decompressAuto(content.read(digest), { what, maxBytes: MAX_LAYER_BYTES });
+export async function readStoredLayer<T>(root: Root, digest: Digest, what: string, use: (tar: Readable) => Promise<T>): Promise<T> {
+  const tar = decompressAuto(root.content.read(digest), { what, maxBytes: MAX_LAYER_BYTES });
   try {
-    yield* tar;
+    return await use(tar);
   } catch (error) {
-    throw await blobAtFault(content, digest, error);
+    throw await blobAtFault(root.content, digest, error);
   } finally {
     tar.destroy();
   }
@@ -32,13 +29,14 @@ async function* checkedChunks(content: ContentStore, digest: Digest, what: strin
 
 /** DigestMismatchError when the blob no longer matches its digest, else `error` itself. */
 async function blobAtFault(content: ContentStore, digest: Digest, error: unknown): Promise<unknown> {
+  // A mismatch already found (the blob's own, or a DiffID's after the blob passed) needs no second read.
   if (error instanceof DigestMismatchError) return error;
   try {
     await content.verify(digest);
   } catch (verifyError) {
     if (verifyError instanceof DigestMismatchError) return verifyError;
     // The check itself could not run (the blob was removed meanwhile): the failure that
-    // stopped the read is still the one to report.
+    // stopped `use` is still the one to report.
   }
   return error;
 }

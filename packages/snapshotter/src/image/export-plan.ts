@@ -92,8 +92,7 @@ function convertLayer(
 
 async function recompress(root: Root, lease: Lease, layer: StoredLayer, compression: Compression): Promise<Descriptor> {
   const what = `layer ${layer.descriptor.digest}`;
-  const tar = readStoredLayer(root, layer.descriptor.digest, what);
-  const stored = await writeLayerBlob(root.content, tar, compression);
+  const stored = await readStoredLayer(root, layer.descriptor.digest, what, (tar) => writeLayerBlob(root.content, tar, compression));
   holdBlob(root, lease, stored.digest);
   if (stored.diffId !== layer.diffId) throw new DigestMismatchError(`${what}: its uncompressed tar (the config's rootfs.diff_ids entry)`, layer.diffId, stored.diffId);
   return { mediaType: layerMediaType(compression), digest: stored.digest, size: stored.size };

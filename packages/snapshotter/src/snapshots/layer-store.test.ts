@@ -18,6 +18,9 @@ const BASE: TestLayer = { 'a.txt': 'a', 'b.txt': 'b' };
 const ON_BASE: TestLayer = { 'a.txt': null, 'c.txt': 'c' };
 const OTHER: TestLayer = { 'd.txt': 'd' };
 
+/** Offset of the compression method byte in a gzip header (RFC 1952 section 2.3.1). */
+const GZIP_METHOD_OFFSET = 2;
+
 /** The files a view of `parent` shows, by name. */
 async function viewFiles(snapshotter: MetadataSnapshotter, parent: string): Promise<Record<string, string>> {
   const key = `view of ${parent}`;
@@ -147,6 +150,22 @@ test('a stored blob whose bytes changed on disk is refused, and nothing of it st
   fs.copyFileSync(otherBlob ?? '', blob ?? '');
   const error = await t.throwsAsync(unpackImage(root, snapshotter, 'one'), { instanceOf: DigestMismatchError });
   t.regex(error?.message ?? '', /^blob sha256:[0-9a-f]{64}: content does not match its digest/);
+  t.deepEqual(names(snapshotter), []);
+  t.deepEqual(driver.list(), []);
+});
+
+test('a stored blob damaged so that it no longer decompresses is refused as changed, not as bad gzip, and nothing of it stays', async (t) => {
+  const { root, snapshotter, driver } = await scratchSnapshotter(t);
+  await storeTestImage(root, 'docker.io/library/one:latest', [BASE]);
+  const digest = await firstLayerDigest(root, 'one');
+  const blob = root.content.path(digest);
+  const bytes = fs.readFileSync(blob);
+  // The gzip header's compression method (RFC 1952): decompression fails before the digest check at the end.
+  bytes[GZIP_METHOD_OFFSET] = 7;
+  fs.chmodSync(blob, 0o644);
+  fs.writeFileSync(blob, bytes);
+  const error = await t.throwsAsync(unpackImage(root, snapshotter, 'one'), { instanceOf: DigestMismatchError });
+  t.true(error?.message.startsWith(`blob ${digest}: content does not match its digest`));
   t.deepEqual(names(snapshotter), []);
   t.deepEqual(driver.list(), []);
 });

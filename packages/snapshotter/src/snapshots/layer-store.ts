@@ -120,15 +120,12 @@ function layerExists(snapshotter: MetadataSnapshotter, chainId: Digest): boolean
 /** Applies the layer's blob to active snapshot `key`, hashing the tar on the way; refuses a tar that is not the DiffID's. */
 async function applyChecked(root: Root, snapshotter: MetadataSnapshotter, key: string, layer: StoredLayer): Promise<void> {
   const what = `layer ${layer.descriptor.digest}`;
-  const tar = readStoredLayer(root, layer.descriptor.digest, what);
-  try {
+  const diffId = await readStoredLayer(root, layer.descriptor.digest, what, async (tar) => {
     const hashed = new HashedStream(tar);
     await snapshotter.applyDiff(key, hashed.chunks());
-    const diffId = await hashed.drain();
-    if (diffId !== layer.diffId) throw new DigestMismatchError(`${what}: its tar (DiffID)`, layer.diffId, diffId);
-  } finally {
-    tar.destroy();
-  }
+    return hashed.drain();
+  });
+  if (diffId !== layer.diffId) throw new DigestMismatchError(`${what}: its tar (DiffID)`, layer.diffId, diffId);
 }
 
 /**
