@@ -178,7 +178,12 @@ test('a reader destroyed before reading releases its file', async (t) => {
   const stream = store.read(payloadDigest);
   t.is(openDescriptorsOf(store.path(payloadDigest)), 1);
   stream.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The descriptor is closed on libuv's thread pool, so under load it may take a while: poll for
+  // it with a bound far above any honest delay, rather than sleeping a fixed time.
+  const deadline = Date.now() + 10_000;
+  while (openDescriptorsOf(store.path(payloadDigest)) !== 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   t.is(openDescriptorsOf(store.path(payloadDigest)), 0);
 });
 
