@@ -98,7 +98,7 @@ export function formatReport(machine: MachineFacts, tree: TreeFacts, runs: numbe
     for (const o of w.ours.filter((r) => r.product)) {
       lines.push(
         `  ${w.name}: speed ${o.speedRatio.toFixed(2)}x ${o.meetsSpeed ? '>=' : '<'} ${SPEED_GOAL}x: ${o.meetsSpeed ? 'met' : 'NOT met'}; ` +
-          `peak ${((o.summary.maxRssBytes ?? 0) / MB).toFixed(0)} MB ${o.meetsMemory ? '<' : '>='} ${MEMORY_GOAL_BYTES / MB} MB: ${o.meetsMemory ? 'met' : 'NOT met'}`,
+          `peak ${((o.summary.maxRssBytes ?? 0) / MB).toFixed(1)} MB ${o.meetsMemory ? '<' : '>='} ${MEMORY_GOAL_BYTES / MB} MB: ${o.meetsMemory ? 'met' : 'NOT met'}`,
       );
     }
   }
