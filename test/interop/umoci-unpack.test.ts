@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { importRootfs, type Root, saveImages } from '@layerctl/snapshotter';
-import { diffTrees } from '../../packages/snapshotter/src/archive/testdata/compare-trees.ts';
+import { diffTrees } from '@layerctl/snapshotter/testsuite';
 import { runTool } from './external-tool.ts';
 import { BUSYBOX_REF, busyboxTar, openTestRoot, scratchDir, TAG, TREE_REF, treeImageScene, untarLayout } from './interop-images.ts';
 
