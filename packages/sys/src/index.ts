@@ -9,7 +9,7 @@ export { mknod } from './mknod.ts';
 export { lgetxattr, lsetxattr, llistxattr, lremovexattr, XATTR_CREATE, XATTR_REPLACE } from './xattr.ts';
 export { cloneFile } from './clone-file.ts';
 export { fsyncDir } from './fsync-dir.ts';
-export { lutimesNs } from './utimes.ts';
+export { futimensNs, lutimesNs } from './utimes.ts';
 export {
   fsopen, fsconfigSetString, fsconfigSetFlag, fsconfigCreate, fsmount, moveMount, closeFd,
   FSOPEN_CLOEXEC, FSCONFIG_SET_FLAG, FSCONFIG_SET_STRING, FSCONFIG_CMD_CREATE, FSMOUNT_CLOEXEC,

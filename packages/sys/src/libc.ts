@@ -24,6 +24,7 @@ export interface Libc {
   /** Variadic like the C function: each extra argument is a koffi type followed by its value. */
   ioctl(fd: number, request: number, ...typedArgs: unknown[]): number;
   utimensat(dirfd: number, path: string, times: readonly [Timespec, Timespec], flags: number): number;
+  futimens(fd: number, times: readonly [Timespec, Timespec]): number;
 }
 
 let loaded: { koffi: Koffi; libc: Libc } | undefined;
@@ -53,6 +54,7 @@ function load(): { koffi: Koffi; libc: Libc } {
     lremovexattr: lib.func('int lremovexattr(const char *path, const char *name)'),
     ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
     utimensat: lib.func('int utimensat(int dirfd, const char *path, const timespec *times, int flags)'),
+    futimens: lib.func('int futimens(int fd, const timespec *times)'),
   };
   loaded = { koffi, libc };
   return loaded;

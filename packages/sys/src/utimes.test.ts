@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { SysError } from './errors.ts';
 import { scratchDir } from './testing/scratch.ts';
-import { lutimesNs } from './utimes.ts';
+import { futimensNs, lutimesNs } from './utimes.ts';
 
 const times: [string, bigint][] = [
   ['2023 with nanoseconds', 1700000000123456789n],
@@ -17,6 +17,20 @@ for (const [what, ns] of times) {
     const p = path.join(scratchDir(t), 'file');
     fs.writeFileSync(p, '');
     lutimesNs(p, ns + 1n, ns);
+    const st = fs.lstatSync(p, { bigint: true });
+    t.is(st.mtimeNs, ns);
+    t.is(st.atimeNs, ns + 1n);
+  });
+
+  test(`an open file's times are set through its descriptor, to the nanosecond: ${what}`, (t) => {
+    const p = path.join(scratchDir(t), 'file');
+    const fd = fs.openSync(p, 'w');
+    try {
+      fs.writeSync(fd, 'content');
+      futimensNs(fd, ns + 1n, ns);
+    } finally {
+      fs.closeSync(fd);
+    }
     const st = fs.lstatSync(p, { bigint: true });
     t.is(st.mtimeNs, ns);
     t.is(st.atimeNs, ns + 1n);
@@ -39,4 +53,9 @@ test('a missing path fails with a SysError naming it', (t) => {
   const missing = path.join(scratchDir(t), 'missing');
   const err = t.throws(() => lutimesNs(missing, 0n, 0n), { instanceOf: SysError });
   t.is(err?.message, `utimensat ${missing}: ENOENT`);
+});
+
+test('a descriptor that is not open fails with a SysError naming it', (t) => {
+  const err = t.throws(() => futimensNs(-1, 0n, 0n), { instanceOf: SysError });
+  t.is(err?.message, 'futimens fd -1: EBADF');
 });

@@ -17,6 +17,16 @@ export function lutimesNs(path: string, atimeNs: bigint, mtimeNs: bigint): void 
   check(libc().utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW), 'utimensat', path);
 }
 
+/**
+ * Sets the access and modification times of the file open at `fd`, to the nanosecond: no path
+ * lookup, so a writer that already holds the file open saves one. Node's fs.futimes takes seconds
+ * as a double, which loses the nanoseconds.
+ */
+export function futimensNs(fd: number, atimeNs: bigint, mtimeNs: bigint): void {
+  const times: [Timespec, Timespec] = [timespec(atimeNs), timespec(mtimeNs)];
+  check(libc().futimens(fd, times), 'futimens', `fd ${fd}`);
+}
+
 /** Splits nanoseconds since the epoch by floor division: the kernel wants 0 <= tv_nsec < 1e9, also before 1970. */
 function timespec(ns: bigint): Timespec {
   const rest = ((ns % NS_PER_SECOND) + NS_PER_SECOND) % NS_PER_SECOND;

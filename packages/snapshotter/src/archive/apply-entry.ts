@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { lsetxattr, lutimesNs, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '@layerctl/sys';
+import { futimensNs, lsetxattr, lutimesNs, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '@layerctl/sys';
 import type { TarHeader } from './tar/tar-header.ts';
 
 /**
@@ -7,7 +7,9 @@ import type { TarHeader } from './tar/tar-header.ts';
  * then owner, then mode, then xattrs, then time. The order matters:
  * - chown(2) clears setuid and setgid on a non-directory, so the mode comes after the owner;
  * - chown also drops security.capability (and writing content would too), so xattrs come after both;
- * - every step above may touch the time, so it is set last.
+ * - writing content sets the time, so it is set after the last write. chown, chmod and xattrs
+ *   change only the inode's ctime, which no tar carries: a regular file's time is set on its open
+ *   descriptor before it is closed (no second path lookup), other entries' last, by path.
  */
 
 /** What new entries are created with, before their own mode is set: nobody else may open them meanwhile. */
@@ -16,9 +18,42 @@ const CREATE_DIR_MODE = 0o700;
 
 const O_CREATE_NEW = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
-/** Writes a regular file's content from `body`, one chunk at a time; returns the bytes written. */
-export async function writeFile(real: string, header: TarHeader, body: AsyncIterable<Buffer>): Promise<number> {
-  const fd = fs.openSync(real, O_CREATE_NEW, CREATE_MODE);
+/** The set-group-ID bit: a new file in a directory that has it takes the directory's group. */
+export const S_ISGID = 0o2000;
+
+/**
+ * Modes a file may have from its open() on: readable by everyone once done and writable only by
+ * its owner, so nobody reads it early who may not read it later, nobody else writes into it.
+ */
+const OPEN_MODE_BITS = 0o755;
+const OTHERS_READ = 0o004;
+
+/** The umask when /proc does not say: every bit, so no open() mode counts as exact. */
+const UNKNOWN_UMASK = 0o777;
+const PROC_STATUS = '/proc/self/status';
+
+/** Who creates the files: a new file takes this process's uid and gid, its open() mode less the umask. */
+export interface Creator {
+  uid: number;
+  gid: number;
+  umask: number;
+}
+
+/** The calling process as a Creator. The umask is read from /proc: process.umask() would set it to 0 for a moment. */
+export function currentCreator(): Creator {
+  const umask = /^Umask:\s+([0-7]+)$/m.exec(fs.readFileSync(PROC_STATUS, 'utf8'))?.[1];
+  return { uid: process.geteuid?.() ?? -1, gid: process.getegid?.() ?? -1, umask: umask === undefined ? UNKNOWN_UMASK : parseInt(umask, 8) };
+}
+
+/**
+ * Writes a regular file's content from `body`, one chunk at a time; returns the bytes written.
+ * `plainParent` says the parent directory is one this layer made without setgid, so a new file
+ * in it belongs to `creator`'s uid and gid; when those are the entry's, the chown is skipped.
+ */
+export async function writeFile(real: string, header: TarHeader, body: AsyncIterable<Buffer>, creator: Creator, plainParent: boolean): Promise<number> {
+  const exactAtOpen = (header.mode & ~OPEN_MODE_BITS) === 0 && (header.mode & OTHERS_READ) !== 0 && (header.mode & creator.umask) === 0;
+  const owned = plainParent && header.uid === creator.uid && header.gid === creator.gid;
+  const fd = fs.openSync(real, O_CREATE_NEW, exactAtOpen ? header.mode : CREATE_MODE);
   let written = 0;
   try {
     // A synchronous write per chunk: the next chunk is not pulled from the tar until this one is on
@@ -27,13 +62,14 @@ export async function writeFile(real: string, header: TarHeader, body: AsyncIter
       for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
       written += chunk.length;
     }
-    fs.fchownSync(fd, header.uid, header.gid);
-    fs.fchmodSync(fd, header.mode);
+    // chown clears only setuid and setgid, which a mode exact at open() never has.
+    if (!owned) fs.fchownSync(fd, header.uid, header.gid);
+    if (!exactAtOpen) fs.fchmodSync(fd, header.mode);
+    futimensNs(fd, header.mtimeNs, header.mtimeNs);
   } finally {
     fs.closeSync(fd);
   }
   setXattrs(real, header);
-  lutimesNs(real, header.mtimeNs, header.mtimeNs);
   return written;
 }
 

@@ -1,6 +1,6 @@
 import { LayerctlError, lutimesNs, wrapNodeError } from '@layerctl/sys';
-import { makeDirectory, setDirMetadata, writeFile, writeHardlink, writeNode, writeSymlink } from './apply-entry.ts';
-import { LayerPaths, removeEntry } from './layer-paths.ts';
+import { currentCreator, makeDirectory, setDirMetadata, type Creator, writeFile, writeHardlink, writeNode, writeSymlink } from './apply-entry.ts';
+import { LayerPaths } from './layer-paths.ts';
 import { baseOf, cleanEntryPath, entryError, parentOf } from './safe-path.ts';
 import { lstatOrUndefined, ScopedRoot } from './scoped-root.ts';
 import { readTar } from './tar/index.ts';
@@ -53,9 +53,10 @@ class LayerApplier {
   readonly #names = new Set<string>();
   /** Directory times, set once nothing more is added into them. */
   readonly #dirTimes: Array<{ real: string; mtimeNs: bigint }> = [];
+  readonly #creator: Creator = currentCreator();
 
   constructor(target: string, whiteouts: WhiteoutConverter) {
-    this.#root = new ScopedRoot(target);
+    this.#root = new ScopedRoot(target, (real, mode) => this.#paths.made(real, mode));
     this.#paths = new LayerPaths(this.#root);
     this.#whiteouts = whiteouts;
   }
@@ -90,6 +91,8 @@ class LayerApplier {
 
   #applyWhiteout(entry: string, name: string, whiteout: Whiteout): void {
     const parent = parentOf(name);
+    // A converter may put its own on-disk whiteout into a directory this layer made.
+    this.#paths.forgetMade();
     this.#whiteouts.unpack(whiteout, {
       entry,
       existingDir: () => this.#root.findDir(parent, entry),
@@ -112,10 +115,12 @@ class LayerApplier {
       case 'directory':
         if (!kept) makeDirectory(real);
         setDirMetadata(real, header);
+        if (kept) this.#paths.kept(real, header.mode);
+        else this.#paths.made(real, header.mode);
         this.#dirTimes.push({ real, mtimeNs: header.mtimeNs });
         break;
       case 'file':
-        this.size += await writeFile(real, header, body);
+        this.size += await writeFile(real, header, body, this.#creator, this.#paths.plainParent(real));
         break;
       case 'symlink':
         writeSymlink(real, header);
@@ -134,13 +139,14 @@ class LayerApplier {
 
   /** Removes what stands at `real` unless a directory meets a directory; true when a directory is kept. */
   #clear(entry: string, real: string, header: TarHeader): boolean {
+    if (this.#paths.surelyFree(real)) return false;
     const existing = lstatOrUndefined(real);
     if (existing === undefined) return false;
     if (existing.isDirectory()) {
       if (header.type === 'directory') return true;
       if (this.#paths.holdsWritten(real)) throw entryError(entry, 'replaces a directory that earlier entries of this layer wrote into');
     }
-    removeEntry(real, existing, this.#root);
+    this.#paths.remove(real, existing);
     return false;
   }
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { S_ISGID } from './apply-entry.ts';
 import { joinReal, lstatOrUndefined, type ScopedRoot } from './scoped-root.ts';
 
 /**
@@ -15,6 +16,12 @@ export class LayerPaths {
   readonly #written = new Set<string>();
   /** Directories with something this layer wrote somewhere under them. */
   readonly #holding = new Set<string>();
+  /**
+   * Directories this layer made, empty when made: nothing of a lower layer can be inside them, so
+   * an entry in one needs no look at what stands at its path. Forgotten, all of them, whenever
+   * something is removed or a whiteout is applied: those are the only other ways in.
+   */
+  readonly #made = new Map<string, { setgid: boolean }>();
 
   constructor(root: ScopedRoot) {
     this.#root = root;
@@ -26,6 +33,34 @@ export class LayerPaths {
     for (let dir = path.dirname(real); dir.length > this.#root.path.length && !this.#holding.has(dir); dir = path.dirname(dir)) {
       this.#holding.add(dir);
     }
+  }
+
+  /** Records a directory this layer made (empty) at `real`, with its mode. */
+  made(real: string, mode: number): void {
+    this.#made.set(real, { setgid: (mode & S_ISGID) !== 0 });
+  }
+
+  /** Records the mode an entry gave a directory that was already there (made by this layer or not). */
+  kept(real: string, mode: number): void {
+    if (this.#made.has(real)) this.made(real, mode);
+  }
+
+  /** True when a new file at `real` takes its creator's group: its parent is a directory this layer made without setgid. */
+  plainParent(real: string): boolean {
+    return this.#made.get(path.dirname(real))?.setgid === false;
+  }
+
+  /**
+   * True when nothing can stand at `real` but what this layer wrote there: its parent is a
+   * directory this layer made, and `real` is not one itself (made as a parent of a later name).
+   */
+  surelyFree(real: string): boolean {
+    return this.#made.has(path.dirname(real)) && !this.#made.has(real);
+  }
+
+  /** Something outside what this layer records may have been put into its directories. */
+  forgetMade(): void {
+    this.#made.clear();
   }
 
   /** True when this layer wrote `real` itself. */
@@ -49,16 +84,17 @@ export class LayerPaths {
       for (const name of fs.readdirSync(real)) this.removeBelow(joinReal(real, name));
       return;
     }
-    removeEntry(real, stat, this.#root);
+    this.remove(real, stat);
   }
-}
 
-/**
- * Removes one entry, a directory with all it holds, and drops the resolutions that may have gone
- * through it. Recursive removal never follows symlinks: it unlinks them.
- */
-export function removeEntry(real: string, stat: fs.Stats, root: ScopedRoot): void {
-  if (stat.isDirectory()) fs.rmSync(real, { recursive: true });
-  else fs.unlinkSync(real);
-  if (stat.isDirectory() || stat.isSymbolicLink()) root.forget();
+  /**
+   * Removes one entry, a directory with all it holds, and drops the resolutions that may have gone
+   * through it. Recursive removal never follows symlinks: it unlinks them.
+   */
+  remove(real: string, stat: fs.Stats): void {
+    if (stat.isDirectory()) fs.rmSync(real, { recursive: true });
+    else fs.unlinkSync(real);
+    if (stat.isDirectory() || stat.isSymbolicLink()) this.#root.forget();
+    this.#made.clear();
+  }
 }

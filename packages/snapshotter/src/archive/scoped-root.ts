@@ -26,9 +26,12 @@ export class ScopedRoot {
   /** The target's real path. */
   readonly path: string;
   readonly #dirs = new Map<string, string>();
+  readonly #onMade: (real: string, mode: number) => void;
 
-  constructor(target: string) {
+  /** `onMade` hears of every directory this makes, by real path, with its mode. */
+  constructor(target: string, onMade: (real: string, mode: number) => void = () => {}) {
     this.path = fs.realpathSync(target);
+    this.#onMade = onMade;
   }
 
   /**
@@ -84,7 +87,7 @@ export class ScopedRoot {
   #real(parent: string, base: string, entry: string, create: boolean): string | undefined {
     const real = joinReal(parent, base);
     const stat = lstatOrUndefined(real);
-    if (stat === undefined) return create ? makeDir(real) : undefined;
+    if (stat === undefined) return create ? this.#makeDir(real) : undefined;
     if (stat.isDirectory()) return real;
     if (!stat.isSymbolicLink()) throw entryError(entry, `${JSON.stringify(this.#name(real))} is not a directory`);
     const parts = this.#follow(this.#parts(parent), fs.readlinkSync(real), entry);
@@ -134,11 +137,19 @@ export class ScopedRoot {
       const stat = lstatOrUndefined(real);
       if (stat === undefined) {
         if (!create) return undefined;
-        makeDir(real);
+        this.#makeDir(real);
       } else if (!stat.isDirectory()) {
         throw entryError(entry, `${JSON.stringify(this.#name(real))} is not a directory`);
       }
     }
+    return real;
+  }
+
+  #makeDir(real: string): string {
+    fs.mkdirSync(real);
+    // mkdir's mode passes through the umask; the mode of an implied directory must not depend on it.
+    fs.chmodSync(real, IMPLIED_DIR_MODE);
+    this.#onMade(real, IMPLIED_DIR_MODE);
     return real;
   }
 
@@ -172,11 +183,4 @@ export function lstatOrUndefined(real: string): fs.Stats | undefined {
     if (errorCode(err) === 'ENOTDIR') return undefined;
     throw err;
   }
-}
-
-function makeDir(real: string): string {
-  fs.mkdirSync(real);
-  // mkdir's mode passes through the umask; the mode of an implied directory must not depend on it.
-  fs.chmodSync(real, IMPLIED_DIR_MODE);
-  return real;
 }
