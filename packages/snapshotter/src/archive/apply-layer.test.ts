@@ -200,3 +200,30 @@ test('applying the same tree twice onto itself leaves it as it was', async (t) =
   await applyLayer(target, layer());
   t.deepEqual(treeFacts(target), once);
 });
+
+// applyLayer skips the lstat, chown and chmod of entries inside directories this layer made
+// (nothing can be there yet); these two cases guard where that shortcut would be wrong.
+test('entries inside a setgid directory this layer made get the owner and mode the tar gives, not the inherited ones', async (t) => {
+  const target = scratchDir(t);
+  await applyLayer(
+    target,
+    layerTar(dirEntry('sg', { mode: 0o2775, gid: 1234 }), fileEntry('sg/f', 'x', { mode: 0o644 }), dirEntry('sg/sub', { mode: 0o755 })),
+  );
+  const file = fs.lstatSync(`${target}/sg/f`);
+  const sub = fs.lstatSync(`${target}/sg/sub`);
+  t.deepEqual([file.uid, file.gid, file.mode & 0o7777], [0, 0, 0o644]);
+  t.deepEqual([sub.uid, sub.gid, sub.mode & 0o7777], [0, 0, 0o755], 'a subdirectory does not keep the inherited setgid bit or group');
+  t.is(fs.lstatSync(`${target}/sg`).gid, 1234);
+});
+
+test('a whiteout a converter writes inside a directory this layer made is replaced by a later entry of that name', async (t) => {
+  const target = scratchDir(t);
+  const onDiskForm: WhiteoutConverter = {
+    pack: ociWhiteouts.pack,
+    unpack(whiteout, context) {
+      if (whiteout.kind === 'whiteout') fs.writeFileSync(`${context.makeDir()}/${whiteout.name}`, 'whiteout marker');
+    },
+  };
+  await applyLayer(target, layerTar(dirEntry('d'), whiteoutEntry('d/x'), fileEntry('d/x', 'real content')), { whiteouts: onDiskForm });
+  t.is(fs.readFileSync(`${target}/d/x`, 'utf8'), 'real content');
+});
