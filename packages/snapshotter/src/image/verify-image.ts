@@ -1,11 +1,12 @@
 import { DigestMismatchError, InvalidArgumentError } from '@layerctl/sys';
 import type { Digest } from '../content/digest.ts';
+import { readStoredLayer } from '../read-stored-layer.ts';
 import type { Root } from '../root.ts';
 import type { ArchiveFiles } from './archive-files.ts';
 import type { Descriptor } from './descriptor.ts';
 import { readImage, type StoredImage, type StoredLayer } from './image-documents.ts';
 import { layerCompression } from './media-types.ts';
-import { uncompressedDigest } from './uncompressed-digest.ts';
+import { digestOfStream } from './uncompressed-digest.ts';
 
 /**
  * Checks an image that a load put in the store before any name points at it: the manifest, its
@@ -35,7 +36,7 @@ export async function verifyLayers(root: Root, files: ArchiveFiles, layers: Stor
 
 async function layerDiffId(root: Root, files: ArchiveFiles, layer: Descriptor, what: string): Promise<Digest> {
   const blob = files.blob(layer.digest);
-  if (blob === undefined) return uncompressedDigest(root.content.read(layer.digest), what);
+  if (blob === undefined) return readStoredLayer(root, layer.digest, what, digestOfStream);
   const announced = layerCompression(layer.mediaType, what);
   if (blob.compression !== announced) {
     throw new InvalidArgumentError(`${what}: media type ${layer.mediaType} says ${announced}, but the blob is ${blob.compression}`);
