@@ -53,10 +53,6 @@ export const MANIFEST_MEDIA_TYPES: ReadonlySet<string> = new Set([OCI_MANIFEST, 
 export const INDEX_MEDIA_TYPES: ReadonlySet<string> = new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
 export const CONFIG_MEDIA_TYPES: ReadonlySet<string> = new Set([OCI_CONFIG, DOCKER_CONFIG]);
 
-export function isLayerMediaType(mediaType: string): boolean {
-  return LAYER_COMPRESSION.has(mediaType);
-}
-
 /** The compression a layer media type announces; throws InvalidArgumentError for a type that is not a known layer. */
 export function layerCompression(mediaType: string, where = 'layer'): Compression {
   const compression = LAYER_COMPRESSION.get(mediaType);
