@@ -36,7 +36,6 @@ export class MetadataStore {
     const db = new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
     try {
       useWal(db, file);
-      db.exec('PRAGMA foreign_keys = ON');
       const store = new MetadataStore(file, db);
       store.#migrate();
       return store;
