@@ -1,14 +1,8 @@
 import path from 'node:path';
 import {
-  closeFd,
-  fsconfigCreate,
-  fsconfigSetFlag,
-  fsconfigSetString,
-  fsmount,
-  fsopen,
   InvalidArgumentError,
   mount,
-  moveMount,
+  mountWithFsconfig,
   NotSupportedError,
   umount2,
 } from '@layerctl/sys';
@@ -56,27 +50,8 @@ export function bareOverlayOf(mounts: readonly Mount[]): BareOverlay {
 /** Mounts `overlay` on `target` with `upper` and `work` as its writable dirs. */
 export function mountBare(overlay: BareOverlay, upper: string, work: string, target: string): void {
   if (overlay.api === 'legacy') return mountLegacy(overlay, upper, work, target);
-  const context = fsopen('overlay');
-  try {
-    fsconfigSetString(context, 'source', 'overlay');
-    for (const lower of overlay.lowers) fsconfigSetString(context, 'lowerdir+', lower);
-    fsconfigSetString(context, 'upperdir', upper);
-    fsconfigSetString(context, 'workdir', work);
-    for (const option of overlay.extra) {
-      const eq = option.indexOf('=');
-      if (eq < 0) fsconfigSetFlag(context, option);
-      else fsconfigSetString(context, option.slice(0, eq), option.slice(eq + 1));
-    }
-    fsconfigCreate(context, 'overlay');
-    const detached = fsmount(context);
-    try {
-      moveMount(detached, target);
-    } finally {
-      closeFd(detached);
-    }
-  } finally {
-    closeFd(context);
-  }
+  const options = ['source=overlay', ...overlay.lowers.map((lower) => `lowerdir+=${lower}`), `upperdir=${upper}`, `workdir=${work}`, ...overlay.extra];
+  mountWithFsconfig('overlay', options, target);
 }
 
 export function unmountBare(target: string): void {

@@ -11,7 +11,7 @@ export { cloneFile } from './clone-file.ts';
 export { fsyncDir } from './fsync-dir.ts';
 export { futimensNs, lutimesNs } from './utimes.ts';
 export {
-  fsopen, fsconfigSetString, fsconfigSetFlag, fsconfigCreate, fsmount, moveMount, closeFd,
+  fsopen, fsconfigSetString, fsconfigSetFlag, fsconfigCreate, fsmount, moveMount, closeFd, mountWithFsconfig,
   FSOPEN_CLOEXEC, FSCONFIG_SET_FLAG, FSCONFIG_SET_STRING, FSCONFIG_CMD_CREATE, FSMOUNT_CLOEXEC,
   MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOVE_MOUNT_F_EMPTY_PATH, AT_FDCWD,
 } from './new-mount.ts';

@@ -7,38 +7,20 @@ import {
   fsconfigCreate,
   fsconfigSetFlag,
   fsconfigSetString,
-  fsmount,
   fsopen,
   MOUNT_ATTR_NOSUID,
   MOUNT_ATTR_RDONLY,
-  moveMount,
+  mountWithFsconfig,
 } from './new-mount.ts';
 import { umount2 } from './mount.ts';
 import { fsTypeAt, mountPoints } from './mount-points.ts';
 import { scratchDir, unmountInTeardown } from './testing/scratch.ts';
 
-/** fsopen → options → create → fsmount → move_mount, closing both descriptors whatever happens. */
-function mountNew(fstype: string, options: Array<[string, string]>, target: string, attrs = 0): void {
-  const context = fsopen(fstype);
-  try {
-    for (const [key, value] of options) fsconfigSetString(context, key, value);
-    fsconfigCreate(context, fstype);
-    const mnt = fsmount(context, attrs);
-    try {
-      moveMount(mnt, target);
-    } finally {
-      closeFd(mnt);
-    }
-  } finally {
-    closeFd(context);
-  }
-}
-
 test('a tmpfs made through fsopen/fsconfig/fsmount/move_mount is mounted with its options', (t) => {
   const target = path.join(scratchDir(t), 'mnt');
   fs.mkdirSync(target);
   unmountInTeardown(t, target);
-  mountNew('tmpfs', [['mode', '0711'], ['size', '1m']], target, MOUNT_ATTR_NOSUID);
+  mountWithFsconfig('tmpfs', ['mode=0711', 'size=1m'], target, MOUNT_ATTR_NOSUID);
 
   t.is(fsTypeAt(target), 'tmpfs');
   t.is(fs.statSync(target).mode & 0o777, 0o711, 'the string option reached the filesystem');
@@ -51,7 +33,7 @@ test('a read-only attribute of fsmount makes writes fail with EROFS', (t) => {
   const target = path.join(scratchDir(t), 'mnt');
   fs.mkdirSync(target);
   unmountInTeardown(t, target);
-  mountNew('tmpfs', [], target, MOUNT_ATTR_RDONLY);
+  mountWithFsconfig('tmpfs', [], target, MOUNT_ATTR_RDONLY);
   t.throws(() => fs.writeFileSync(path.join(target, 'denied'), 'x'), { code: 'EROFS' });
 });
 
@@ -68,7 +50,7 @@ test('overlay takes lowerdir+ one layer per fsconfig call', (t) => {
   const target = path.join(dir, 'merged');
   fs.mkdirSync(target);
   unmountInTeardown(t, target);
-  mountNew('overlay', lowers.map((lower) => ['lowerdir+', lower]), target);
+  mountWithFsconfig('overlay', lowers.map((lower) => `lowerdir+=${lower}`), target);
 
   t.deepEqual(fs.readdirSync(target).sort(), ['a', 'b', 'shared']);
   t.is(fs.readFileSync(path.join(target, 'shared'), 'utf8'), 'from a', 'the first lowerdir+ is the topmost layer');
@@ -102,4 +84,14 @@ test('creating an overlay without any lower dir fails naming the filesystem type
   const err = t.throws(() => fsconfigCreate(fd, 'overlay'), { instanceOf: SysError });
   t.is(err?.call, 'fsconfig create');
   t.is(err?.path, 'overlay');
+});
+
+test('mountWithFsconfig closes its descriptors when an option is refused, and the error names the option', (t) => {
+  const target = path.join(scratchDir(t), 'mnt');
+  fs.mkdirSync(target);
+  const before = fs.readdirSync('/proc/self/fd').length;
+  const err = t.throws(() => mountWithFsconfig('tmpfs', ['size=1m', 'no-such-flag'], target), { instanceOf: SysError });
+  t.regex(err?.message ?? '', /^fsconfig no-such-flag: /);
+  t.is(fs.readdirSync('/proc/self/fd').length, before);
+  t.false(mountPoints().includes(target));
 });

@@ -98,3 +98,29 @@ export function moveMount(mountFd: number, target: string): void {
 export function closeFd(fd: number): void {
   check(newMountLibc().close(fd), 'close', String(fd));
 }
+
+/**
+ * Mounts a `fstype` filesystem on `target` through the new mount API: fsopen, one fsconfig per
+ * option (`key=value` sets a string, so `lowerdir+=/x` appends a layer; a bare word sets a flag),
+ * create, fsmount with MOUNT_ATTR_* `attrFlags`, move_mount. Both descriptors are closed on every
+ * path. This is how an overlay gets more lower layers than fit in one page of mount(2) options.
+ */
+export function mountWithFsconfig(fstype: string, options: readonly string[], target: string, attrFlags = 0): void {
+  const context = fsopen(fstype);
+  try {
+    for (const option of options) {
+      const eq = option.indexOf('=');
+      if (eq < 0) fsconfigSetFlag(context, option);
+      else fsconfigSetString(context, option.slice(0, eq), option.slice(eq + 1));
+    }
+    fsconfigCreate(context, fstype);
+    const detached = fsmount(context, attrFlags);
+    try {
+      moveMount(detached, target);
+    } finally {
+      closeFd(detached);
+    }
+  } finally {
+    closeFd(context);
+  }
+}

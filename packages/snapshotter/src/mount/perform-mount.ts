@@ -2,14 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import path from 'node:path';
 import {
-  closeFd,
-  fsconfigCreate,
-  fsconfigSetFlag,
-  fsconfigSetString,
-  fsmount,
-  fsopen,
   mount,
-  moveMount,
+  mountWithFsconfig,
   MOUNT_ATTR_NODEV,
   MOUNT_ATTR_NOEXEC,
   MOUNT_ATTR_NOSUID,
@@ -193,26 +187,9 @@ function bindMount(source: string, target: string, flags: number): void {
   }
 }
 
-/** fsopen, one fsconfig per option (`key=value` as a string, a bare word as a flag), fsmount, move_mount. */
+/** The new mount API: the source and every data word through fsconfig (see mountWithFsconfig). */
 function mountNewApi(m: Mount, target: string, flags: number, data: string[]): void {
-  const context = fsopen(m.type);
-  try {
-    fsconfigSetString(context, 'source', m.source);
-    for (const option of data) {
-      const eq = option.indexOf('=');
-      if (eq < 0) fsconfigSetFlag(context, option);
-      else fsconfigSetString(context, option.slice(0, eq), option.slice(eq + 1));
-    }
-    fsconfigCreate(context, m.type);
-    const detached = fsmount(context, mountAttrs(flags));
-    try {
-      moveMount(detached, target);
-    } finally {
-      closeFd(detached);
-    }
-  } finally {
-    closeFd(context);
-  }
+  mountWithFsconfig(m.type, [`source=${m.source}`, ...data], target, mountAttrs(flags));
 }
 
 function mountAttrs(flags: number): number {
