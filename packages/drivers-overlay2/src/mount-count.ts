@@ -52,11 +52,6 @@ export async function countUnmount(m: CountedMount, unmount: () => void): Promis
   });
 }
 
-/** The count as the file says, for status and tests. */
-export function mountCount(countFile: string): number {
-  return readCount(countFile);
-}
-
 function readCount(countFile: string): number {
   const text = readOptional(countFile);
   if (text === undefined) return 0;

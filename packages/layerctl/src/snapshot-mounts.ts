@@ -3,7 +3,6 @@ import type { Root, Snapshotter } from './with-root.ts';
 
 /** The table (metadata.db, migration 3) that holds what `snapshot mount` put up. */
 const TABLE = 'snapshot_mounts';
-/** Where the kernel lists this mount namespace's mounts, one a line. */
 
 /**
  * The snapshots `layerctl snapshot mount KEY TARGET` put on a user's directory, kept in
