@@ -62,10 +62,6 @@ const ZSTD_JOB_SIZE = 2 * 1024 * 1024;
 /** zlib's 16 KiB default output chunk halves gzip throughput; 256 KiB is past the knee. */
 const ZLIB_CHUNK = 256 * 1024;
 
-export function isCompression(value: string): value is Compression {
-  return COMPRESSIONS.some((c) => c === value);
-}
-
 export function compressStream(c: Compression, level?: number): Transform {
   switch (c) {
     case 'zstd':
