@@ -7,7 +7,7 @@ import { DigestMismatchError, fsyncDir, InvalidArgumentError, NotFoundError, wra
 import { errorCode } from '../error-code.ts';
 import { tempName } from '../temp-name.ts';
 import { writeAll } from '../write-all.ts';
-import { DIGEST_ALGORITHM, type Digest, digestHex, digestOfHash, isDigest, parseDigest } from './digest.ts';
+import { DIGEST_ALGORITHM, type Digest, digestHex, digestOfHash, isDigest, parseDigest, sha256Digest } from './digest.ts';
 import { blobsDir, ensureOciLayout } from './oci-layout.ts';
 
 export interface BlobInfo {
@@ -115,7 +115,7 @@ export class ContentStore {
     });
     try {
       const data = await readCapped(handle, digest, maxBytes);
-      const actual = digestOfHash(createHash(DIGEST_ALGORITHM).update(data));
+      const actual = sha256Digest(data);
       if (actual !== digest) throw new DigestMismatchError(`blob ${digest}`, digest, actual);
       return data;
     } finally {
