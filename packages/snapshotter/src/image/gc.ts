@@ -6,6 +6,7 @@ import { leasedBlobs } from '../metadata/leases.ts';
 import type { Root } from '../root.ts';
 import { readManifest } from './image-documents.ts';
 import { ImageStore } from './image-store.ts';
+import { manifestBlobs } from './manifest.ts';
 
 export interface GarbageReport {
   removedBlobs: number;
@@ -66,7 +67,7 @@ async function readReach(root: Root, reach: Map<Digest, Digest[]>, manifests: Di
     if (reach.has(digest)) continue;
     try {
       const manifest = await readManifest(root.content, digest);
-      reach.set(digest, [digest, manifest.config.digest, ...manifest.layers.map((layer) => layer.digest)]);
+      reach.set(digest, manifestBlobs(digest, manifest));
     } catch (err) {
       throw new FailedPreconditionError(`gc: the manifest ${digest} of a recorded image cannot be read, so what it references is unknown; remove that image first`, { cause: err });
     }

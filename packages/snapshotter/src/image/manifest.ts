@@ -1,6 +1,7 @@
 import { CONFIG_MEDIA_TYPES, MANIFEST_MEDIA_TYPES, OCI_MANIFEST, layerCompression } from './media-types.ts';
 import { validateDescriptor, type Descriptor } from './descriptor.ts';
 import { JsonField } from './json-field.ts';
+import type { Digest } from '../content/digest.ts';
 
 /** An image manifest: one config and the layers bottom first (OCI image-spec, manifest.md; Docker schema 2 has the same shape). */
 export interface ImageManifest {
@@ -36,4 +37,9 @@ export function validateManifest(value: unknown, document: string): ImageManifes
   const annotations = field.get('annotations').optionalStringMap();
   if (annotations !== undefined) manifest.annotations = annotations;
   return manifest;
+}
+
+/** Every blob an image is made of: its manifest, config and layers; gc and rmi agree on it through this. */
+export function manifestBlobs(manifestDigest: Digest, manifest: ImageManifest): Digest[] {
+  return [manifestDigest, manifest.config.digest, ...manifest.layers.map((layer) => layer.digest)];
 }

@@ -4,6 +4,7 @@ import type { Digest } from '../content/digest.ts';
 import type { Root } from '../root.ts';
 import { readManifest } from './image-documents.ts';
 import { ImageStore, isDangling, type ImageRecord } from './image-store.ts';
+import { manifestBlobs } from './manifest.ts';
 import { sweepBlobs } from './gc.ts';
 import { familiarName } from './reference.ts';
 
@@ -38,7 +39,7 @@ export async function removeImage(root: Root, ref: string, opts: { force?: boole
 async function blobsOf(root: Root, manifestDigest: Digest): Promise<Digest[]> {
   try {
     const manifest = await readManifest(root.content, manifestDigest);
-    return [manifestDigest, manifest.config.digest, ...manifest.layers.map((layer) => layer.digest)];
+    return manifestBlobs(manifestDigest, manifest);
   } catch (err) {
     if (err instanceof NotFoundError) return [manifestDigest];
     throw err;
