@@ -1,2 +1,1 @@
 export { Overlay2Driver } from './driver.ts';
-export { overlayWhiteouts, overlayWhiteoutConverter } from './whiteout.ts';

@@ -152,6 +152,6 @@ export function inUserNamespace(): boolean {
 }
 
 /** A parameter of the overlay module ('Y', 'N', a number), or undefined when the module does not show it. */
-export function moduleParameter(name: string): string | undefined {
+function moduleParameter(name: string): string | undefined {
   return readOptional(path.join(OVERLAY_PARAMETERS, name))?.trim();
 }
