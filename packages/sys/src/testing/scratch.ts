@@ -3,7 +3,7 @@ import type { ExecutionContext } from 'ava';
 import { FailedPreconditionError } from '../errors.ts';
 import { MNT_DETACH } from '../mount-flags.ts';
 import { umount2 } from '../mount.ts';
-import { mountPoints } from '../mount-points.ts';
+import { isMountPoint, mountPoints } from '../mount-points.ts';
 
 /**
  * A fresh directory on tmpfs for one test, removed when the test ends, pass or fail.
@@ -25,6 +25,6 @@ export function scratchDir(t: ExecutionContext): string {
 /** Unmounts `target` when the test ends if it is still mounted then; call right after mounting it. */
 export function unmountInTeardown(t: ExecutionContext, target: string): void {
   t.teardown(() => {
-    while (mountPoints().includes(target)) umount2(target, MNT_DETACH);
+    while (isMountPoint(target)) umount2(target, MNT_DETACH);
   });
 }
