@@ -37,7 +37,7 @@ export function openRoot(dir: string): Root {
 }
 
 /** Deletes the scratch files and folders in tmpDir whose owning process is gone. */
-export function sweepTmp(tmpDir: string): void {
+function sweepTmp(tmpDir: string): void {
   for (const name of fs.readdirSync(tmpDir)) {
     const owner = tempNameOwner(name);
     if (owner !== undefined && !processAlive(owner)) fs.rmSync(path.join(tmpDir, name), { recursive: true, force: true });

@@ -44,7 +44,7 @@ export function entryType(stat: fs.BigIntStats | fs.Stats): EntryType | undefine
 }
 
 /** Every extended attribute of `path` itself, sorted by name so the same file always gives the same header. */
-export function readXattrs(path: string): Map<string, Buffer> {
+function readXattrs(path: string): Map<string, Buffer> {
   const xattrs = new Map<string, Buffer>();
   for (const name of llistxattr(path).sort(compareNames)) {
     const value = lgetxattr(path, name);
