@@ -58,10 +58,11 @@ test('images --json lists every name as a JSON array', async (t) => {
 
 test('history shows the import step, and --json parses', async (t) => {
   const layerctl = inRoot(scratchDir(t));
-  await layerctl(['import', busyboxTar(), 'busybox']);
+  const id = (await layerctl(['import', busyboxTar(), 'busybox'])).stdout.trim();
   const table = await layerctl(['history', 'busybox']);
   t.is(table.code, 0, table.stderr);
   t.regex(table.stdout, /^IMAGE +CREATED +CREATED BY +SIZE +COMMENT\n[0-9a-f]{12} +.* ago +layerctl import +[\d.]+[kM]B\n$/);
+  t.is(table.stdout.split('\n')[1]?.slice(0, 12), id.replace(/^sha256:/, '').slice(0, 12), 'the newest step shows the image\'s own id');
   const steps = records(parseJson((await layerctl(['history', 'busybox', '--json'])).stdout));
   t.is(steps.length, 1);
   t.like(steps[0], { createdBy: 'layerctl import', emptyLayer: false });

@@ -16,10 +16,11 @@ export function builder(cli: Argv<GlobalOptions>) {
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  const { image, steps } = await withRoot(args, async (root, snapshotter) => ({
-    image: await snapshotter.inspectImage(root, args.image),
+  // The id alone is needed beside the steps: resolving the name gives it without reading the image twice.
+  const { id, steps } = await withRoot(args, async (root, snapshotter) => ({
+    id: new snapshotter.ImageStore(root.metadata).resolve(args.image).id,
     steps: await snapshotter.imageHistory(root, args.image),
   }));
   if (args.json) printJson(steps);
-  else print(historyTable(image.id, steps, { truncate: args.trunc }));
+  else print(historyTable(id, steps, { truncate: args.trunc }));
 }
