@@ -15,18 +15,21 @@ import { validateManifest, type ImageManifest } from './manifest.ts';
  */
 
 export async function readManifest(content: ContentStore, digest: Digest): Promise<ImageManifest> {
-  const what = `manifest ${digest}`;
-  return validateManifest(JsonField.parse(what, await content.readSmall(digest, MAX_DOCUMENT_BYTES)).value, what);
+  return readDocument(content, digest, 'manifest', validateManifest);
 }
 
 export async function readImageConfig(content: ContentStore, digest: Digest): Promise<ImageConfig> {
-  const what = `config ${digest}`;
-  return validateImageConfig(JsonField.parse(what, await content.readSmall(digest, MAX_DOCUMENT_BYTES)).value, what);
+  return readDocument(content, digest, 'config', validateImageConfig);
 }
 
 export async function readImageIndex(content: ContentStore, digest: Digest): Promise<ImageIndex> {
-  const what = `index ${digest}`;
-  return validateImageIndex(JsonField.parse(what, await content.readSmall(digest, MAX_DOCUMENT_BYTES)).value, what);
+  return readDocument(content, digest, 'index', validateImageIndex);
+}
+
+/** A stored document parsed and checked by `validate`; errors name it as "<kind> <digest>". */
+async function readDocument<T>(content: ContentStore, digest: Digest, kind: string, validate: (value: unknown, what: string) => T): Promise<T> {
+  const what = `${kind} ${digest}`;
+  return validate(JsonField.parse(what, await content.readSmall(digest, MAX_DOCUMENT_BYTES)).value, what);
 }
 
 /** An image as stored: its manifest and config, checked against each other. */
