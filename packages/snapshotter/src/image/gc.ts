@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
-import { FailedPreconditionError } from '@layerctl/sys';
 import type { Digest } from '../content/digest.ts';
 import { leasedBlobs } from '../metadata/leases.ts';
 import type { Root } from '../root.ts';
 import { readManifest } from './image-documents.ts';
-import { ImageStore } from './image-store.ts';
+import { ImageFacts } from './image-facts.ts';
 import { manifestBlobs } from './manifest.ts';
 
 export interface GarbageReport {
@@ -39,9 +38,10 @@ export async function collectGarbage(root: Root): Promise<GarbageReport> {
 /** The sweep itself; `candidates` limits it to some blobs (rmi sweeps only the blobs of what it removed). */
 export async function sweepBlobs(root: Root, candidates: ReadonlySet<Digest> | undefined): Promise<GarbageReport> {
   const startedMs = Date.now() - CLOCK_SLACK_MS;
-  const sweep: Sweep = { startedMs, reach: new Map(), candidates };
+  const reach = new ImageFacts(root, 'gc', async (digest) => manifestBlobs(digest, await readManifest(root.content, digest)));
+  const sweep: Sweep = { startedMs, reach, candidates };
   for (;;) {
-    await readReach(root, sweep.reach, new ImageStore(root.metadata).list().map((record) => record.manifestDigest));
+    await reach.readNew();
     const report = root.metadata.write((db) => sweepIfCurrent(db, root, sweep));
     if (report !== undefined) return report;
   }
@@ -56,34 +56,19 @@ const CLOCK_SLACK_MS = 50;
 interface Sweep {
   /** Blobs changed at or after this time (ms since the epoch) are spared. */
   startedMs: number;
-  /** The blobs each manifest reaches, itself included. */
-  reach: Map<Digest, Digest[]>;
+  /** The blobs each recorded image reaches, its manifest included. */
+  reach: ImageFacts<Digest[]>;
   candidates: ReadonlySet<Digest> | undefined;
-}
-
-/** Fills `reach` with the blobs each manifest reaches, for manifests not read yet. */
-async function readReach(root: Root, reach: Map<Digest, Digest[]>, manifests: Digest[]): Promise<void> {
-  for (const digest of manifests) {
-    if (reach.has(digest)) continue;
-    try {
-      const manifest = await readManifest(root.content, digest);
-      reach.set(digest, manifestBlobs(digest, manifest));
-    } catch (err) {
-      throw new FailedPreconditionError(`gc: the manifest ${digest} of a recorded image cannot be read, so what it references is unknown; remove that image first`, { cause: err });
-    }
-  }
 }
 
 /** Deletes unreachable blobs if every recorded image's manifest was read; undefined when not (the caller reads and retries). */
 function sweepIfCurrent(db: DatabaseSync, root: Root, sweep: Sweep): GarbageReport | undefined {
+  const reached = sweep.reach.current(db);
+  if (reached === undefined) return undefined;
   // Read in this transaction: a lease added after it comes after the deletions too, and holdBlob
   // catches that case. The leases of dead processes are deleted on the way.
   const keep = leasedBlobs(db);
-  for (const record of ImageStore.all(db)) {
-    const blobs = sweep.reach.get(record.manifestDigest);
-    if (blobs === undefined) return undefined;
-    for (const blob of blobs) keep.add(blob);
-  }
+  for (const blobs of reached) for (const blob of blobs) keep.add(blob);
   const report: GarbageReport = { removedBlobs: 0, freedBytes: 0, removed: [] };
   for (const digest of sweep.candidates ?? root.content.list()) {
     if (keep.has(digest)) continue;

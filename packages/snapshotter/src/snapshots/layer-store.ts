@@ -9,6 +9,7 @@ import { readStoredLayer } from '../read-stored-layer.ts';
 import type { Root } from '../root.ts';
 import { chainIds } from '../image/chain-id.ts';
 import { readImage, type StoredLayer } from '../image/image-documents.ts';
+import { ImageFacts } from '../image/image-facts.ts';
 import { ImageStore } from '../image/image-store.ts';
 import type { MetadataSnapshotter } from './metadata-snapshotter.ts';
 import { allSnapshots, type SnapshotRow } from './snapshot-rows.ts';
@@ -178,35 +179,25 @@ export interface ReleaseReport {
  * images changed meanwhile, the new ones are read and the choice is made again.
  */
 export async function releaseImageLayers(root: Root, snapshotter: MetadataSnapshotter): Promise<ReleaseReport> {
-  const chains = new Map<Digest, Digest[]>();
+  const chains = new ImageFacts(root, 'releasing layers', async (digest) => imageChainIds(root, digest));
   for (;;) {
-    await readChains(root, chains, new ImageStore(root.metadata).list().map((record) => record.manifestDigest));
+    await chains.readNew();
     const removed = await snapshotter.removeChosen((db) => chooseUnused(db, chains));
     if (removed !== undefined) return { removed };
   }
 }
 
-/** Fills `chains` with the ChainIDs of each manifest not read yet. */
-async function readChains(root: Root, chains: Map<Digest, Digest[]>, manifests: Digest[]): Promise<void> {
-  for (const digest of manifests) {
-    if (chains.has(digest)) continue;
-    try {
-      const image = await readImage(root.content, digest);
-      chains.set(digest, chainIds(image.layers.map((layer) => layer.diffId)));
-    } catch (err) {
-      throw new FailedPreconditionError(`releasing layers: the image ${digest} cannot be read, so the layers it uses are unknown; remove that image first`, { cause: err });
-    }
-  }
+/** The ChainIDs of an image's layers, bottom first. */
+async function imageChainIds(root: Root, manifestDigest: Digest): Promise<Digest[]> {
+  const image = await readImage(root.content, manifestDigest);
+  return chainIds(image.layers.map((layer) => layer.diffId));
 }
 
 /** The keys to remove, children first; undefined when an image was recorded whose chains are not read yet. */
-function chooseUnused(db: DatabaseSync, chains: Map<Digest, Digest[]>): string[] | undefined {
-  const keep = new Set<string>();
-  for (const record of ImageStore.all(db)) {
-    const imageChains = chains.get(record.manifestDigest);
-    if (imageChains === undefined) return undefined;
-    for (const chainId of imageChains) keep.add(chainId);
-  }
+function chooseUnused(db: DatabaseSync, chains: ImageFacts<Digest[]>): string[] | undefined {
+  const imageChains = chains.current(db);
+  if (imageChains === undefined) return undefined;
+  const keep = new Set<string>(imageChains.flat());
   const rows = allSnapshots(db);
   const children = new Map<number, number>();
   for (const row of rows) if (row.parentId !== undefined) children.set(row.parentId, (children.get(row.parentId) ?? 0) + 1);
