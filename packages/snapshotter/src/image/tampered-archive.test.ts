@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { DigestMismatchError, InvalidArgumentError, NotSupportedError } from '@layerctl/sys';
-import { sha256Digest } from '../content/digest.ts';
+import { parseDigest, sha256Digest } from '../content/digest.ts';
 import { leasedBlobs } from '../metadata/leases.ts';
 import { inspectImage } from './inspect-image.ts';
 import { validateImageIndex } from './image-index.ts';
@@ -139,4 +139,28 @@ test('an index whose only image is for another platform is refused', async (t) =
   const size = JSON.stringify(nested).length;
   good.files.set('index.json', Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: nested.mediaType, digest, size }] })));
   t.true((await loadSpoiled(t, good)) instanceof NotSupportedError);
+});
+
+test('a layer the archive leaves out is checked in the store, and a stored blob damaged on disk is blamed by its digest', async (t) => {
+  const good = await saved(t, 'oci');
+  const layer = parseDigest(good.layerDigest, 'the saved layer');
+  const full = path.join(good.scratch.work, 'full.tar');
+  await writeArchiveFiles(full, good.files);
+  const { root } = scratchRoot(t);
+  await loadArchive(root, fs.createReadStream(full), { what: 'full.tar' });
+  // Damage in the middle of the gzip stream breaks decompression long before the blob's end.
+  const stored = root.content.path(layer);
+  const fd = fs.openSync(stored, 'r+');
+  const middle = fs.fstatSync(fd).size >> 1;
+  const byte = Buffer.alloc(1);
+  fs.readSync(fd, byte, 0, 1, middle);
+  byte.writeUInt8(byte.readUInt8(0) ^ 0xff);
+  fs.writeSync(fd, byte, 0, 1, middle);
+  fs.closeSync(fd);
+  good.files.delete(blob(good.layerDigest));
+  const partial = path.join(good.scratch.work, 'partial.tar');
+  await writeArchiveFiles(partial, good.files);
+  const err = await t.throwsAsync(loadArchive(root, fs.createReadStream(partial), { what: 'partial.tar' }));
+  t.true(err instanceof DigestMismatchError, String(err));
+  t.regex(String(err), new RegExp(`blob ${layer}`));
 });
