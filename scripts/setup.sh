@@ -6,7 +6,10 @@
 # and a `layerctl` command on the PATH that runs this checkout's code.
 set -euo pipefail
 
-readonly APT_PACKAGES=(busybox-static zstd skopeo umoci xfsprogs attr tar)
+# fuse-overlayfs and fuse3 serve the aufs driver here; btrfs-progs and xfsprogs make reflink pools for
+# devmapper; crun and runc take the same bundles as our executor; libseccomp2 backs its seccomp filter.
+readonly APT_PACKAGES=(busybox-static zstd skopeo umoci xfsprogs attr tar fuse-overlayfs fuse3 btrfs-progs
+  crun runc libseccomp2 iproute2 nftables)
 # Node 22.13 is the floor DESIGN.md names; type stripping without a flag came in 22.18 (and 23.6),
 # so the check below asks Node itself whether it strips types.
 readonly NODE_FLOOR_MAJOR=22 NODE_FLOOR_MINOR=13

@@ -69,3 +69,22 @@ export function libc(): Libc {
 export function lastErrno(): number {
   return load().koffi.errno();
 }
+
+/** A library as koffi loaded it: `func` declares one C function from its prototype. */
+export type KoffiLibrary = ReturnType<Koffi['load']>;
+
+/**
+ * Declares C functions of `library` (libc unless named) on first use and keeps them: each file of
+ * this package that needs calls not in `Libc` binds its own set through this, so the bindings
+ * of one idea live beside it and koffi still loads only when a call is made.
+ */
+export function lazyBinding<T>(declare: (lib: KoffiLibrary, koffi: Koffi) => T, library = 'libc.so.6'): () => T {
+  let bound: T | undefined;
+  return () => {
+    if (bound === undefined) {
+      const { koffi } = load();
+      bound = declare(koffi.load(library), koffi);
+    }
+    return bound;
+  };
+}

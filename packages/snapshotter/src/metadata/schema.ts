@@ -1,4 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { buildCacheMigration } from './migrations/build-cache.ts';
+import { containersMigration } from './migrations/containers.ts';
 
 /**
  * The metadata schema as an ordered list of migrations. Migration i (from 0) takes a database
@@ -82,6 +84,10 @@ export const MIGRATIONS: readonly Migration[] = [
         );
       `),
   },
+  // Each later feature keeps its migration in a file of its own, so that features growing at the
+  // same time never edit one list; the order here is the order of user_version.
+  containersMigration,
+  buildCacheMigration,
 ];
 
 /** The user_version of a database that has every migration applied. */
