@@ -16,3 +16,4 @@ export {
   MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOVE_MOUNT_F_EMPTY_PATH, AT_FDCWD,
 } from './new-mount.ts';
 export { mountPoints, isMountPoint, fsTypeAt } from './mount-points.ts';
+export { attachLoop, detachLoop, freeLoopNumber, loopBackingFile, loopDirectIo, attachedLoops, loopConfig, loopInfo64, loopFlags, LOOP_CONTROL, LOOP_MAJOR, LOOP_CONFIG_BYTES, LOOP_INFO64_BYTES, LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR, LO_FLAGS_DIRECT_IO, type LoopDevice, type LoopOptions } from './loop-device.ts';
