@@ -17,3 +17,10 @@ export {
 } from './new-mount.ts';
 export { mountPoints, isMountPoint, fsTypeAt } from './mount-points.ts';
 export { attachLoop, detachLoop, freeLoopNumber, loopBackingFile, loopDirectIo, attachedLoops, loopConfig, loopInfo64, loopFlags, LOOP_CONTROL, LOOP_MAJOR, LOOP_CONFIG_BYTES, LOOP_INFO64_BYTES, LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR, LO_FLAGS_DIRECT_IO, type LoopDevice, type LoopOptions } from './loop-device.ts';
+export * from './namespaces.ts';
+export * from './open-in-root.ts';
+export * from './pty.ts';
+export { execve } from './execve.ts';
+export { closeRange, CLOSE_RANGE_CLOEXEC, MAX_FD } from './close-range.ts';
+export { isCloexec, setCloexec } from './cloexec.ts';
+export { interfaceUp } from './interface-up.ts';
