@@ -24,3 +24,8 @@ export { execve } from './execve.ts';
 export { closeRange, CLOSE_RANGE_CLOEXEC, MAX_FD } from './close-range.ts';
 export { isCloexec, setCloexec } from './cloexec.ts';
 export { interfaceUp } from './interface-up.ts';
+export * from './prctl.ts';
+export { capget, capset, capLastCap, type CapabilitySets } from './capabilities.ts';
+export { setgroups, setresgid, setresuid } from './credentials.ts';
+export { getrlimit, setrlimit, rlimitResource, RLIMIT_RESOURCES, RLIM_INFINITY, type ResourceLimit } from './rlimit.ts';
+export * from './seccomp.ts';

@@ -1,0 +1,93 @@
+import {
+  ambientClearAll,
+  ambientRaise,
+  capbsetDrop,
+  capbsetRead,
+  capLastCap,
+  capset,
+  setgroups,
+  setKeepCaps,
+  setNoNewPrivs,
+  setresgid,
+  setresuid,
+  type CapabilitySets,
+} from '@layerctl/sys';
+import type { Capabilities, Process, Seccomp } from '../spec/runtime-spec.ts';
+import { capabilityMask, capabilityNumber } from './capabilities.ts';
+import { loadSeccomp } from './load-seccomp.ts';
+import { applyRlimits } from './rlimits.ts';
+
+/**
+ * Gives the calling thread the identity and privileges of the container's process, as runc
+ * does right before execve: call it on the init's main thread (the one that will execve), after
+ * pivot_root and every mount, since it drops the capabilities those need. Irreversible.
+ *
+ * Order, and why:
+ * 1. umask and rlimits, while CAP_SYS_RESOURCE (if held at all) is still there.
+ * 2. no_new_privs when asked.
+ * 3. the bounding set is cut to `bounding` (PR_CAPBSET_DROP needs CAP_SETPCAP, so before capset).
+ * 4. without no_new_privs, loading a seccomp filter needs CAP_SYS_ADMIN: the filter is loaded
+ *    here, while it is held (runc does the same); Docker's profile allows every call that follows.
+ * 5. keepcaps, so the switch away from uid 0 keeps the permitted set; setgroups, setresgid,
+ *    setresuid (glibc applies these to every thread; capabilities stay per thread).
+ * 6. capset(effective, permitted, inheritable), then the ambient set.
+ * 7. with no_new_privs, the filter is loaded last, so it never has to allow the calls above.
+ *
+ * After execve a uid-0 process holds its bounding set (Docker: CapEff = the default set); any
+ * other uid holds only its ambient set, so a non-root user ends with CapEff 0 unless the spec
+ * gives ambient capabilities. Pass `seccomp` here, or load it yourself with loadSeccomp later
+ * (which then needs no_new_privs, or CAP_SYS_ADMIN still effective).
+ */
+export function applyProcessSecurity(process: Process, seccomp?: Seccomp): void {
+  // Every name is checked before the first irreversible step.
+  const caps = process.capabilities === undefined ? undefined : capabilityPlan(process.capabilities);
+  if (process.user.umask !== undefined) globalThis.process.umask(process.user.umask);
+  applyRlimits(process.rlimits ?? []);
+  const noNewPrivileges = process.noNewPrivileges === true;
+  if (noNewPrivileges) setNoNewPrivs();
+  if (caps !== undefined) dropBounding(caps.bounding);
+  if (seccomp !== undefined && !noNewPrivileges) loadSeccomp(seccomp);
+  switchUser(process.user.uid, process.user.gid, process.user.additionalGids ?? []);
+  if (caps !== undefined) setCapabilities(caps);
+  if (seccomp !== undefined && noNewPrivileges) loadSeccomp(seccomp);
+}
+
+interface CapabilityPlan {
+  bounding: bigint;
+  sets: CapabilitySets;
+  ambient: number[];
+}
+
+function capabilityPlan(caps: Capabilities): CapabilityPlan {
+  return {
+    bounding: capabilityMask(caps.bounding),
+    sets: {
+      effective: capabilityMask(caps.effective),
+      permitted: capabilityMask(caps.permitted),
+      inheritable: capabilityMask(caps.inheritable),
+    },
+    ambient: (caps.ambient ?? []).map(capabilityNumber),
+  };
+}
+
+/** Drops every capability the kernel knows that `keep` does not hold. */
+function dropBounding(keep: bigint): void {
+  for (let cap = 0; cap <= capLastCap(); cap++) {
+    if (((keep >> BigInt(cap)) & 1n) === 0n && capbsetRead(cap)) capbsetDrop(cap);
+  }
+}
+
+function switchUser(uid: number, gid: number, additionalGids: readonly number[]): void {
+  setKeepCaps(true);
+  // The supplementary groups are replaced even when empty: the init must not carry layerctl's own.
+  setgroups(additionalGids);
+  setresgid(gid);
+  setresuid(uid);
+  setKeepCaps(false);
+}
+
+function setCapabilities(plan: CapabilityPlan): void {
+  capset(plan.sets);
+  ambientClearAll();
+  for (const cap of plan.ambient) ambientRaise(cap);
+}
