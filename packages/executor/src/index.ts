@@ -9,3 +9,4 @@ export { applyProcessSecurity } from './security/apply-process-security.ts';
 export { loadSeccomp, seccompActionValue } from './security/load-seccomp.ts';
 export { dockerDefaultSeccomp, type SeccompHost } from './security/docker-default-seccomp.ts';
 export { DOCKER_SECCOMP_PROFILE, type Profile, type ProfileRule, type ProfileCondition } from './security/docker-seccomp-profile.ts';
+export * from './cgroups/index.ts';

@@ -1,0 +1,51 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import { once } from 'node:events';
+import { FailedPreconditionError } from '@layerctl/sys';
+import type { ExecutionContext } from 'ava';
+import type { Cgroup } from './cgroup.ts';
+import { writeCgroupFile } from './cgroup-files.ts';
+import type { CgroupHost } from './cgroup-host.ts';
+import { openCgroup } from './create-cgroup.ts';
+
+/**
+ * Test helpers (test code only). Every test makes its cgroups below its own
+ * `layerctl-test-<random>` parent, which teardown empties (SIGKILL) and removes in every
+ * hierarchy, pass or fail; nothing else on the host is touched.
+ */
+export function testCgroupParent(t: ExecutionContext, host: CgroupHost): string {
+  const parent = `layerctl-test-${crypto.randomBytes(6).toString('hex')}`;
+  t.teardown(() => {
+    const cgroup = openCgroup(parent, host);
+    if (cgroup === undefined) return;
+    cgroup.killAll();
+    cgroup.remove();
+  });
+  return parent;
+}
+
+export interface JoinedProcess {
+  child: ChildProcessWithoutNullStreams;
+  /** Resolves when the process has exited: its code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Lets the script run past its first `read`: call after joining. */
+  go(): void;
+}
+
+/**
+ * Starts `sh -c 'read go; <script>'`, moves it into `cgroup` through procsFiles() (as the
+ * container's init joins), and returns it waiting: the script's own work starts only at go(),
+ * so everything it allocates and forks is charged to the cgroup. Killed at teardown.
+ */
+export function spawnJoined(t: ExecutionContext, cgroup: Cgroup, script: string): JoinedProcess {
+  const child = spawn('/bin/sh', ['-c', `read go; ${script}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const exited = once(child, 'exit').then(() => ({ code: child.exitCode, signal: child.signalCode }));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new FailedPreconditionError('spawn /bin/sh gave no pid');
+  for (const file of cgroup.procsFiles()) writeCgroupFile(file, String(pid));
+  return { child, exited, go: () => child.stdin.write('go\n') };
+}

@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FailedPreconditionError, SysError, wrapNodeError } from '@layerctl/sys';
+import { readCgroupFileIfExists, waitUntil } from './cgroup-files.ts';
+
+/** How long remove() waits for the last processes of a killed cgroup to leave it. */
+const REMOVE_TIMEOUT_MS = 3000;
+
+/**
+ * Creates `segments` below `mount` one level at a time, calling `onLevel` for each level after it
+ * exists (cpuset fills in its parent's cpus and mems there). A level that exists already is
+ * kept: 'layerctl' is shared by every container. Returns the deepest directory.
+ */
+export function makeCgroupDirs(mount: string, segments: readonly string[], onLevel?: (dir: string, parent: string) => void): string {
+  let dir = mount;
+  for (const segment of segments) {
+    const parent = dir;
+    dir = path.join(parent, segment);
+    try {
+      fs.mkdirSync(dir);
+    } catch (err) {
+      if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw wrapNodeError(err, dir);
+    }
+    onLevel?.(dir, parent);
+  }
+  return dir;
+}
+
+/**
+ * Removes cgroup directories (the same cgroup in each hierarchy) and their descendants, deepest
+ * first. Processes that were just killed leave their cgroups a moment later, so this first waits
+ * up to REMOVE_TIMEOUT_MS for the cgroups to empty, and refuses, naming the processes, if they do
+ * not; it never kills. A directory already gone counts as removed.
+ */
+export function removeCgroupTrees(dirs: readonly string[]): void {
+  const processes = (): number[] => uniquePids(dirs.map(processesInTree));
+  if (!waitUntil(() => processes().length === 0, REMOVE_TIMEOUT_MS)) {
+    throw new FailedPreconditionError(`cgroup ${dirs[0]} still holds processes ${processes().join(' ')}; kill them before removing it`);
+  }
+  for (const dir of dirs) {
+    for (const each of descendantsFirst(dir)) removeEmptyCgroup(each);
+  }
+}
+
+/** rmdir, retried while the kernel still counts an exiting task (EBUSY just after the last one left). */
+function removeEmptyCgroup(dir: string): void {
+  let lastErrno: number | undefined;
+  const removed = waitUntil(() => {
+    lastErrno = tryRmdir(dir);
+    return lastErrno === undefined;
+  }, REMOVE_TIMEOUT_MS);
+  if (!removed) throw new SysError('rmdir', lastErrno ?? 0, dir);
+}
+
+/** undefined on success or when the directory is gone; the errno of a busy directory. */
+function tryRmdir(dir: string): number | undefined {
+  try {
+    fs.rmdirSync(dir);
+    return undefined;
+  } catch (err) {
+    const wrapped = wrapNodeError(err, dir);
+    if (!(wrapped instanceof SysError)) throw wrapped;
+    if (wrapped.code === 'ENOENT') return undefined;
+    if (wrapped.code === 'EBUSY') return wrapped.errno;
+    throw wrapped;
+  }
+}
+
+/** `dir` and every cgroup below it, children before their parents; [] when `dir` is absent. */
+function descendantsFirst(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const order: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) order.push(...descendantsFirst(path.join(dir, entry.name)));
+  }
+  order.push(dir);
+  return order;
+}
+
+/** The pids in cgroup.procs of `dir` and every cgroup below it. */
+export function processesInTree(dir: string): number[] {
+  const pids: number[] = [];
+  for (const each of descendantsFirst(dir)) {
+    const procs = readCgroupFileIfExists(path.join(each, 'cgroup.procs')) ?? '';
+    for (const line of procs.split('\n')) if (line !== '') pids.push(Number(line));
+  }
+  return pids;
+}
+
+/** Sends `signal` to each pid; one that exited meanwhile (ESRCH) is already where it should be. */
+export function signalEach(pids: readonly number[], signal: NodeJS.Signals | number): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch (err) {
+      if (!(err instanceof Error && 'code' in err && err.code === 'ESRCH')) throw wrapNodeError(err);
+    }
+  }
+}
+
+/** The union of pid lists, ascending, each once. */
+export function uniquePids(lists: readonly number[][]): number[] {
+  return [...new Set(lists.flat())].sort((a, b) => a - b);
+}
