@@ -77,6 +77,11 @@ export interface CopyInstruction extends Common {
   from?: string;
   chown?: string;
   chmod?: string;
+  /**
+   * `--link`: BuildKit copies onto an empty layer so the layer can be rebased. The files the
+   * image ends up with are the same either way; layerctl accepts the flag and copies as usual.
+   */
+  link?: boolean;
   /** Inline files: `COPY <<EOF /dest`. */
   heredocs: Heredoc[];
 }
