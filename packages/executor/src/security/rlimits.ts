@@ -32,14 +32,15 @@ function rlimValue(value: number, rlimit: Rlimit): bigint {
   return value > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : BigInt(value);
 }
 
-/** Sets each rlimit of the spec on the calling process (limits are per process and survive execve). */
+/** Sets each rlimit of the spec on the calling process (limits are per process and survive execve); all are checked first. */
 export function applyRlimits(rlimits: readonly Rlimit[]): void {
-  for (const rlimit of rlimits) {
+  const checked = rlimits.map((rlimit) => {
     const soft = rlimValue(rlimit.soft, rlimit);
     const hard = rlimValue(rlimit.hard, rlimit);
     if (soft > hard) {
       throw new InvalidArgumentError(`rlimit ${rlimit.type}: soft limit ${rlimit.soft} is above hard limit ${rlimit.hard}`);
     }
-    setrlimit(rlimitResource(rlimit.type), { soft, hard });
-  }
+    return { resource: rlimitResource(rlimit.type), limit: { soft, hard } };
+  });
+  for (const { resource, limit } of checked) setrlimit(resource, limit);
 }
