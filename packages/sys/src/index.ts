@@ -29,3 +29,4 @@ export { capget, capset, capLastCap, type CapabilitySets } from './capabilities.
 export { setgroups, setresgid, setresuid } from './credentials.ts';
 export { getrlimit, setrlimit, rlimitResource, RLIMIT_RESOURCES, RLIM_INFINITY, type ResourceLimit } from './rlimit.ts';
 export * from './seccomp.ts';
+export { resetSignalsForExec } from './signal-defaults.ts';

@@ -1,0 +1,136 @@
+import type { ChildProcess, StdioOptions } from 'node:child_process';
+import fs from 'node:fs';
+import { Socket } from 'node:net';
+import type { Readable, Writable } from 'node:stream';
+import { FailedPreconditionError } from '@layerctl/sys';
+import type { Cgroup } from '../cgroups/cgroup.ts';
+import { createCgroup } from '../cgroups/create-cgroup.ts';
+import { GO_BYTE, parseInitFailure } from '../init/init-protocol.ts';
+import { namespaceOf } from '../init/namespace-flags.ts';
+import { readSpec } from '../spec/read-spec.ts';
+import { containerTerminal, openContainerPty } from '../terminal/container-terminal.ts';
+import type { Spec } from '../spec/runtime-spec.ts';
+import { ContainerStartError } from './container-start-error.ts';
+import { type ExitStatus, exitStatus } from './exit-status.ts';
+import { readInitFailure } from './read-init-failure.ts';
+import { spawnInit } from './spawn-init.ts';
+
+/** Where a container's stdin, stdout or stderr goes: ours, nowhere, a pipe to the caller, or an open fd. */
+export type StdioTarget = 'inherit' | 'ignore' | 'pipe' | number;
+
+export interface StartOptions {
+  /** The container id; names the cgroups ('layerctl/<id>') when the spec's cgroupsPath is unset. */
+  id: string;
+  /** The bundle directory, holding config.json. */
+  bundle: string;
+  /** Defaults 'inherit'. Ignored with process.terminal: the pty is the container's stdio. */
+  stdin?: StdioTarget;
+  stdout?: StdioTarget;
+  stderr?: StdioTarget;
+  /** The init leads its own process group and session, and may outlive this process (`run -d`). */
+  detached?: boolean;
+  /** Leave the cgroups in place when the container exits (the caller removes them later). */
+  keepCgroup?: boolean;
+}
+
+export interface ContainerProcess {
+  /** Host pid of the container's PID 1. */
+  readonly pid: number;
+  readonly stdin?: Writable;
+  readonly stdout?: Readable;
+  readonly stderr?: Readable;
+  /** With process.terminal: the pty's master side, this process's to read, write and close. */
+  readonly terminal?: { master: number; resize(columns: number, rows: number): void };
+  /** The container's cgroup (undefined if the spec asked for none). */
+  readonly cgroup?: Cgroup;
+  /** Resolves once, when PID 1 has exited (and the cgroups are removed unless kept). */
+  wait(): Promise<ExitStatus>;
+  kill(signal?: NodeJS.Signals | number): void;
+}
+
+/** The cgroup of a container without a cgroupsPath in its spec. */
+export function defaultCgroupsPath(id: string): string {
+  return `layerctl/${id}`;
+}
+
+/**
+ * Starts the container's program from a bundle whose rootfs is mounted already. Resolves once the
+ * program runs (the init exec'd it); rejects with ContainerStartError when it could not be
+ * started, carrying Docker's exit status (125, 126 or 127), after the init has exited and the
+ * cgroups are removed.
+ */
+export async function startContainer(options: StartOptions): Promise<ContainerProcess> {
+  const spec = readSpec(options.bundle);
+  const cgroup = spec.linux.resources === undefined && spec.linux.cgroupsPath === undefined
+    ? undefined
+    : createCgroup(spec.linux.cgroupsPath ?? defaultCgroupsPath(options.id), spec.linux.resources ?? {});
+  let child: ChildProcess;
+  let pty: { master: number; slave: number } | undefined;
+  try {
+    pty = spec.process.terminal === true ? openContainerPty(spec) : undefined;
+    const stdio: StdioOptions = pty === undefined
+      ? [options.stdin ?? 'inherit', options.stdout ?? 'inherit', options.stderr ?? 'inherit', 'pipe', 'pipe']
+      : [pty.slave, pty.slave, pty.slave, 'pipe', 'pipe'];
+    const newPidNamespace = namespaceOf(spec.linux.namespaces, 'pid')?.path === undefined && namespaceOf(spec.linux.namespaces, 'pid') !== undefined;
+    child = spawnInit(options.bundle, cgroup?.procsFiles() ?? [], stdio, newPidNamespace, options.detached === true);
+  } catch (error) {
+    if (pty !== undefined) fs.closeSync(pty.master);
+    cgroup?.remove();
+    throw error;
+  } finally {
+    if (pty !== undefined) fs.closeSync(pty.slave);
+  }
+  return started(child, spec, options, cgroup, pty?.master);
+}
+
+async function started(child: ChildProcess, spec: Spec, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
+  const exited = waitForExit(child, cgroup, options.keepCgroup === true);
+  const go = child.stdio[3];
+  const errors = child.stdio[4];
+  if (!(go instanceof Socket) || !(errors instanceof Socket)) {
+    throw new FailedPreconditionError('container init: its control pipes were not made');
+  }
+  const failure = readInitFailure(errors);
+  go.on('error', () => {
+    // EPIPE: the init died before reading go; its error line and exit status tell why.
+  });
+  go.end(Buffer.of(GO_BYTE));
+  const text = await failure;
+  if (text !== '') {
+    await exited;
+    if (master !== undefined) fs.closeSync(master);
+    const { message, exitCode } = parseInitFailure(text);
+    throw new ContainerStartError(message, exitCode);
+  }
+  if (options.detached === true) child.unref();
+  if (child.pid === undefined) throw new FailedPreconditionError('container init: spawned without a pid');
+  return {
+    pid: child.pid,
+    ...(child.stdin === null ? {} : { stdin: child.stdin }),
+    ...(child.stdout === null ? {} : { stdout: child.stdout }),
+    ...(child.stderr === null ? {} : { stderr: child.stderr }),
+    ...(master === undefined ? {} : { terminal: containerTerminal(master) }),
+    ...(cgroup === undefined ? {} : { cgroup }),
+    wait: () => exited,
+    kill: (signal) => void child.kill(signal),
+  };
+}
+
+function waitForExit(child: ChildProcess, cgroup: Cgroup | undefined, keepCgroup: boolean): Promise<ExitStatus> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      try {
+        const status = exitStatus(code, signal, cgroup?.oomKilled() ?? false);
+        if (cgroup !== undefined && !keepCgroup) {
+          // PID 1's death kills the namespace; a process outside it (a joined pid ns) may linger.
+          cgroup.killAll('SIGKILL');
+          cgroup.remove();
+        }
+        resolve(status);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
