@@ -1,14 +1,16 @@
-import fs from 'node:fs';
 import { check } from './check.ts';
+import { SysError } from './errors.ts';
 import { lazyBinding } from './libc.ts';
+import { capbsetRead } from './prctl.ts';
 
 /** _LINUX_CAPABILITY_VERSION_3: 64-bit sets carried as two 32-bit words each. */
 const CAPABILITY_VERSION_3 = 0x20080522;
 const HEADER_BYTES = 8;
 /** Two `struct __user_cap_data_struct` { effective, permitted, inheritable } of u32 each. */
 const DATA_BYTES = 24;
-/** The kernel's highest capability number; capabilities above it do not exist on this host. */
-const CAP_LAST_CAP_FILE = '/proc/sys/kernel/cap_last_cap';
+/** Capability sets are 64 bits wide. */
+const MAX_CAPABILITY_BITS = 63;
+const EINVAL = 22;
 
 /** A thread's three capability sets as bit masks (bit n = capability number n). */
 export interface CapabilitySets {
@@ -66,8 +68,27 @@ export function capset(sets: CapabilitySets): void {
 
 let lastCap: number | undefined;
 
-/** The highest capability number this kernel knows (40 = CAP_CHECKPOINT_RESTORE on 5.9+). */
+/**
+ * The highest capability number this kernel knows (40 = CAP_CHECKPOINT_RESTORE on 5.9+): the
+ * last one PR_CAPBSET_READ accepts (it answers EINVAL past the end). Asked of the kernel rather
+ * than read from /proc/sys/kernel/cap_last_cap, which after pivot_root is the container's /proc
+ * or, without a proc mount, a path in the image.
+ */
 export function capLastCap(): number {
-  lastCap ??= Number.parseInt(fs.readFileSync(CAP_LAST_CAP_FILE, 'utf8'), 10);
+  if (lastCap === undefined) {
+    let cap = 0;
+    while (cap < MAX_CAPABILITY_BITS && capbsetKnown(cap + 1)) cap++;
+    lastCap = cap;
+  }
   return lastCap;
+}
+
+function capbsetKnown(cap: number): boolean {
+  try {
+    capbsetRead(cap);
+    return true;
+  } catch (error) {
+    if (error instanceof SysError && error.errno === EINVAL) return false;
+    throw error;
+  }
 }

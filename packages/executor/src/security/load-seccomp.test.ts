@@ -1,9 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { InvalidArgumentError, SCMP_ACT_ALLOW, SCMP_ACT_KILL_PROCESS } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { DEFAULT_CAPABILITIES } from './capabilities.ts';
 import { seccompActionValue } from './load-seccomp.ts';
 import { runProbe } from './testing/run-probe.ts';
+
+/** The repository root, where the -e scripts resolve their relative imports. */
+function repositoryRoot(): string {
+  return fileURLToPath(new URL('../../../../', import.meta.url));
+}
 
 const PER_LINUX = 0;
 const ADDR_NO_RANDOMIZE = 0x0040000;
@@ -92,4 +99,16 @@ test('actions map to libseccomp values; ERRNO carries its errno, EPERM by defaul
   t.is(seccompActionValue('SCMP_ACT_ERRNO'), 0x00050001);
   t.is(seccompActionValue('SCMP_ACT_ERRNO', 38), 0x00050026);
   t.throws(() => seccompActionValue('SCMP_ACT_NOTIFY' as never), { instanceOf: InvalidArgumentError });
+});
+
+test("under Docker's default profile, exitProcess ends the process with its status (process.exit would abort in libuv's io_uring teardown)", (t) => {
+  const script = [
+    "import { dockerDefaultSeccomp, loadSeccomp } from './packages/executor/src/index.ts';",
+    "import { exitProcess } from './packages/sys/src/index.ts';",
+    'loadSeccomp(dockerDefaultSeccomp());',
+    'exitProcess(7);',
+  ].join('\n');
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: repositoryRoot() });
+  t.is(child.signal, null, child.stderr);
+  t.is(child.status, 7, child.stderr);
 });

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { errnoName, LayerctlError } from '@layerctl/sys';
+import { errnoName, exitProcess, LayerctlError } from '@layerctl/sys';
 import { applyProcessSecurity } from '../apply-process-security.ts';
 import { dockerDefaultSeccomp } from '../docker-default-seccomp.ts';
 import { loadSeccomp } from '../load-seccomp.ts';
@@ -47,7 +47,7 @@ interface Koffi {
 
 const STATUS_FIELDS = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'];
 
-const SYS = { exit_group: 231, ptrace: 101, socket: 41, clone: 56, personality: 135, mount: 165, add_key: 248, keyctl: 250, unshare: 272 };
+const SYS = { ptrace: 101, socket: 41, clone: 56, personality: 135, mount: 165, add_key: 248, keyctl: 250, unshare: 272 };
 const CLONE_NEWNS = 0x20000;
 const CLONE_FS = 0x200;
 const CLONE_NEWUTS = 0x04000000;
@@ -132,7 +132,7 @@ function main(): void {
   fs.writeSync(1, `${JSON.stringify(report)}\n`);
   // Never back to the event loop: Docker's profile refuses io_uring_enter, which libuv calls on
   // its way out and aborts on. The container's init likewise goes from the filter to execve.
-  syscall(SYS.exit_group, 'int', 0);
+  exitProcess(0);
 }
 
 main();
