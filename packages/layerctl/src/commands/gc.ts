@@ -1,12 +1,13 @@
 import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../global-options.ts';
+import { collectContainerGarbage } from '../containers/container-garbage.ts';
 import { humanSize } from '../output/human-size.ts';
 import { print, printJson } from '../output/print.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'gc';
-export const describe = 'Remove layer snapshots and blobs that no image uses, and driver layers that no snapshot names';
+export const describe = 'Remove what no container, image or snapshot uses: leftovers of containers, layer snapshots, driver layers, blobs';
 
 export function builder(cli: Argv<GlobalOptions>) {
   return cli.option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' });
@@ -18,13 +19,21 @@ export function builder(cli: Argv<GlobalOptions>) {
  * line is printed only when there was something to remove there.
  */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  const report = await withSnapshotter(args, async ({ root, snapshotter, api }) => {
+  const report = await withSnapshotter(args, async (context) => {
+    const { root, snapshotter, api } = context;
+    const containers = await collectContainerGarbage(context);
     const released = await api.releaseImageLayers(root, snapshotter);
     const orphans = await api.collectSnapshotGarbage(root, snapshotter.driver);
     const blobs = await api.collectGarbage(root);
-    return { ...blobs, removedSnapshots: released.removed, removedLayers: orphans.removedLayers };
+    return { ...blobs, removedSnapshots: released.removed, removedLayers: orphans.removedLayers, containers };
   });
   if (args.json) return printJson(report);
+  const { containers } = report;
+  if (containers.removedContainers.length + containers.removedSnapshots.length + containers.removedDirectories.length + containers.removedCgroups.length > 0) {
+    print(
+      `removed ${containers.removedContainers.length} exited --rm containers, and of containers that are gone ${containers.removedSnapshots.length} layers, ${containers.removedDirectories.length} directories, ${containers.removedCgroups.length} cgroups\n`,
+    );
+  }
   print(`removed ${report.removedBlobs} blobs, freed ${humanSize(report.freedBytes)}\n`);
   if (report.removedSnapshots.length + report.removedLayers.length > 0) {
     print(`removed ${report.removedSnapshots.length} layer snapshots no image uses and ${report.removedLayers.length} driver layers no snapshot names\n`);

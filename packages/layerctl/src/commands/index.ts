@@ -28,6 +28,17 @@ export const commands = {
   gc: lazy(() => import('./gc.ts')),
   snapshot: lazy(() => import('./snapshot/index.ts')),
   info: lazy(() => import('./info.ts')),
+  run: lazy(() => import('./run.ts')),
+  ps: lazy(() => import('./ps.ts')),
+  logs: lazy(() => import('./logs.ts')),
+  stop: lazy(() => import('./stop.ts')),
+  kill: lazy(() => import('./kill.ts')),
+  pause: lazy(() => import('./pause.ts')),
+  unpause: lazy(() => import('./unpause.ts')),
+  rm: lazy(() => import('./rm.ts')),
+  diff: lazy(() => import('./diff.ts')),
+  commit: lazy(() => import('./commit.ts')),
+  export: lazy(() => import('./export.ts')),
 } satisfies Record<string, () => Promise<RegisterCommand>>;
 
 export type CommandName = keyof typeof commands;

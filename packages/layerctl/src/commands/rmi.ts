@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../global-options.ts';
+import { checkImageUnused } from '../containers/image-in-use.ts';
 import { print } from '../output/print.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
@@ -21,6 +22,7 @@ export function builder(cli: Argv<GlobalOptions>) {
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   await withSnapshotter(args, async ({ root, snapshotter, api }) => {
     for (const ref of args.image) {
+      await checkImageUnused(root, api, ref);
       const { untagged, deleted } = await api.removeImage(root, ref, { force: args.force });
       const released = deleted.length === 0 ? [] : (await api.releaseImageLayers(root, snapshotter)).removed;
       const lines = [...untagged.map((name) => `Untagged: ${api.familiarName(name)}`), ...[...deleted, ...released].map((digest) => `Deleted: ${digest}`)];

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { constants } from 'node:os';
+import { NotSupportedError, wrapNodeError } from '@layerctl/sys';
+import { errorCode } from '@layerctl/snapshotter';
+import type { RuntimeName } from './container-config.ts';
+import { containerPaths } from './container-paths.ts';
+import type { ContainerRecord } from './container-store.ts';
+
+/** How a container's run ended, as `run` reports it: Docker's status (128 + signal for a signal). */
+export interface ContainerExit {
+  code: number;
+  oomKilled: boolean;
+}
+
+/** A started container, whichever runtime runs it. */
+export interface StartedContainer {
+  /** Host pid of the container's PID 1 (for crun and runc: of the runtime process that waits on it). */
+  readonly pid: number;
+  wait(): Promise<ContainerExit>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/** Where the container's stdio goes: this process's own (inherit), nothing, or an open fd (the log). */
+export type Stdio = 'inherit' | 'ignore' | number;
+
+/** The exit status of a process killed by a signal, as a shell and Docker report it. */
+const SIGNAL_STATUS_BASE = 128;
+
+/**
+ * Starts the container's bundle (written by container-bundle.ts, rootfs mounted) with our
+ * executor, or hands the same bundle to crun or runc (`--runtime`), which then make the cgroups
+ * and namespaces themselves. Resolves once the container's program runs.
+ */
+export async function startContainerProcess(rootDir: string, record: ContainerRecord, stdio: { stdin: Stdio; stdout: Stdio; stderr: Stdio }): Promise<StartedContainer> {
+  const bundle = containerPaths(rootDir, record.id).dir;
+  if (record.config.runtime !== 'layerctl') return startWithRuntime(record.config.runtime, bundle, record.id, stdio);
+  const { startContainer } = await import('@layerctl/executor');
+  const started = await startContainer({ id: record.id, bundle, ...stdio });
+  return {
+    pid: started.pid,
+    async wait() {
+      const status = await started.wait();
+      return { code: exitCode(status.code, status.signal), oomKilled: status.oomKilled };
+    },
+    kill: (signal) => started.kill(signal),
+  };
+}
+
+export function exitCode(code: number | null | undefined, signal: NodeJS.Signals | null | undefined): number {
+  if (signal !== undefined && signal !== null) return SIGNAL_STATUS_BASE + constants.signals[signal];
+  return code ?? SIGNAL_STATUS_BASE;
+}
+
+async function startWithRuntime(runtime: Exclude<RuntimeName, 'layerctl'>, bundle: string, id: string, stdio: { stdin: Stdio; stdout: Stdio; stderr: Stdio }): Promise<StartedContainer> {
+  const child = spawn(runtime, ['run', '--bundle', bundle, id], { stdio: [stdio.stdin, stdio.stdout, stdio.stderr] });
+  const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(exitCode(code, signal))));
+  try {
+    await once(child, 'spawn');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') throw new NotSupportedError(`--runtime ${runtime}: ${runtime} is not installed (Debian package ${runtime})`, { cause: err });
+    throw wrapNodeError(err, runtime);
+  }
+  return {
+    pid: child.pid ?? 0,
+    async wait() {
+      return { code: await exited, oomKilled: false };
+    },
+    kill: (signal) => child.kill(signal),
+  };
+}

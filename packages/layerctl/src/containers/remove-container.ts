@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import { FailedPreconditionError, isMountPoint, NotFoundError } from '@layerctl/sys';
+import type { SnapshotContext } from '../with-snapshotter.ts';
+import { containerPaths, initLayerKey, initWorkKey, rwLayerKey } from './container-paths.ts';
+import { isLive, stopContainer } from './container-signals.ts';
+import { ContainerStore, type ContainerRecord } from './container-store.ts';
+
+/**
+ * Removes a container: its process (only with `force`: SIGKILL), its rootfs mount, its cgroups,
+ * its rw and init layers, its directory, then its record. The record goes last, so a crash part
+ * way leaves a record that `rm` finishes; every step accepts that an earlier run did it already.
+ * Named volumes stay: their data outlives the containers that use them.
+ */
+export async function removeContainer(context: SnapshotContext, record: ContainerRecord, options: { force: boolean }): Promise<void> {
+  if (isLive(record)) {
+    if (!options.force) throw new FailedPreconditionError(`container ${record.name} is ${record.state}; stop it first, or remove it with rm -f`);
+    await stopContainer(record, 0, 'SIGKILL');
+  }
+  await releaseRuntime(context, record);
+  for (const key of [rwLayerKey(record.id), initLayerKey(record.id), initWorkKey(record.id)]) await removeSnapshot(context, key);
+  const paths = containerPaths(context.root.dir, record.id);
+  // Never a recursive remove while the rootfs is mounted: it would delete the container's files through the mount.
+  if (isMountPoint(paths.rootfs)) throw new FailedPreconditionError(`container ${record.name}: ${paths.rootfs} is still mounted; unmount it and rm again`);
+  fs.rmSync(paths.dir, { recursive: true, force: true });
+  new ContainerStore(context.root.metadata).remove(record.id);
+}
+
+/** What a container holds only while it runs: its rootfs mount and its cgroups. Done again harmlessly. */
+export async function releaseRuntime(context: Pick<SnapshotContext, 'root' | 'api'>, record: ContainerRecord): Promise<void> {
+  context.api.unmountAll(containerPaths(context.root.dir, record.id).rootfs);
+  const { openCgroup } = await import('@layerctl/executor');
+  openCgroup(record.config.cgroupsPath)?.remove();
+}
+
+async function removeSnapshot(context: SnapshotContext, key: string): Promise<void> {
+  try {
+    await context.snapshotter.remove(key);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError } from '@layerctl/sys';
+import type { Root } from '../with-root.ts';
+import type { VolumeMount } from './container-config.ts';
+import { volumeDataDir } from './container-paths.ts';
+
+/** Docker's rule for a volume name: what may follow is what a file name may safely hold. */
+const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const READ_ONLY = 'ro';
+const READ_WRITE = 'rw';
+/** Owner-only: a volume holds a container's data; nobody else on the host needs to read it. */
+const VOLUMES_MODE = 0o700;
+
+/** One -v as written: where it comes from and what it is. */
+export interface VolumeSpec {
+  /** An absolute host path (bind) or a volume name. */
+  source: string;
+  destination: string;
+  readonly: boolean;
+}
+
+/** `-v SRC:DST[:ro|rw]`; SRC is an absolute host path or a volume name. */
+export function parseVolumeSpec(text: string): VolumeSpec {
+  const parts = text.split(':');
+  const [source = '', destination = '', mode = READ_WRITE] = parts;
+  const where = `-v ${JSON.stringify(text)}`;
+  if (parts.length < 2 || parts.length > 3) {
+    throw new InvalidArgumentError(`${where}: write SRC:DST or SRC:DST:ro (anonymous volumes are not supported; name the volume)`);
+  }
+  if (mode !== READ_ONLY && mode !== READ_WRITE) throw new InvalidArgumentError(`${where}: the mode is ro or rw, not ${JSON.stringify(mode)}`);
+  if (!path.isAbsolute(destination)) throw new InvalidArgumentError(`${where}: the path in the container must be absolute`);
+  if (!path.isAbsolute(source) && !VOLUME_NAME.test(source)) {
+    throw new InvalidArgumentError(`${where}: the source is an absolute host path or a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)`);
+  }
+  return { source, destination: path.posix.normalize(destination), readonly: mode === READ_ONLY };
+}
+
+/**
+ * Makes each -v ready: a host path as Docker's -v does (created when missing), a named volume
+ * recorded in the volumes table and its directory made the first time it is named. The data of
+ * a named volume survives the containers that use it.
+ */
+export function prepareVolumes(root: Root, specs: readonly VolumeSpec[]): VolumeMount[] {
+  return specs.map((spec) => {
+    if (path.isAbsolute(spec.source)) {
+      fs.mkdirSync(spec.source, { recursive: true });
+      return { source: spec.source, destination: spec.destination, readonly: spec.readonly };
+    }
+    const data = volumeDataDir(root.dir, spec.source);
+    fs.mkdirSync(path.dirname(path.dirname(data)), { recursive: true, mode: VOLUMES_MODE });
+    fs.mkdirSync(data, { recursive: true });
+    root.metadata.write((db) => db.prepare('INSERT INTO volumes (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(spec.source, Date.now()));
+    return { source: data, destination: spec.destination, readonly: spec.readonly, volume: spec.source };
+  });
+}
