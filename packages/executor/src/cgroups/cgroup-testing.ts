@@ -49,3 +49,42 @@ export function spawnJoined(t: ExecutionContext, cgroup: Cgroup, script: string)
   for (const file of cgroup.procsFiles()) writeCgroupFile(file, String(pid));
   return { child, exited, go: () => child.stdin.write('go\n') };
 }
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls without blocking the event loop (a child's output must keep flowing); false on timeout. */
+export async function until(done: () => boolean, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await delay(10);
+  }
+  return true;
+}
+
+/**
+ * The freezer check both versions share: a process printing as fast as it can prints nothing
+ * while frozen and goes on once thawed. `whileFrozen` runs its own checks of the frozen state.
+ */
+export async function checkFreezeStopsCounter(t: ExecutionContext, cgroup: Cgroup, whileFrozen: () => void): Promise<void> {
+  const proc = spawnJoined(t, cgroup, 'while :; do echo x; done');
+  let bytes = 0;
+  proc.child.stdout.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  proc.go();
+  t.true(await until(() => bytes > 0), 'the counter never started');
+  cgroup.freeze();
+  t.is(cgroup.state(), 'frozen');
+  whileFrozen();
+  // Output already in the pipe may still arrive just after the freeze.
+  await delay(50);
+  const frozenAt = bytes;
+  await delay(300);
+  t.is(bytes, frozenAt, 'the counter went on while frozen');
+  cgroup.thaw();
+  t.is(cgroup.state(), 'thawed');
+  t.true(await until(() => bytes > frozenAt), 'the counter did not go on after thaw');
+}

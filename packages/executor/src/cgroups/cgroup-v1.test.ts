@@ -3,7 +3,7 @@ import path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
 import test from 'ava';
 import { flatKeyed, readCgroupFile } from './cgroup-files.ts';
-import { spawnJoined, testCgroupParent } from './cgroup-testing.ts';
+import { checkFreezeStopsCounter, delay, spawnJoined, testCgroupParent, until } from './cgroup-testing.ts';
 import { createCgroup, openCgroup } from './create-cgroup.ts';
 import { detectCgroups } from './detect-cgroups.ts';
 import type { DeviceRule } from '../spec/runtime-spec.ts';
@@ -107,24 +107,9 @@ test('a cgroups path that climbs out with .. is refused', (t) => {
 
 test.serial('freeze stops a counting process and thaw lets it go on', async (t) => {
   const cgroup = createCgroup(`${testCgroupParent(t, host)}/freeze`, {}, host);
-  const proc = spawnJoined(t, cgroup, 'while :; do echo x; done');
-  let bytes = 0;
-  proc.child.stdout.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
+  await checkFreezeStopsCounter(t, cgroup, () => {
+    t.is(readCgroupFile(v1File('freezer', cgroup.path, 'freezer.state')), 'FROZEN');
   });
-  proc.go();
-  await t.notThrowsAsync(until(() => bytes > 0));
-  cgroup.freeze();
-  t.is(cgroup.state(), 'frozen');
-  t.is(readCgroupFile(v1File('freezer', cgroup.path, 'freezer.state')), 'FROZEN');
-  await delay(50);
-  const frozenAt = bytes;
-  await delay(300);
-  t.is(bytes, frozenAt);
-  cgroup.thaw();
-  t.is(cgroup.state(), 'thawed');
-  await delay(300);
-  t.true(bytes > frozenAt);
 });
 
 test.serial('a paused container is killed by killAll, which thaws it for the kill', async (t) => {
@@ -218,18 +203,3 @@ test('a setting the kernel refuses fails creation and leaves no directory behind
   t.throws(() => createCgroup(`${parent}/refused`, { cpu: { cpus: '4096' } }, host), { message: /cpuset\.cpus/ });
   for (const mount of host.v1Mounts()) t.false(fs.existsSync(path.join(mount, parent, 'refused')), mount);
 });
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls without blocking the event loop (the child's output must keep flowing); false on timeout. */
-async function until(done: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await delay(10);
-  }
-  return true;
-}
-

@@ -8,6 +8,7 @@ import type { CgroupHost } from './cgroup-host.ts';
 import { cgroupPathSegments } from './cgroup-path.ts';
 import { makeCgroupDirs, processesInTree, removeCgroupTrees, uniquePids } from './cgroup-tree.ts';
 import { killAllFrozen } from './kill-all.ts';
+import { undoCreate } from './undo-create.ts';
 import { v1Settings } from './v1-settings.ts';
 
 /** How long freeze() and thaw() wait for the kernel to report the new state. */
@@ -43,8 +44,7 @@ export class CgroupV1 implements Cgroup {
       if (host.v2 !== undefined) makeCgroupDirs(host.v2.mount, cgroup.#segments);
       cgroup.update(resources);
     } catch (err) {
-      cgroup.remove();
-      throw err;
+      undoCreate(cgroup, err);
     }
     return cgroup;
   }

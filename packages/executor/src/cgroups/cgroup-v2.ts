@@ -8,6 +8,7 @@ import type { CgroupV2Mount } from './cgroup-host.ts';
 import { cgroupPathSegments } from './cgroup-path.ts';
 import { makeCgroupDirs, processesInTree, removeCgroupTrees } from './cgroup-tree.ts';
 import { isKill, killAllFrozen } from './kill-all.ts';
+import { undoCreate } from './undo-create.ts';
 import { v2Settings } from './v2-settings.ts';
 
 /** How long freeze() and thaw() wait for cgroup.events to report the new state. */
@@ -44,8 +45,7 @@ export class CgroupV2 implements Cgroup {
       makeCgroupDirs(mount.mount, cgroup.#segments);
       cgroup.update(resources);
     } catch (err) {
-      cgroup.remove();
-      throw err;
+      undoCreate(cgroup, err);
     }
     return cgroup;
   }
