@@ -10,6 +10,8 @@ import { signalEach } from './cgroup-tree.ts';
  * kernel), the signals go out unfrozen rather than not at all.
  */
 export function killAllFrozen(cgroup: Cgroup, signal: NodeJS.Signals | number, canFreeze: boolean): void {
+  // The common call is after the container's PID 1 died and took its namespace along: nothing left.
+  if (cgroup.pids().length === 0) return;
   const wasFrozen = canFreeze && cgroup.state() === 'frozen';
   let frozeNow = false;
   if (canFreeze && !wasFrozen) {
