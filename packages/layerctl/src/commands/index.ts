@@ -28,6 +28,7 @@ export const commands = {
   gc: lazy(() => import('./gc.ts')),
   snapshot: lazy(() => import('./snapshot/index.ts')),
   info: lazy(() => import('./info.ts')),
+  build: lazy(() => import('./build.ts')),
   run: lazy(() => import('./run.ts')),
   ps: lazy(() => import('./ps.ts')),
   logs: lazy(() => import('./logs.ts')),

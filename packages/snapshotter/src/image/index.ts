@@ -31,3 +31,6 @@ export type { ArchiveFormat, SaveOptions } from './save-images.ts';
 export { saveImages } from './save-images.ts';
 export type { LoadResult } from './load-archive.ts';
 export { loadArchive } from './load-archive.ts';
+export type { StoredImage, StoredLayer } from './image-documents.ts';
+export { readImage, storeDocument } from './image-documents.ts';
+export { holdBlob } from './hold-blob.ts';

@@ -20,6 +20,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
+import type { Readable } from 'node:stream';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, LayerctlError, NotFoundError } from '@layerctl/sys';
 import type { Driver } from '../driver.ts';
 import { errorMessage } from '../error-message.ts';
@@ -147,6 +148,16 @@ export class MetadataSnapshotter implements Snapshotter {
     const row = this.#metadata.read((db) => mustFind(db, key));
     if (row.kind !== 'active') throw new FailedPreconditionError(`snapshot ${key} is ${articled(row.kind)}; a layer can only be applied to an active snapshot`);
     return this.driver.applyDiff(row.driverId, row.parentDriverId, tar);
+  }
+
+  /**
+   * The changes of active snapshot `key` against its parent, as an OCI changeset tar from the
+   * driver's own diff (the builder's commit path: diff once, store the blob, commit).
+   */
+  diff(key: string): Readable {
+    const row = this.#metadata.read((db) => mustFind(db, key));
+    if (row.kind !== 'active') throw new FailedPreconditionError(`snapshot ${key} is ${articled(row.kind)}; only an active snapshot has changes to diff`);
+    return this.driver.diff(row.driverId, row.parentDriverId);
   }
 
   /**

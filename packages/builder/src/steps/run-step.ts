@@ -1,0 +1,141 @@
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
+import { containerSpec, defaultCgroupsPath, readImageUser, startContainer, writeBundle } from '@layerctl/executor';
+import type { StepKeyParts } from '../cache/cache-key.ts';
+import type { BuildWorkspace } from '../build/build-workspace.ts';
+import type { Heredoc, RunInstruction } from '../dockerfile/instructions.ts';
+import { DEFAULT_PATH, DEFAULT_SHELL, type BuildContainerConfig } from '../image-config/build-config.ts';
+import { getEnv, setEnv } from './config-step.ts';
+import { makeDirectoryInRoot } from './copy-files.ts';
+
+/** A layer step ready to run: its cache key parts, its history line, and the work on the mounted rootfs. */
+export interface StepPlan {
+  keyParts: StepKeyParts;
+  createdBy: string;
+  execute(rootfs: string, onLine: (stream: 'stdout' | 'stderr', line: string) => void): Promise<void>;
+}
+
+export type RunPlan = StepPlan;
+
+export interface RunContext {
+  config: BuildContainerConfig;
+  /** ARG values in scope: RUN sees them as environment variables, under ENV of the same name. */
+  args: ReadonlyMap<string, string>;
+  network: 'none' | 'host';
+  workspace: BuildWorkspace;
+  signal: AbortSignal | undefined;
+}
+
+/** The host name a RUN step sees. */
+const BUILD_HOSTNAME = 'layerctl-build';
+
+/** RUN --network values; `default` is the build's --network. */
+const RUN_NETWORKS: Record<string, 'none' | 'host' | undefined> = { none: 'none', host: 'host', default: undefined };
+
+/**
+ * RUN: the command through the executor on the step's mounted snapshot. Shell form goes through
+ * SHELL (/bin/sh -c by default); a heredoc-only command (`RUN <<EOF`) runs its body as the
+ * script, and other heredocs are handed to the shell as the here-documents they are.
+ * The environment is the config's Env plus the ARGs in scope (ENV wins), with Docker's PATH when
+ * none is set; the working directory is made when missing (it becomes part of the layer).
+ */
+export function planRun(instruction: RunInstruction, context: RunContext): RunPlan {
+  const args = runArgs(instruction, context.config.Shell ?? DEFAULT_SHELL);
+  const network = runNetwork(instruction, context.network);
+  const env = runEnv(context.config.Env ?? [], context.args);
+  const cwd = context.config.WorkingDir || '/';
+  const user = context.config.User || 'root';
+  return {
+    keyParts: { instruction: ['RUN', args, network, user, cwd], args: Object.fromEntries(context.args) },
+    createdBy: `RUN ${args.join(' ')}`,
+    execute: (rootfs, onLine) => runInRootfs({ rootfs, args, env, cwd, user, network, workspace: context.workspace, signal: context.signal, onLine }),
+  };
+}
+
+function runArgs(instruction: RunInstruction, shell: readonly string[]): string[] {
+  if (instruction.command.form === 'exec') return [...instruction.command.args];
+  return [...shell, shellScript(instruction.command.command, instruction.heredocs)];
+}
+
+/** `<<EOF` alone runs the body; anything else is a shell command whose here-documents follow it, as sh reads them. */
+function shellScript(command: string, heredocs: readonly Heredoc[]): string {
+  const [only] = heredocs;
+  if (heredocs.length === 1 && only !== undefined && /^<<-?(["']?)[^\s"']+\1$/.test(command.trim())) return only.content;
+  return [command, ...heredocs.map((doc) => `${withNewline(doc.content)}${doc.name}`)].join('\n');
+}
+
+function withNewline(text: string): string {
+  return text === '' || text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function runNetwork(instruction: RunInstruction, fallback: 'none' | 'host'): 'none' | 'host' {
+  if (instruction.network === undefined) return fallback;
+  if (!Object.hasOwn(RUN_NETWORKS, instruction.network)) {
+    throw new InvalidArgumentError(`RUN --network=${instruction.network}: not a network a build step can use (none, host or default)`);
+  }
+  return RUN_NETWORKS[instruction.network] ?? fallback;
+}
+
+export function runEnv(env: readonly string[], args: ReadonlyMap<string, string>): string[] {
+  let result = [...env];
+  for (const [name, value] of args) if (getEnv(result, name) === undefined) result = setEnv(result, name, value);
+  if (getEnv(result, 'PATH') === undefined) result = setEnv(result, 'PATH', DEFAULT_PATH);
+  return result;
+}
+
+interface RunOptions {
+  rootfs: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: string;
+  network: 'none' | 'host';
+  workspace: BuildWorkspace;
+  signal: AbortSignal | undefined;
+  onLine: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+async function runInRootfs(options: RunOptions): Promise<void> {
+  // WORKDIR is made when missing, inside the rootfs; it becomes part of the layer, as in Docker.
+  makeDirectoryInRoot(options.rootfs, options.cwd);
+  const bundle = options.workspace.folder('bundle');
+  try {
+    const id = path.basename(bundle);
+    const spec = containerSpec({
+      rootfs: options.rootfs,
+      args: options.args,
+      env: options.env,
+      cwd: options.cwd,
+      user: readImageUser(options.rootfs, options.user),
+      hostname: BUILD_HOSTNAME,
+      terminal: false,
+      network: options.network,
+      mounts: [],
+      cgroupsPath: defaultCgroupsPath(id),
+    });
+    writeBundle(bundle, spec);
+    options.signal?.throwIfAborted();
+    const container = await startContainer({ id, bundle, stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    const kill = (): void => container.kill('SIGKILL');
+    options.signal?.addEventListener('abort', kill, { once: true });
+    try {
+      const [status] = await Promise.all([container.wait(), forwardLines(container.stdout, 'stdout', options.onLine), forwardLines(container.stderr, 'stderr', options.onLine)]);
+      options.signal?.throwIfAborted();
+      if (status.code !== 0) {
+        const how = status.signal !== undefined ? `was killed by ${status.signal}` : `returned a non-zero code: ${status.code}`;
+        throw new FailedPreconditionError(`the command ${JSON.stringify(options.args.join(' '))} ${how}${status.oomKilled ? ' (out of memory)' : ''}`);
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', kill);
+    }
+  } finally {
+    options.workspace.release(bundle);
+  }
+}
+
+async function forwardLines(stream: Readable | undefined, name: 'stdout' | 'stderr', onLine: RunOptions['onLine']): Promise<void> {
+  if (stream === undefined) return;
+  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) onLine(name, line);
+}
