@@ -111,6 +111,8 @@ test('an excluded directory appears only to hold what an exception brings back',
   t.deepEqual(entries.filter((entry) => entry.startsWith('docs')), ['docs', 'docs/keep', 'docs/keep/a.md']);
   const [docs] = await selectSources(context, ['docs'], ignore);
   t.like(docs, { isDirectory: true });
+  t.deepEqual(paths(await selectSources(context, ['d*'], ignore)), ['docs'], 'a wildcard matches the directory kept for its exception');
+  t.deepEqual(paths(await selectSources(context, ['docs/*'], ignore)), ['docs/keep']);
 });
 
 test('a file source walks as itself alone', async (t) => {

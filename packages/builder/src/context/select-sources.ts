@@ -57,24 +57,37 @@ export async function selectSources(contextDir: string, sources: readonly string
     if (inContext === '..' || inContext.startsWith('../')) {
       throw new InvalidArgumentError(`${source}: the path leads outside the build context; sources are paths inside it`);
     }
-    const paths = hasWildcards(inContext) ? await matchPattern(contextDir, inContext, ignore) : [inContext];
-    if (paths.length === 0) throw new NotFoundError(`${source}: no file in the build context matches it`);
-    for (const contextPath of paths) selected.push(await select(contextDir, source, contextPath, ignore));
+    if (!hasWildcards(inContext)) {
+      selected.push(await select(contextDir, source, inContext, ignore));
+      continue;
+    }
+    const matches = await matchPattern(contextDir, source, inContext, ignore);
+    if (matches.length === 0) throw new NotFoundError(`${source}: no file in the build context matches it`);
+    selected.push(...matches);
   }
   return selected;
 }
 
 async function select(contextDir: string, source: string, contextPath: string, ignore: PatternMatcher): Promise<SelectedSource> {
+  const found = await lookUp(contextDir, source, contextPath);
+  if (found === undefined) throw new NotFoundError(`${source}: ${contextPath === source ? 'not' : `${contextPath} is not`} in the build context`);
+  if (!isPresent(found, ignore)) throw new NotFoundError(`${source}: ${contextPath} is excluded by .dockerignore`);
+  return found;
+}
+
+/** The context path, its symlinks followed inside the context; undefined when it does not exist. */
+async function lookUp(contextDir: string, source: string, contextPath: string): Promise<SelectedSource | undefined> {
   const resolvedPath = await resolveInScope(contextDir, contextPath);
-  const missing = (): NotFoundError => new NotFoundError(`${source}: ${contextPath === source ? 'not' : `${contextPath} is not`} in the build context`);
-  if (resolvedPath === undefined) throw missing();
+  if (resolvedPath === undefined) return undefined;
   const absolutePath = path.join(contextDir, resolvedPath);
   const isDirectory = (await statOf(absolutePath)).isDirectory();
-  if (!present(contextPath, isDirectory, ignore) || !present(resolvedPath, isDirectory, ignore)) {
-    throw new NotFoundError(`${source}: ${contextPath} is excluded by .dockerignore`);
-  }
   const name = contextPath === '.' ? '.' : path.posix.basename(contextPath);
   return { source, contextPath, name, resolvedPath, absolutePath, isDirectory };
+}
+
+/** Whether the path, as named and as resolved, is part of the context as Docker sends it. */
+function isPresent(found: SelectedSource, ignore: PatternMatcher): boolean {
+  return present(found.contextPath, found.isDirectory, ignore) && present(found.resolvedPath, found.isDirectory, ignore);
 }
 
 /** Whether a path is part of the context as sent: not excluded, or a directory an exception may reach into. */
@@ -92,11 +105,12 @@ async function statOf(file: string): Promise<import('node:fs').Stats> {
 }
 
 /**
- * The context paths a wildcard source matches: the pattern is taken element by element; an element
- * with wildcards lists the directory so far (followed inside the context) and keeps the names it
- * matches, an element without is appended as it is. Excluded paths are never candidates.
+ * What a wildcard source matches: the pattern is taken element by element; an element with
+ * wildcards lists the directory so far (followed inside the context) and keeps the names it
+ * matches, an element without is appended as it is. Paths not in the context as sent
+ * (.dockerignore) are no match.
  */
-async function matchPattern(contextDir: string, pattern: string, ignore: PatternMatcher): Promise<string[]> {
+async function matchPattern(contextDir: string, source: string, pattern: string, ignore: PatternMatcher): Promise<SelectedSource[]> {
   let candidates = ['.'];
   for (const element of pattern.split('/')) {
     const next: string[] = [];
@@ -107,17 +121,17 @@ async function matchPattern(contextDir: string, pattern: string, ignore: Pattern
       }
       const regex = globRegex(element);
       for (const name of await listDirectory(contextDir, dir)) {
-        const candidate = joinContext(dir, name);
-        if (regex.test(name) && !ignore.excludes(candidate)) next.push(candidate);
+        if (regex.test(name)) next.push(joinContext(dir, name));
       }
     }
     candidates = next;
   }
-  const found: string[] = [];
+  const matches: SelectedSource[] = [];
   for (const candidate of candidates) {
-    if ((await resolveInScope(contextDir, candidate)) !== undefined) found.push(candidate);
+    const found = await lookUp(contextDir, source, candidate);
+    if (found !== undefined && isPresent(found, ignore)) matches.push(found);
   }
-  return found;
+  return matches;
 }
 
 function joinContext(dir: string, name: string): string {
