@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import test from 'ava';
+import fs from 'node:fs';
+import test, { type ExecutionContext } from 'ava';
 import { scratchDir } from '@layerctl/sys/testing';
 import type { Process } from '../spec/runtime-spec.ts';
 import { capabilityMask, DEFAULT_CAPABILITIES, formatCapabilityMask } from './capabilities.ts';
@@ -8,6 +9,8 @@ import { runProbe } from './testing/run-probe.ts';
 /** CapEff of a Docker container's root, as /proc/<pid>/status prints it. */
 const DOCKER_CAP_EFF = '00000000a80425fb';
 const NONE = '0000000000000000';
+/** The bounding set this test process (root) holds, as /proc prints it. */
+const HOST_BOUNDING = /^CapBnd:\s*(\w+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '';
 
 function containerProcess(user: Process['user'], extra: Partial<Process> = {}): Process {
   const caps = [...DEFAULT_CAPABILITIES];
@@ -91,14 +94,58 @@ test('rlimits of the spec are set on the process', (t) => {
   t.is(report.self?.['MaxOpenFiles'], '1000 2000');
 });
 
-test('an unknown capability name is refused, naming it', (t) => {
-  const base = containerProcess({ uid: 0, gid: 0 });
+/** The process is as it started: root, nothing dropped, no no_new_privs. */
+function untouched(t: ExecutionContext, status: Record<string, string> | undefined): void {
+  t.is(status?.['Uid'], '0\t0\t0\t0');
+  t.is(status?.['NoNewPrivs'], '0');
+  t.is(status?.['CapBnd'], HOST_BOUNDING);
+}
+
+test('an unknown capability name is refused, naming it, before anything changes', (t) => {
+  const base = containerProcess({ uid: 1000, gid: 1000 });
   const report = runProbe({
     scratch: scratchDir(t),
     process: { ...base, capabilities: { bounding: ['CAP_CHOWN', 'CAP_MAKE_COFFEE'] } },
   });
   t.is(report.error?.name, 'InvalidArgumentError');
   t.regex(report.error?.message ?? '', /CAP_MAKE_COFFEE/);
+  untouched(t, report.self);
+});
+
+test('a capability layerctl does not hold is refused by name before anything changes', (t) => {
+  // This host's root lacks CAP_SYS_RESOURCE already; notHeld makes that so on any host.
+  const caps = [...DEFAULT_CAPABILITIES, 'CAP_SYS_RESOURCE'];
+  const report = runProbe({
+    scratch: scratchDir(t),
+    notHeld: ['CAP_SYS_RESOURCE'],
+    process: containerProcess({ uid: 1000, gid: 1000 }, { capabilities: { bounding: caps, effective: caps, permitted: caps } }),
+  });
+  t.is(report.error?.name, 'FailedPreconditionError');
+  t.regex(report.error?.message ?? '', /CAP_SYS_RESOURCE/);
+  untouched(t, report.self);
+});
+
+test('effective outside permitted, and ambient outside inheritable, are refused before anything changes', (t) => {
+  const base = containerProcess({ uid: 1000, gid: 1000 });
+  const wrongEffective = runProbe({
+    scratch: scratchDir(t),
+    process: { ...base, capabilities: { effective: ['CAP_KILL'], permitted: ['CAP_CHOWN'] } },
+  });
+  t.is(wrongEffective.error?.name, 'InvalidArgumentError');
+  t.regex(wrongEffective.error?.message ?? '', /CAP_KILL/);
+  untouched(t, wrongEffective.self);
+  const wrongAmbient = runProbe({
+    scratch: scratchDir(t),
+    process: { ...base, capabilities: { permitted: ['CAP_KILL'], ambient: ['CAP_KILL'] } },
+  });
+  t.is(wrongAmbient.error?.name, 'InvalidArgumentError');
+  t.regex(wrongAmbient.error?.message ?? '', /CAP_KILL/);
+  untouched(t, wrongAmbient.self);
+});
+
+test('the umask of the spec is set', (t) => {
+  const report = runProbe({ scratch: scratchDir(t), process: containerProcess({ uid: 0, gid: 0, umask: 0o027 }) });
+  t.is(report.afterExec?.['Umask'], '0027');
 });
 
 test('in a default container, ptrace of a process outside it is refused', (t) => {

@@ -3,8 +3,11 @@ import {
   ambientRaise,
   capbsetDrop,
   capbsetRead,
+  capget,
   capLastCap,
   capset,
+  FailedPreconditionError,
+  InvalidArgumentError,
   setgroups,
   setKeepCaps,
   setNoNewPrivs,
@@ -13,7 +16,7 @@ import {
   type CapabilitySets,
 } from '@layerctl/sys';
 import type { Capabilities, Process, Seccomp } from '../spec/runtime-spec.ts';
-import { capabilityMask, capabilityNumber } from './capabilities.ts';
+import { capabilityMask, capabilityNames, capabilityNumber } from './capabilities.ts';
 import { loadSeccomp } from './load-seccomp.ts';
 import { applyRlimits } from './rlimits.ts';
 
@@ -59,7 +62,7 @@ interface CapabilityPlan {
 }
 
 function capabilityPlan(caps: Capabilities): CapabilityPlan {
-  return {
+  const plan = {
     bounding: capabilityMask(caps.bounding),
     sets: {
       effective: capabilityMask(caps.effective),
@@ -68,6 +71,33 @@ function capabilityPlan(caps: Capabilities): CapabilityPlan {
     },
     ambient: (caps.ambient ?? []).map(capabilityNumber),
   };
+  checkPlan(plan, capget().permitted);
+  return plan;
+}
+
+/**
+ * What capset and the ambient raise would refuse, said in the spec's terms and before anything
+ * changed: a capability the caller does not hold itself (this host's root lacks CAP_SYS_RESOURCE),
+ * effective outside permitted, ambient outside permitted and inheritable.
+ */
+function checkPlan(plan: CapabilityPlan, held: bigint): void {
+  const notHeld = plan.sets.permitted & ~held;
+  if (notHeld !== 0n) {
+    throw new FailedPreconditionError(
+      `capabilities ${capabilityNames(notHeld).join(', ')} are asked for but layerctl does not hold them on this host; drop them from the spec`,
+    );
+  }
+  const notPermitted = plan.sets.effective & ~plan.sets.permitted;
+  if (notPermitted !== 0n) {
+    throw new InvalidArgumentError(`effective capabilities ${capabilityNames(notPermitted).join(', ')} are not in the permitted set`);
+  }
+  const ambient = plan.ambient.reduce((mask, cap) => mask | (1n << BigInt(cap)), 0n);
+  const notRaisable = ambient & ~(plan.sets.permitted & plan.sets.inheritable);
+  if (notRaisable !== 0n) {
+    throw new InvalidArgumentError(
+      `ambient capabilities ${capabilityNames(notRaisable).join(', ')} must be both permitted and inheritable`,
+    );
+  }
 }
 
 /** Drops every capability the kernel knows that `keep` does not hold. */

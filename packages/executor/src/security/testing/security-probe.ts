@@ -14,7 +14,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { errnoName, exitProcess, LayerctlError } from '@layerctl/sys';
+import { capget, capset, errnoName, exitProcess, LayerctlError } from '@layerctl/sys';
+import { capabilityMask } from '../capabilities.ts';
 import { applyProcessSecurity } from '../apply-process-security.ts';
 import { dockerDefaultSeccomp } from '../docker-default-seccomp.ts';
 import { loadSeccomp } from '../load-seccomp.ts';
@@ -26,6 +27,8 @@ export interface Scenario {
   /** 'docker-default': dockerDefaultSeccomp(seccompCaps). Loaded by applyProcessSecurity, or alone when process is absent. */
   seccomp?: 'docker-default' | Seccomp;
   seccompCaps?: string[];
+  /** Capabilities this process gives up before the scenario, standing for a host whose root lacks them. */
+  notHeld?: string[];
   /** A directory of the test's own: the mount probe aims at a missing path under it. */
   scratch: string;
   /** A process of the test's own (root, full capabilities) for the ptrace probe. */
@@ -45,7 +48,7 @@ interface Koffi {
   errno(): number;
 }
 
-const STATUS_FIELDS = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'];
+const STATUS_FIELDS = ['Umask', 'Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'];
 
 const SYS = { ptrace: 101, socket: 41, clone: 56, personality: 135, mount: 165, add_key: 248, keyctl: 250, unshare: 272 };
 const CLONE_NEWNS = 0x20000;
@@ -109,6 +112,11 @@ function probes(scenario: Scenario): Record<string, string> {
 }
 
 function run(scenario: Scenario): ProbeReport {
+  if (scenario.notHeld !== undefined) {
+    const drop = capabilityMask(scenario.notHeld);
+    const held = capget();
+    capset({ effective: held.effective & ~drop, permitted: held.permitted & ~drop, inheritable: held.inheritable & ~drop });
+  }
   const seccomp = scenario.seccomp === 'docker-default' ? dockerDefaultSeccomp(scenario.seccompCaps) : scenario.seccomp;
   if (scenario.process !== undefined) applyProcessSecurity(scenario.process, seccomp);
   else if (seccomp !== undefined) loadSeccomp(seccomp);
@@ -127,7 +135,7 @@ function main(): void {
     report = run(scenario);
   } catch (err) {
     if (!(err instanceof LayerctlError)) throw err;
-    report = { error: { name: err.name, code: err.code, message: err.message } };
+    report = { error: { name: err.name, code: err.code, message: err.message }, self: statusFields(fs.readFileSync('/proc/self/status', 'utf8')) };
   }
   fs.writeSync(1, `${JSON.stringify(report)}\n`);
   // Never back to the event loop: Docker's profile refuses io_uring_enter, which libuv calls on
