@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { busyboxTarForFile } from './busybox-tar.ts';
+import { containersScratch } from './containers-scratch.ts';
+import { parseJson, records } from './json-output.ts';
+import { mountsUnder, must } from './snapshot-scratch.ts';
+
+const busyboxTar = busyboxTarForFile(test);
+
+test('run exits with the container\'s own status; 127 for a missing command, 125 when layerctl itself fails', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  const ok = await run(['--rm', 'busybox', 'echo', 'hello', 'from', 'a', 'container']);
+  t.is(ok.code, 0, ok.stderr);
+  t.is(ok.stdout, 'hello from a container\n');
+  t.is((await run(['--rm', 'busybox', 'sh', '-c', 'exit 3'])).code, 3);
+  const missing = await run(['--rm', 'busybox', 'no-such-program']);
+  t.is(missing.code, 127);
+  t.regex(missing.stderr, /no-such-program/);
+  const noImage = await run(['--rm', 'no-such-image', 'true']);
+  t.is(noImage.code, 125);
+  t.regex(noImage.stderr, /^layerctl: .*no-such-image/);
+});
+
+test('the words after the image are the command, flags included', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  const result = await run(['--rm', 'busybox', 'sh', '-c', 'echo "$0 $1"', '-e', '--rm']);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, '-e --rm\n');
+});
+
+test('-e, -w and -u reach the process; a user name is looked up in the image\'s own /etc/passwd', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  const result = await run(['--rm', '-e', 'GREETING=hi there', '-w', '/made/for/it', '-u', 'www-data', 'busybox', 'sh', '-c', 'echo "$GREETING"; pwd; id -u; id -g; echo $HOME']);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, 'hi there\n/made/for/it\n33\n33\n/var/www\n');
+  const numeric = await run(['--rm', '-u', '1234:5678', 'busybox', 'sh', '-c', 'echo $(id -u):$(id -g)']);
+  t.is(numeric.stdout, '1234:5678\n', numeric.stderr);
+});
+
+test('the container has its own hostname and, with --network none, only a loopback device', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  const result = await run(['--rm', '--hostname', 'box', 'busybox', 'sh', '-c', 'hostname; cat /etc/hostname; ls /sys/class/net; echo $$']);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, 'box\nbox\nlo\n1\n');
+});
+
+test('--rm leaves no container, layer, mount, directory or cgroup behind', async (t) => {
+  const { run, layerctl, dir, root, cgroupParent } = await containersScratch(t, busyboxTar());
+  const before = await must(t, layerctl, ['snapshot', 'ls']);
+  t.is((await run(['--rm', 'busybox', 'sh', '-c', 'echo data > /file'])).code, 0);
+  t.deepEqual(records(parseJson(await must(t, layerctl, ['ps', '-a', '--json']))), []);
+  const after = await must(t, layerctl, ['snapshot', 'ls']);
+  t.is(after, before);
+  t.deepEqual(mountsUnder(dir), []);
+  t.deepEqual(fs.readdirSync(path.join(root, 'containers')), []);
+  for (const hierarchy of ['memory', 'pids', 'freezer', 'cpu']) {
+    const parent = path.join('/sys/fs/cgroup', hierarchy, cgroupParent);
+    const children = fs.existsSync(parent) ? fs.readdirSync(parent, { withFileTypes: true }).filter((entry) => entry.isDirectory()) : [];
+    t.deepEqual(children.map((entry) => entry.name), [], `${hierarchy} cgroups left`);
+  }
+});
+
+test('a memory hog is OOM-killed under --memory: exit 137, and ps says so', async (t) => {
+  const { run, layerctl } = await containersScratch(t, busyboxTar());
+  // tail keeps its input until the last newline, which /dev/zero never sends: it only grows.
+  const result = await run(['--name', 'hog', '--memory', '16m', 'busybox', 'sh', '-c', 'head -c 200m /dev/zero | tail -n 1 > /dev/null; echo survived $?']);
+  const [hog] = records(parseJson(await must(t, layerctl, ['ps', '-a', '--json'])));
+  t.like(hog, { name: 'hog', state: 'exited', oomKilled: true });
+  t.not(result.stdout, 'survived 0\n');
+  const small = await run(['--rm', '--memory', '16m', 'busybox', 'sh', '-c', 'head -c 4m /dev/zero | tail -n 1 | wc -c']);
+  t.is(small.code, 0, small.stderr);
+  t.is(small.stdout.trim(), String(4 * 1024 * 1024), 'a program well under the limit runs fine');
+});
+
+test('--pids-limit stops a fork bomb: the container never holds more processes than the limit', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  // The subshell forks until fork fails (ash then gives up); its sleeps stay. Counting uses
+  // builtins only, since no pid is left for a program.
+  const script = '(for i in $(seq 40); do sleep 3 & done) 2>/dev/null; set -- /proc/[0-9]*; echo $#';
+  const result = await run(['--rm', '--pids-limit', '10', 'busybox', 'sh', '-c', script]);
+  t.is(result.code, 0, result.stderr);
+  const count = Number(result.stdout.trim());
+  t.true(count > 5 && count <= 10, `${count} processes of the 41 asked for`);
+});
+
+test.serial('--cpus holds a busy loop near its share of the CPU', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  const spin = ['busybox', 'sh', '-c', 'time -p timeout 2 sh -c "while :; do :; done"'];
+  const limited = await run(['--rm', '--cpus', '0.5', ...spin]);
+  const user = (stderr: string): number => Number(/user ([\d.]+)/.exec(stderr)?.[1] ?? NaN) + Number(/sys ([\d.]+)/.exec(stderr)?.[1] ?? NaN);
+  const used = user(limited.stderr);
+  // 2 s of wall time at half a CPU is about 1 s of CPU; unlimited, it is about 2 s.
+  t.true(used > 0.6 && used < 1.3, `CPU seconds under --cpus 0.5: ${used} (${limited.stderr})`);
+});
+
+test('a named volume\'s data survives rm, and a :ro bind refuses writes', async (t) => {
+  const { run, layerctl, dir } = await containersScratch(t, busyboxTar());
+  t.is((await run(['--name', 'writer', '-v', 'keep:/data', 'busybox', 'sh', '-c', 'echo kept > /data/file'])).code, 0);
+  await must(t, layerctl, ['rm', 'writer']);
+  const read = await run(['--rm', '-v', 'keep:/data', 'busybox', 'cat', '/data/file']);
+  t.is(read.stdout, 'kept\n', read.stderr);
+  const host = path.join(dir, 'host');
+  fs.mkdirSync(host);
+  fs.writeFileSync(path.join(host, 'given'), 'from the host\n');
+  const bound = await run(['--rm', '-v', `${host}:/mnt:ro`, 'busybox', 'sh', '-c', 'cat /mnt/given; echo no > /mnt/new']);
+  t.is(bound.stdout, 'from the host\n');
+  t.not(bound.code, 0);
+  t.false(fs.existsSync(path.join(host, 'new')));
+});
+
+test('--network bridge says where it stands (issue 7); an unknown flag exits 125 as docker run does', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  const bridge = await run(['--rm', '--network', 'bridge', 'busybox', 'true']);
+  t.is(bridge.code, 125);
+  t.regex(bridge.stderr, /issue 7/);
+  t.is((await run(['--bogus', 'busybox', 'true'])).code, 125);
+});
