@@ -1,7 +1,9 @@
 import test from 'ava';
 import { ExpansionError, expandHeredoc, expandWord, expandWords } from './expand.ts';
 
-const ENV: Record<string, string> = { PWD: '/home', EMPTY: '', WORDS: '80  443/udp', KOREAN: '한국어', X_1: 'x1' };
+const ENV: Record<string, string> = {
+  PWD: '/home', EMPTY: '', WORDS: '80  443/udp', KOREAN: '한국어', X_1: 'x1', PATHS: '/a/b/c.tar.gz', VERSION: 'v1.2.3', STARS: '***',
+};
 const lookup = (name: string): string | undefined => ENV[name];
 
 // Inputs and outputs as Docker's shell lexer (BuildKit frontend/dockerfile/shell) gives them,
@@ -56,6 +58,23 @@ const WORD_TABLE: [string, string][] = [
   ['${KOREAN}', '한국어'],
   ['"${KOREAN} x"', '한국어 x'],
   ['"$WORDS"', '80  443/udp'],
+  ['${PATHS#*/}', 'a/b/c.tar.gz'],
+  ['${PATHS##*/}', 'c.tar.gz'],
+  ['${PATHS%.*}', '/a/b/c.tar'],
+  ['${PATHS%%.*}', '/a/b/c'],
+  ['${PATHS#/a}', '/b/c.tar.gz'],
+  ['${PATHS#x}', '/a/b/c.tar.gz'],
+  ['${PATHS#\\/a}', '/b/c.tar.gz'],
+  ['${VERSION#v}', '1.2.3'],
+  ['${VERSION/./-}', 'v1-2.3'],
+  ['${VERSION//./-}', 'v1-2-3'],
+  ['${VERSION//[0-9]/N}', 'vN.N.N'],
+  ['${VERSION/?/}', '1.2.3'],
+  ['${VERSION/.}', 'v12.3'],
+  ['${VERSION%[!0-9]*}', 'v1.2'],
+  ['${UNSET#x}', ''],
+  ['${PWD/home/$VERSION}', '/v1.2.3'],
+  ['${STARS/\\*/x}', 'x**'],
 ];
 
 for (const [input, output] of WORD_TABLE) {
@@ -77,7 +96,8 @@ const ERROR_TABLE: [string, RegExp][] = [
   ['${EMPTY:?must be set}', /EMPTY: must be set/],
   ['${EMPTY:?}', /EMPTY: is not allowed to be empty/],
   ['${UNSET?}', /UNSET: is not allowed to be unset/],
-  ['${PWD%x}', /unsupported modifier \(%\)/],
+  ['${PWD%x', /missing '}'/],
+  ['${PWD/x', /missing '}'/],
   ['${PWD:=x}', /unsupported modifier/],
 ];
 

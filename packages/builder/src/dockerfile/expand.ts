@@ -7,6 +7,9 @@ import { DockerfileError } from './dockerfile-error.ts';
  * - `$NAME`, `${NAME}`; `${NAME:-word}` (word when unset or empty), `${NAME-word}` (when unset),
  *   `${NAME:+word}` (word when set and not empty), `${NAME+word}` (when set), `${NAME:?msg}` and
  *   `${NAME?msg}` (an error when empty / unset). The word is itself expanded.
+ * - `${NAME#glob}` `${NAME##glob}` remove the shortest / longest matching prefix, `%` `%%` the
+ *   suffix, `${NAME/glob/word}` `${NAME//glob/word}` replace the first / every match (BuildKit's
+ *   Dockerfile 1.7 additions; glob is `*`, `?`, `[...]`, escape for a literal character).
  * - A name is letters, digits and `_`; `$1` style digits and the special `$@ $* $# $? $- $$ $! $0`
  *   are names too (never set, so they expand to nothing). A `$` before anything else stays `$`.
  * - The escape character (`\` or the `# escape=` one) makes the next character literal and is
@@ -185,14 +188,18 @@ class Lexer {
     throw new ExpansionError(this.source, problem);
   }
 
-  /** Reads up to `stop` (consumed) or to the end when `stop` is undefined. */
-  private until(stop: string | undefined): { text: string; words: string[] } {
+  /**
+   * Reads up to `stop` or `alsoStop` (consumed; `stopped` says which) or to the end when `stop`
+   * is undefined. `rawEscapes` keeps escape characters, for patterns that must tell `\*` from `*`.
+   */
+  private until(stop: string | undefined, more: { alsoStop?: string; rawEscapes?: boolean } = {}): { text: string; words: string[]; stopped?: string } {
     let text = '';
     const words = new Words();
+    const rawEscapes = more.rawEscapes ?? this.options.rawEscapes;
     for (let ch = this.peek(); ch !== undefined; ch = this.peek()) {
-      if (stop !== undefined && ch === stop) {
+      if (stop !== undefined && (ch === stop || ch === more.alsoStop)) {
         this.next();
-        return { text, words: words.finish() };
+        return { text, words: words.finish(), stopped: ch };
       }
       if (this.options.heredoc && ch === '\\') {
         this.next();
@@ -208,7 +215,7 @@ class Lexer {
       }
       this.next();
       if (ch === this.escape) {
-        if (this.options.rawEscapes) {
+        if (rawEscapes) {
           words.addRaw(ch);
           text += ch;
         }
@@ -321,7 +328,27 @@ class Lexer {
       if (value === undefined && this.options.keepUnset) return `\${${name}${modifier}${word}}`;
       return this.modify(name, modifier, value, word);
     }
+    if (modifier === '#' || modifier === '%' || modifier === '/') return this.patternOperation(name, modifier, value);
     return this.fail(`unsupported modifier (${modifier}) in substitution`);
+  }
+
+  /**
+   * `${NAME#pattern}` / `##` (remove the shortest / longest matching prefix), `%` / `%%` (suffix),
+   * `${NAME/pattern/replacement}` / `//` (replace the first / every longest match). The pattern is
+   * a shell glob: `*`, `?`, `[...]`, `\` for a literal character.
+   */
+  private patternOperation(name: string, op: string, value: string | undefined): string {
+    const doubled = this.peek() === op;
+    if (doubled) this.next();
+    const pattern = this.until('}', { rawEscapes: true, alsoStop: op === '/' ? '/' : undefined });
+    const replacement = pattern.stopped === '/' ? this.until('}').text : '';
+    const written = `\${${name}${op}${doubled ? op : ''}${pattern.text}${pattern.stopped === '/' ? `/${replacement}` : ''}}`;
+    if (value === undefined && this.options.keepUnset) return written;
+    const matches = globMatcher(pattern.text, this.escape);
+    const chars = Array.from(value ?? '');
+    if (op === '#') return trimPrefix(chars, matches, doubled);
+    if (op === '%') return trimSuffix(chars, matches, doubled);
+    return replaceMatches(chars, matches, replacement, doubled);
   }
 
   /** `value` is undefined when the variable counts as missing for this operator (`:` makes empty count). */
@@ -341,4 +368,65 @@ class Lexer {
         return this.fail(`unsupported modifier (${op}) in substitution`);
     }
   }
+}
+
+/** A whole-string matcher for a shell glob: `*` any run, `?` one character, `[...]` (`[!...]` or `[^...]` negated), escape for literal. */
+function globMatcher(pattern: string, escape: EscapeChar): (text: string) => boolean {
+  const chars = Array.from(pattern);
+  let source = '';
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] ?? '';
+    if (ch === escape && i + 1 < chars.length) source += regexLiteral(chars[++i] ?? '');
+    else if (ch === '*') source += '[^]*';
+    else if (ch === '?') source += '[^]';
+    else if (ch === '[' && chars.indexOf(']', i + 2) !== -1) {
+      const end = chars.indexOf(']', i + 2);
+      let inner = chars.slice(i + 1, end);
+      const negated = inner[0] === '!' || inner[0] === '^';
+      if (negated) inner = inner.slice(1);
+      source += `[${negated ? '^' : ''}${inner.map((c) => (c === '-' ? '-' : regexLiteral(c))).join('')}]`;
+      i = end;
+    } else source += regexLiteral(ch);
+  }
+  const regex = new RegExp(`^(?:${source})$`, 'u');
+  return (text) => regex.test(text);
+}
+
+function regexLiteral(ch: string): string {
+  return /[\\^$.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
+}
+
+function trimPrefix(chars: string[], matches: (text: string) => boolean, longest: boolean): string {
+  for (let n = 0; n <= chars.length; n++) {
+    const i = longest ? chars.length - n : n;
+    if (matches(chars.slice(0, i).join(''))) return chars.slice(i).join('');
+  }
+  return chars.join('');
+}
+
+function trimSuffix(chars: string[], matches: (text: string) => boolean, longest: boolean): string {
+  for (let n = 0; n <= chars.length; n++) {
+    const i = longest ? n : chars.length - n;
+    if (matches(chars.slice(i).join(''))) return chars.slice(0, i).join('');
+  }
+  return chars.join('');
+}
+
+/** Replaces the longest match at the leftmost position (every such match with `all`); an empty match never counts. */
+function replaceMatches(chars: string[], matches: (text: string) => boolean, replacement: string, all: boolean): string {
+  let out = '';
+  let start = 0;
+  while (start < chars.length) {
+    let end = chars.length;
+    while (end > start && !matches(chars.slice(start, end).join(''))) end--;
+    if (end === start) {
+      out += chars[start] ?? '';
+      start++;
+      continue;
+    }
+    out += replacement;
+    start = end;
+    if (!all) return out + chars.slice(start).join('');
+  }
+  return out;
 }
