@@ -73,6 +73,8 @@ const binding = lazyBinding<SeccompBinding>(
 /** __NR_SCMP_ERROR: the name is in none of libseccomp's syscall tables. */
 const NR_SCMP_ERROR = -1;
 const EEXIST = 17;
+const EINVAL = 22;
+const EBADF = 9;
 
 function encodeConditions(conditions: readonly SeccompCondition[]): Buffer {
   const buf = Buffer.alloc(ARG_CMP_BYTES * conditions.length);
@@ -105,12 +107,12 @@ export class SeccompFilter {
 
   constructor(defaultAction: number) {
     const ctx = binding().seccomp_init(defaultAction);
-    if (ctx === null) throw new SysError('seccomp_init', 22, `default action 0x${defaultAction.toString(16)}`);
+    if (ctx === null) throw new SysError('seccomp_init', EINVAL, `default action 0x${defaultAction.toString(16)}`);
     this.#ctx = ctx;
   }
 
   #context(): FilterContext {
-    if (this.#ctx === undefined) throw new SysError('seccomp', 9, 'filter already released');
+    if (this.#ctx === undefined) throw new SysError('seccomp', EBADF, 'filter already released');
     return this.#ctx;
   }
 
