@@ -25,6 +25,8 @@ export interface BuildOptions {
   noCache?: boolean;
   /** The network RUN steps get unless RUN --network says otherwise; 'none' by default. */
   network?: 'none' | 'host';
+  /** The cgroup RUN steps are created below (Docker's --cgroup-parent); layerctl's own by default. */
+  cgroupParent?: string;
   /** Also write the image as an archive here. */
   output?: { format: ArchiveFormat; dest: string };
   /** Where SOURCE_DATE_EPOCH is looked for when no build argument gives it; process.env by default. */
@@ -84,6 +86,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       buildArgs,
       globalArgs,
       network: options.network ?? 'none',
+      cgroupParent: options.cgroupParent,
       emit: (event: BuildEvent) => emit(event),
       addSteps: (count) => {
         const first = total + 1;

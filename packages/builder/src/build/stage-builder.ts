@@ -35,6 +35,7 @@ export interface BuildShared {
   /** Global ARGs (before the first FROM) with their values. */
   globalArgs: ReadonlyMap<string, string | undefined>;
   network: 'none' | 'host';
+  cgroupParent: string | undefined;
   emit: (event: BuildEvent) => void;
   /** Reserves `count` more step numbers (ONBUILD triggers), returning the first. */
   addSteps(count: number): number;
@@ -190,6 +191,7 @@ export class StageBuilder {
       config: this.#config.config,
       args: this.#args,
       network: this.#shared.network,
+      cgroupParent: this.#shared.cgroupParent,
       workspace: this.#shared.layer.workspace,
       signal: this.#shared.layer.signal,
     });

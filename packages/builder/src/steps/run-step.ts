@@ -24,6 +24,8 @@ export interface RunContext {
   /** ARG values in scope: RUN sees them as environment variables, under ENV of the same name. */
   args: ReadonlyMap<string, string>;
   network: 'none' | 'host';
+  /** The cgroup RUN steps go below; layerctl's own by default. */
+  cgroupParent: string | undefined;
   workspace: BuildWorkspace;
   signal: AbortSignal | undefined;
 }
@@ -50,7 +52,7 @@ export function planRun(instruction: RunInstruction, context: RunContext): RunPl
   return {
     keyParts: { instruction: ['RUN', args, network, user, cwd], args: Object.fromEntries(context.args) },
     createdBy: `RUN ${args.join(' ')}`,
-    execute: (rootfs, onLine) => runInRootfs({ rootfs, args, env, cwd, user, network, workspace: context.workspace, signal: context.signal, onLine }),
+    execute: (rootfs, onLine) => runInRootfs({ rootfs, args, env, cwd, user, network, cgroupParent: context.cgroupParent, workspace: context.workspace, signal: context.signal, onLine }),
   };
 }
 
@@ -92,6 +94,7 @@ interface RunOptions {
   cwd: string;
   user: string;
   network: 'none' | 'host';
+  cgroupParent: string | undefined;
   workspace: BuildWorkspace;
   signal: AbortSignal | undefined;
   onLine: (stream: 'stdout' | 'stderr', line: string) => void;
@@ -113,7 +116,7 @@ async function runInRootfs(options: RunOptions): Promise<void> {
       terminal: false,
       network: options.network,
       mounts: [],
-      cgroupsPath: defaultCgroupsPath(id),
+      cgroupsPath: options.cgroupParent === undefined ? defaultCgroupsPath(id) : `${options.cgroupParent}/${id}`,
     });
     writeBundle(bundle, spec);
     options.signal?.throwIfAborted();

@@ -27,6 +27,7 @@ export function builder(cli: Argv<GlobalOptions>) {
       default: 'host' as const,
       describe: 'network of RUN steps (bridge arrives with container networking; host is the default until then)',
     })
+    .option('cgroup-parent', { type: 'string', requiresArg: true, describe: 'the cgroup RUN steps are created below' })
     .option('output', { type: 'string', requiresArg: true, describe: 'also write the image as an archive: type=oci|docker,dest=PATH' });
 }
 
@@ -64,6 +65,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
         target: args.target,
         noCache: args.noCache,
         network,
+        cgroupParent: args.cgroupParent,
         output,
         signal: abort.signal,
         onEvent: (event) => display.event(event),

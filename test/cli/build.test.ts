@@ -1,0 +1,177 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { busyboxTarForFile } from './busybox-tar.ts';
+import { buildScratch, cachedAndRun } from './build-scratch.ts';
+import { parseJson, records } from './json-output.ts';
+import { must } from './snapshot-scratch.ts';
+
+const busyboxTar = busyboxTarForFile(test);
+
+test('the busybox app fixture builds into an image that layerctl run starts', async (t) => {
+  const { build, fixture, layerctl, config } = await buildScratch(t, busyboxTar());
+  const built = await build(['-t', 'app', fixture('busybox-app')]);
+  t.is(built.code, 0, built.stderr);
+  t.regex(built.imageId, /^sha256:[0-9a-f]{64}$/);
+  const ran = await layerctl(['run', '--rm', 'app']);
+  t.is(ran.code, 0, ran.stderr);
+  t.is(ran.stdout, 'hello from layerctl\n');
+  const image = config(built.imageId);
+  t.like(image['config'], {
+    User: 'www-data',
+    WorkingDir: '/app',
+    Entrypoint: ['/app/app.sh'],
+    Cmd: ['--plain'],
+    ExposedPorts: { '8080/tcp': {} },
+    StopSignal: 'SIGTERM',
+    Labels: { 'org.opencontainers.image.title': 'hello-app', 'org.opencontainers.image.version': '1.0' },
+    Healthcheck: { Test: ['CMD', '/app/app.sh'], Interval: 30e9, Timeout: 3e9 },
+  });
+  t.deepEqual((image['config'] as { Env?: unknown }).Env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'APP_HOME=/app', 'GREETING=hello']);
+});
+
+test('each RUN, COPY and ADD is a layer; config-only steps are history entries with empty_layer', async (t) => {
+  const { build, fixture, config } = await buildScratch(t, busyboxTar());
+  const built = await build(['-t', 'app', fixture('busybox-app')]);
+  t.is(built.code, 0, built.stderr);
+  const image = config(built.imageId);
+  const history = records(image['history']);
+  const diffIds = (image['rootfs'] as { diff_ids: unknown[] }).diff_ids;
+  t.is(diffIds.length, 1 + 3, 'the base layer, two COPY layers and one RUN layer');
+  t.is(history.filter((entry) => entry['empty_layer'] !== true).length, diffIds.length);
+  t.deepEqual(
+    history.filter((entry) => entry['empty_layer'] === true).map((entry) => String(entry['created_by']).split(' ')[0]),
+    ['LABEL', 'ENV', 'WORKDIR', 'EXPOSE', 'STOPSIGNAL', 'HEALTHCHECK', 'USER', 'ENTRYPOINT', 'CMD'],
+  );
+  t.is(image['created'], history.at(-1)?.['created'], 'the image is as old as its last step');
+});
+
+test('ARG takes --build-arg over its default, and RUN sees ARG and ENV values in its environment', async (t) => {
+  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = context('args', {
+    Dockerfile: 'FROM busybox\nARG WHO=default\nARG UNUSED\nENV MOOD=glad\nRUN echo "$WHO is $MOOD" > /out.txt\nCMD ["cat", "/out.txt"]\n',
+  });
+  t.is((await build(['-t', 'a1', dir])).code, 0);
+  t.is((await build(['-t', 'a2', '--build-arg', 'WHO=alice', dir])).code, 0);
+  t.is((await layerctl(['run', '--rm', 'a1'])).stdout, 'default is glad\n');
+  t.is((await layerctl(['run', '--rm', 'a2'])).stdout, 'alice is glad\n');
+});
+
+test('RUN in exec form, in shell form through SHELL, and a heredoc script', async (t) => {
+  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = context('run-forms', {
+    Dockerfile: [
+      'FROM busybox',
+      'RUN ["/bin/sh", "-c", "echo exec > /exec.txt"]',
+      'SHELL ["/bin/sh", "-ec"]',
+      'RUN echo shell > /shell.txt',
+      'RUN <<EOF',
+      'echo one > /heredoc.txt',
+      'echo two >> /heredoc.txt',
+      'EOF',
+      'CMD ["cat", "/exec.txt", "/shell.txt", "/heredoc.txt"]',
+      '',
+    ].join('\n'),
+  });
+  const built = await build(['-t', 'forms', dir]);
+  t.is(built.code, 0, built.stderr);
+  t.is((await layerctl(['run', '--rm', 'forms'])).stdout, 'exec\nshell\none\ntwo\n');
+});
+
+test('a failing RUN fails the build naming the line and the exit code, and leaves no image', async (t) => {
+  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = context('fails', { Dockerfile: 'FROM busybox\nRUN echo about to fail && exit 3\n' });
+  const built = await build(['-t', 'broken', dir]);
+  t.is(built.code, 1);
+  t.regex(built.stderr, /layerctl: Dockerfile:2: RUN .*returned a non-zero code: 3/);
+  t.is((await layerctl(['inspect', 'broken'])).code, 1);
+  const active = records(parseJson(await must(t, layerctl, ['snapshot', 'ls', '--json']))).filter((s) => s['kind'] !== 'committed');
+  t.deepEqual(active, [], 'the failed step left no snapshot behind');
+});
+
+test('COPY: --chown by name and --chmod, a directory copies its contents, wildcards into a directory', async (t) => {
+  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = context('copy', {
+    Dockerfile: [
+      'FROM busybox',
+      'COPY --chown=www-data:users --chmod=0640 conf/ /etc/app/',
+      'COPY *.txt /texts/',
+      'COPY one.txt /renamed',
+      'CMD ["sh", "-c", "stat -c \'%n %U %G %a\' /etc/app/a.conf /etc/app/sub/b.conf; ls /texts; cat /renamed"]',
+      '',
+    ].join('\n'),
+    'conf/a.conf': 'a\n',
+    'conf/sub/b.conf': 'b\n',
+    'one.txt': '1\n',
+    'two.txt': '2\n',
+  });
+  const built = await build(['-t', 'copy', dir]);
+  t.is(built.code, 0, built.stderr);
+  const ran = await layerctl(['run', '--rm', 'copy']);
+  t.is(ran.stdout, '/etc/app/a.conf www-data users 640\n/etc/app/sub/b.conf www-data users 640\none.txt\ntwo.txt\n1\n');
+});
+
+test('.dockerignore keeps files out of COPY: a directory copy skips them, naming one is an error', async (t) => {
+  const { build, fixture, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = fixture('busybox-app');
+  fs.writeFileSync(path.join(dir, 'config/debug.log'), 'noise\n');
+  const built = await build(['-t', 'app', dir]);
+  t.is(built.code, 0, built.stderr);
+  t.is((await layerctl(['run', '--rm', '--entrypoint', '', 'app', 'ls', '/app/config'])).stdout, 'name.txt\n');
+  fs.writeFileSync(path.join(dir, 'secret.txt'), 'hunter2\n');
+  fs.appendFileSync(path.join(dir, 'Dockerfile'), 'COPY secret.txt /\n');
+  const refused = await build(['-t', 'leak', dir]);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /secret\.txt.*excluded by \.dockerignore/);
+});
+
+test('ADD unpacks a local tar archive and refuses a URL with a clear error', async (t) => {
+  const { build, context, layerctl, dir: scratch } = await buildScratch(t, busyboxTar());
+  const dir = context('add', { Dockerfile: 'FROM busybox\nADD bundle.tar /opt/\nCMD ["cat", "/opt/inside/file.txt"]\n', 'inside/file.txt': 'from the archive\n' });
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('tar', ['-cf', path.join(dir, 'bundle.tar'), '-C', dir, 'inside']);
+  const built = await build(['-t', 'add', dir]);
+  t.is(built.code, 0, built.stderr);
+  t.is((await layerctl(['run', '--rm', 'add'])).stdout, 'from the archive\n');
+  const url = context('add-url', { Dockerfile: 'FROM busybox\nADD https://example.com/x.tar.gz /x\n' });
+  const refused = await build([url]);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /https:\/\/example\.com\/x\.tar\.gz: layerctl does not fetch URLs/);
+  t.true(fs.existsSync(scratch));
+});
+
+test('COPY from a heredoc writes the file, expanding variables when the delimiter is not quoted', async (t) => {
+  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = context('heredoc', { Dockerfile: 'FROM busybox\nENV NAME=world\nCOPY <<EOF /hello.txt\nhello $NAME\nEOF\nCMD ["cat", "/hello.txt"]\n' });
+  const built = await build(['-t', 'heredoc', dir]);
+  t.is(built.code, 0, built.stderr);
+  t.is((await layerctl(['run', '--rm', 'heredoc'])).stdout, 'hello world\n');
+});
+
+test('VOLUME, SHELL and ONBUILD are recorded; ONBUILD triggers run in a build FROM that image', async (t) => {
+  const { build, context, layerctl, config } = await buildScratch(t, busyboxTar());
+  const base = context('onbuild-base', { Dockerfile: 'FROM busybox\nVOLUME /data\nSHELL ["/bin/sh", "-ec"]\nONBUILD RUN echo triggered > /trigger.txt\n' });
+  const baseBuilt = await build(['-t', 'base-with-trigger', base]);
+  t.is(baseBuilt.code, 0, baseBuilt.stderr);
+  t.like(config(baseBuilt.imageId)['config'], { Volumes: { '/data': {} }, Shell: ['/bin/sh', '-ec'], OnBuild: ['RUN echo triggered > /trigger.txt'] });
+  const child = context('onbuild-child', { Dockerfile: 'FROM base-with-trigger\nCMD ["cat", "/trigger.txt"]\n' });
+  const childBuilt = await build(['-t', 'child', child]);
+  t.is(childBuilt.code, 0, childBuilt.stderr);
+  t.is((await layerctl(['run', '--rm', 'child'])).stdout, 'triggered\n');
+  t.is((config(childBuilt.imageId)['config'] as { OnBuild?: unknown }).OnBuild, undefined, 'triggers fire once, they are not inherited');
+  t.true(cachedAndRun(childBuilt.events).run.some((name) => name.includes('RUN echo triggered')));
+});
+
+test('a FROM image the store lacks is an error saying the builder pulls nothing', async (t) => {
+  const { build, context } = await buildScratch(t, busyboxTar());
+  const built = await build([context('missing', { Dockerfile: 'FROM alpine:3.20\n' })]);
+  t.is(built.code, 1);
+  t.regex(built.stderr, /FROM alpine:3\.20: .*not found.*pulls nothing/);
+});
+
+test('--network bridge is refused with what to use instead', async (t) => {
+  const { build, context } = await buildScratch(t, busyboxTar());
+  const built = await build(['--network', 'bridge', context('net', { Dockerfile: 'FROM busybox\n' })]);
+  t.is(built.code, 2);
+  t.regex(built.stderr, /bridge networking is not available yet.*--network host or --network none/);
+});
