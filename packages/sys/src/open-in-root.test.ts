@@ -53,3 +53,13 @@ test('a missing path is ENOENT naming it', (t) => {
   t.false(existsInRoot(rootFd, '/nothing/here'));
   t.throws(() => openInRoot(rootFd, '/nothing/here', O_PATH), { instanceOf: SysError, message: 'openat2 nothing/here: ENOENT' });
 });
+
+test('mknod at a dangling absolute symlink makes its target inside the root, never the host path', (t) => {
+  const { root, sentinel, rootFd } = hostileRoot(t);
+  fs.mkdirSync(path.join(root, 'conf'));
+  fs.writeFileSync(path.join(sentinel, 'shadow'), 'sentinel');
+  fs.symlinkSync(path.join(sentinel, 'shadow'), path.join(root, 'conf', 'hosts'));
+  mknodInRoot(rootFd, '/conf/hosts', S_IFREG | 0o644);
+  t.is(fs.readFileSync(path.join(sentinel, 'shadow'), 'utf8'), 'sentinel');
+  t.true(fs.statSync(path.join(root, sentinel, 'shadow')).isFile());
+});

@@ -107,17 +107,31 @@ function readlinkAt(dirFd: number, name: string): string | undefined {
 }
 
 /**
- * mknod inside the root: the parent is resolved in the root and the node made under it by name.
- * An existing entry fails with EEXIST, as mknod(2) does.
+ * mknod inside the root: the parent is made (mkdir -p) and resolved in the root, and the node made
+ * under it by name. A dangling symlink at the name has its target made instead, inside the root
+ * too (an image's `/etc/hosts -> /host/file` gets `<root>/host/file`). An existing entry fails
+ * with EEXIST, as mknod(2) does.
  */
 export function mknodInRoot(rootFd: number, file: string, mode: number, dev = 0n): void {
-  const relative = inRootPath(file);
+  mknodFollowing(rootFd, inRootPath(file), mode, dev, 0);
+}
+
+function mknodFollowing(rootFd: number, relative: string, mode: number, dev: bigint, links: number): void {
   const parent = path.posix.dirname(relative);
   const name = path.posix.basename(relative);
   if (name === '' || name === '.') throw new SysError('mknodat', os.constants.errno.EEXIST, `/${relative}`);
-  withParent(rootFd, parent, (parentFd) => {
-    check(bind().mknodat(parentFd, name, mode, dev), 'mknodat', `/${relative}`);
+  mkdirFollowing(rootFd, parent, 0o755, links);
+  const target = withParent(rootFd, parent, (parentFd) => {
+    if (bind().mknodat(parentFd, name, mode, dev) === 0) return undefined;
+    const mknodErrno = lastErrno();
+    const link = mknodErrno === os.constants.errno.EEXIST && !existsInRoot(rootFd, relative) ? readlinkAt(parentFd, name) : undefined;
+    if (link === undefined) throw new SysError('mknodat', mknodErrno, `/${relative}`);
+    return link;
   });
+  if (target === undefined) return;
+  if (links >= MAX_SYMLINKS) throw new SysError('mknodat', os.constants.errno.ELOOP, `/${relative}`);
+  const resolved = path.posix.isAbsolute(target) ? target : path.posix.join('/', parent, target);
+  mknodFollowing(rootFd, inRootPath(resolved), mode, dev, links + 1);
 }
 
 /** Whether `file` exists inside the root (symlinks followed inside it); other errors are thrown. */

@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { ExecutionContext } from 'ava';
 import { FailedPreconditionError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { type ContainerSpecOptions, containerSpec } from '../spec/container-spec.ts';
 import type { Spec } from '../spec/runtime-spec.ts';
 import { writeBundle } from '../spec/write-bundle.ts';
+import type { ExitStatus } from '../process/exit-status.ts';
+import { startContainer } from '../process/start-container.ts';
 import { makeBusyboxRootfs } from './busybox-rootfs.ts';
 
 export interface TestBundle {
@@ -61,4 +64,26 @@ function containerLikeMounts(dir: string): string[] {
     .map((line) => ({ target: line.split(' ')[4] ?? '', type: line.split(' - ')[1]?.split(' ')[0] ?? '' }))
     .filter((m) => m.target.startsWith(`${dir}/`) || CONTAINER_FILESYSTEMS.has(m.type))
     .map((m) => `${m.target} (${m.type})`);
+}
+
+export interface CapturedRun {
+  status: ExitStatus;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a test bundle's container with stdout and stderr piped, and returns both with its status. */
+export async function runCaptured(bundle: TestBundle, stdin?: string): Promise<CapturedRun> {
+  const container = await startContainer({ id: bundle.id, bundle: bundle.bundle, stdin: stdin === undefined ? 'ignore' : 'pipe', stdout: 'pipe', stderr: 'pipe' });
+  const stdout = collect(container.stdout);
+  const stderr = collect(container.stderr);
+  container.stdin?.end(stdin);
+  const status = await container.wait();
+  return { status, stdout: await stdout, stderr: await stderr };
+}
+
+async function collect(stream: Readable | undefined): Promise<string> {
+  let text = '';
+  for await (const chunk of stream ?? []) text += String(chunk);
+  return text;
 }
