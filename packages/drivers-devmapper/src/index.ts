@@ -1,1 +1,1 @@
-export {};
+export { DevmapperDriver } from './driver.ts';

@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import type { Backend } from './options.ts';
+
+export const DM_CONTROL = '/dev/mapper/control';
+const PROC_MISC = '/proc/misc';
+
+/** Which backend serves: the forced one, else dm-thin where the kernel has device-mapper, else reflink. */
+export function probeBackend(forced: Backend | undefined): { backend: Backend; why: string } {
+  if (forced !== undefined) return { backend: forced, why: `option devmapper.backend=${forced}` };
+  if (hasDeviceMapper()) return { backend: 'dm-thin', why: `probe: the kernel has device-mapper (${DM_CONTROL})` };
+  return { backend: 'reflink', why: `probe: no device-mapper here (no ${DM_CONTROL}, no device-mapper in ${PROC_MISC}); the reflink pool stands in` };
+}
+
+export function hasDeviceMapper(): boolean {
+  if (fs.existsSync(DM_CONTROL)) return true;
+  try {
+    return /^\s*\d+ device-mapper$/m.test(fs.readFileSync(PROC_MISC, 'utf8'));
+  } catch {
+    // No /proc/misc (a container without /proc): no device-mapper we could reach either.
+    return false;
+  }
+}
