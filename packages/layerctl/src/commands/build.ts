@@ -21,7 +21,7 @@ export function builder(cli: Argv<GlobalOptions>) {
     .option('tag', { alias: 't', type: 'string', requiresArg: true, coerce: repeated, describe: 'name[:tag] to record; may repeat' })
     .option('build-arg', { type: 'string', requiresArg: true, coerce: repeated, describe: 'K=V for an ARG; may repeat' })
     .option('target', { type: 'string', requiresArg: true, describe: 'the stage to build (default: the last)' })
-    .option('no-cache', { type: 'boolean', default: false, describe: 'run every step, ignoring the build cache' })
+    .option('cache', { type: 'boolean', default: true, describe: 'use the build cache; --no-cache runs every step again' })
     .option('network', {
       choices: ['none', 'host', 'bridge'] as const,
       default: 'host' as const,
@@ -63,7 +63,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
         tags: args.tag ?? [],
         buildArgs,
         target: args.target,
-        noCache: args.noCache,
+        noCache: !args.cache,
         network,
         cgroupParent: args.cgroupParent,
         output,
