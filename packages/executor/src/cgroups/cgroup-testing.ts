@@ -88,3 +88,26 @@ export async function checkFreezeStopsCounter(t: ExecutionContext, cgroup: Cgrou
   t.is(cgroup.state(), 'thawed');
   t.true(await until(() => bytes > frozenAt), 'the counter did not go on after thaw');
 }
+
+/**
+ * Which of `paths` a process in `cgroup` can open for reading: a shell in the cgroup tries each
+ * and prints what happened.
+ */
+export async function readableIn(t: ExecutionContext, cgroup: Cgroup, paths: readonly string[]): Promise<Record<string, boolean>> {
+  const tries = paths.map((p) => `if (: < '${p}'); then echo '${p} 1'; else echo '${p} 0'; fi`).join('; ');
+  const proc = spawnJoined(t, cgroup, tries);
+  let out = '';
+  let err = '';
+  proc.child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  proc.child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const closed = once(proc.child, 'close');
+  proc.go();
+  // 'exit' can come before the last output; 'close' comes after both.
+  await closed;
+  if (err !== '') t.log(err.trim());
+  return Object.fromEntries(out.trim().split('\n').map((line) => [line.slice(0, line.lastIndexOf(' ')), line.endsWith(' 1')]));
+}

@@ -5,9 +5,10 @@ import { scratchDir } from '@layerctl/sys/testing';
 import test from 'ava';
 import { readCgroupFile } from './cgroup-files.ts';
 import { CgroupHost } from './cgroup-host.ts';
-import { checkFreezeStopsCounter, spawnJoined, testCgroupParent, until } from './cgroup-testing.ts';
+import { checkFreezeStopsCounter, readableIn, spawnJoined, testCgroupParent, until } from './cgroup-testing.ts';
 import { createCgroup, openCgroup } from './create-cgroup.ts';
 import { detectCgroups } from './detect-cgroups.ts';
+import type { DeviceRule } from '../spec/runtime-spec.ts';
 
 /*
  * Part one runs against this host's real cgroup2 mount (/sys/fs/cgroup/unified, which holds
@@ -79,6 +80,39 @@ test('a controller the mount does not offer fails creation, naming it, before an
   t.regex(err.message, /controller memory is not available/);
   t.false(fs.existsSync(path.join(detected.mount, parent)));
 });
+
+test('device rules become an eBPF program that denies what they do not allow, and update replaces it', async (t) => {
+  const cgroup = createCgroup(`${testCgroupParent(t, unified)}/devices`, {
+    devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }],
+  }, unified);
+  t.deepEqual(cgroup.unenforced, []);
+  t.deepEqual(await readableIn(t, cgroup, ['/dev/zero', '/dev/null']), { '/dev/zero': false, '/dev/null': true });
+  cgroup.update({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, access: 'r' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' }] });
+  t.deepEqual(await readableIn(t, cgroup, ['/dev/zero', '/dev/null']), { '/dev/zero': true, '/dev/null': true });
+});
+
+test("with Docker's rules a device node may be made but not opened unless listed", async (t) => {
+  const scratch = scratchDir(t);
+  const cgroup = createCgroup(`${testCgroupParent(t, unified)}/docker-devices`, { devices: dockerLikeRules() }, unified);
+  const proc = spawnJoined(t, cgroup, `mknod ${scratch}/kmsg c 1 11 && mknod ${scratch}/loop b 7 0 && mknod ${scratch}/zero c 1 5`);
+  proc.go();
+  t.is((await proc.exited).code, 0, 'mknod is allowed for every device');
+  t.deepEqual(await readableIn(t, cgroup, [`${scratch}/kmsg`, `${scratch}/loop`, `${scratch}/zero`, '/dev/urandom']), {
+    [`${scratch}/kmsg`]: false,
+    [`${scratch}/loop`]: false,
+    [`${scratch}/zero`]: true,
+    '/dev/urandom': true,
+  });
+});
+
+/** Docker's list in its shape: deny all, mknod of anything, then the usual devices. */
+function dockerLikeRules(): DeviceRule[] {
+  const rules: DeviceRule[] = [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', access: 'm' }, { allow: true, type: 'b', access: 'm' }];
+  for (const [major, minor] of [[1, 3], [1, 5], [1, 7], [1, 8], [1, 9], [5, 0], [5, 2]] as const) {
+    rules.push({ allow: true, type: 'c', major, minor, access: 'rwm' });
+  }
+  return rules;
+}
 
 /** A cgroup2 tree as the kernel shows it, with `levels` below the root; each file holds `files[name]`. */
 function fakeCgroup2(t: Parameters<typeof scratchDir>[0], levels: string[], rootControllers: string, files: Record<string, string>): CgroupHost {
@@ -158,9 +192,3 @@ test('a controller an intermediate level does not pass down is named in the erro
   t.true(fs.existsSync(path.join(mount, 'layerctl')));
 });
 
-test('device rules are listed as unenforced on v2 rather than ignored silently', (t) => {
-  const host = fakeCgroup2(t, ['layerctl', 'c4'], 'cpu memory pids', LEAF_FILES);
-  const cgroup = createCgroup('layerctl/c4', { devices: [{ allow: false, access: 'rwm' }] }, host);
-  t.is(cgroup.unenforced.length, 1);
-  t.regex(cgroup.unenforced[0] ?? '', /device rules are not enforced on cgroup v2/);
-});

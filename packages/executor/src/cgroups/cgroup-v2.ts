@@ -3,6 +3,7 @@ import path from 'node:path';
 import { FailedPreconditionError, NotSupportedError } from '@layerctl/sys';
 import type { Resources } from '../spec/runtime-spec.ts';
 import type { Cgroup, CgroupStats, FreezerState } from './cgroup.ts';
+import { attachDeviceFilter } from './device-filter.ts';
 import { flatKeyed, flatKeyedCount, readCgroupFile, readCgroupFileIfExists, waitUntil, writeCgroupFile } from './cgroup-files.ts';
 import type { CgroupV2Mount } from './cgroup-host.ts';
 import { cgroupPathSegments } from './cgroup-path.ts';
@@ -106,6 +107,8 @@ export class CgroupV2 implements Cgroup {
     const settings = v2Settings(resources);
     this.#enableControllers(settings.controllers);
     for (const write of settings.writes) writeCgroupFile(path.join(this.#dir, write.file), write.value);
+    const devices = resources.devices ?? [];
+    if (devices.length > 0) attachDeviceFilter(this.#dir, devices);
     this.unenforced = settings.unenforced;
   }
 

@@ -24,7 +24,8 @@ const UNIFIED_KEY = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/;
 
 /**
  * Translates the spec's resources (written in v1 terms) into cgroup v2 files, with the
- * conversions runc and crun use, so a bundle means the same under each of them.
+ * conversions runc and crun use, so a bundle means the same under each of them. Device rules
+ * are no file on v2: device-filter.ts turns them into an eBPF program.
  */
 export function v2Settings(resources: Resources): V2Settings {
   const settings: V2Settings = { controllers: [], writes: [], unenforced: [] };
@@ -39,9 +40,6 @@ export function v2Settings(resources: Resources): V2Settings {
   }
   const weight = resources.blockIO?.weight;
   if (weight !== undefined && weight > 0) add('io', 'io.weight', `default ${ioWeightFromBlkio(weight)}`);
-  if ((resources.devices ?? []).length > 0) {
-    settings.unenforced.push('device rules are not enforced on cgroup v2: that needs an eBPF device program, which layerctl does not load yet');
-  }
   for (const [file, value] of Object.entries(resources.unified ?? {})) {
     if (!UNIFIED_KEY.test(file)) throw new InvalidArgumentError(`linux.resources.unified key "${file}" is not a cgroup file name`);
     const controller = file.slice(0, file.indexOf('.'));
