@@ -1,0 +1,237 @@
+/**
+ * bench/run: how long `layerctl run --rm IMAGE /bin/true` takes from spawn to exit, next to the
+ * OCI runtimes and engines on the same image, in the same run (issue 6, "Proof"):
+ *   node bench/run/run.ts [--runs 20] [--dir /dev/shm] [--json FILE]
+ *
+ * Variants, taking turns, each `--runs` times after one warm-up round; times are wall clock:
+ * - layerctl: `layerctl run --rm busybox /bin/true` (CLI start, prepare the init and rw
+ *   layers, mount, the executor, unmount, remove): the end-to-end number.
+ * - executor: our executor alone (runContainer, in this process) on a prepared bundle.
+ * - crun, runc: `crun|runc run --bundle B ID` on that same bundle.
+ * - podman, docker: `run --rm --network=none` of the same rootfs, when installed with a working
+ *   engine; otherwise the report says why they were skipped.
+ * The bundle is the executor's containerSpec (Docker's defaults, network none) over the busybox
+ * rootfs extracted in the scratch dir. Everything lives in one scratch dir under --dir, removed
+ * at the end, on error and on Ctrl-C; the bench's cgroups (layerctl-bench-<random>) go too.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { containerSpec, openCgroup, runContainer, writeBundle } from '@layerctl/executor';
+import { LayerctlError, UsageError } from '@layerctl/sys';
+
+const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const LAYERCTL = path.join(CHECKOUT, 'packages/layerctl/bin/layerctl.js');
+const MAKE_ROOTFS = path.join(CHECKOUT, 'fixtures/busybox/make-rootfs.sh');
+const IMAGE = 'busybox';
+const COMMAND = ['/bin/true'];
+/** The runtime-spec version every runtime here takes; the spec has not changed in ways this bundle uses. */
+const OLDEST_SPEC_VERSION = '1.0.2';
+/**
+ * crun refuses this host's hybrid cgroup layout ("cgroups in hybrid mode not supported", even
+ * with --cgroup-manager=disabled), so it runs in a mount namespace of its own without the
+ * cgroup2 mount: `unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec crun ...'`. The
+ * wrapper's own cost is measured apart (crun-wrap: the same line exec'ing /bin/true).
+ */
+const UNHYBRID = 'umount /sys/fs/cgroup/unified && exec "$0" "$@"';
+function withoutCgroup2(command: string, args: readonly string[]): [string, string[]] {
+  return ['unshare', ['--mount', '--propagation', 'private', 'sh', '-c', UNHYBRID, command, ...args]];
+}
+/** Figures the issue gives for engines on this kind of machine, for when they are not installed here. */
+const REFERENCE_MS: Record<string, number> = { podman: 290, docker: 580, runc: 42, crun: 23 };
+/** Issue 6's goals: end to end at most 0.35x podman's time; the executor alone within 2x crun. */
+const GOAL_VS_PODMAN = 0.35;
+const GOAL_EXECUTOR_VS_CRUN = 2;
+
+interface Options {
+  runs: number;
+  baseDir: string;
+  json: string | undefined;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, dir: { type: 'string', default: '/dev/shm' }, json: { type: 'string' } } });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: a whole number of at least 1`);
+  return { runs, baseDir: values.dir, json: values.json };
+}
+
+/** One way of running the container once; resolves to its wall time in ms, or throws why it failed. */
+interface Variant {
+  name: string;
+  once(round: number): Promise<number>;
+}
+
+interface Outcome {
+  name: string;
+  times: number[];
+  failed: string | undefined;
+  skipped: string | undefined;
+}
+
+/** Spawns a command with no stdio but stderr kept for the error; resolves its wall time. */
+function timedSpawn(command: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      if (code === 0) resolve(ms);
+      else reject(new LayerctlError(`${path.basename(command)} ${args.join(' ')}: exit ${code}: ${stderr.trim().split('\n')[0] ?? ''}`));
+    });
+  });
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
+/** The engine's reason to be skipped, or undefined when it can run here. */
+function engineMissing(engine: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${engine}`], { encoding: 'utf8' });
+  if (found.status !== 0) return 'not installed';
+  const info = spawnSync(engine, ['info'], { encoding: 'utf8', timeout: 10_000 });
+  if (info.status !== 0) return `installed but not usable: ${(info.stderr || info.stdout).trim().split('\n')[0] ?? ''}`;
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const dir = fs.mkdtempSync(path.join(options.baseDir, 'layerctl-bench-run-'));
+  const cgroupParent = `layerctl-bench-${crypto.randomBytes(4).toString('hex')}`;
+  const root = path.join(dir, 'root');
+  const cleanup = (): void => {
+    spawnSync(process.execPath, [LAYERCTL, '--root', root, 'gc'], { stdio: 'ignore' });
+    const cgroup = openCgroup(cgroupParent);
+    cgroup?.killAll('SIGKILL');
+    cgroup?.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    const outcomes = await measure(options, dir, root, cgroupParent);
+    const report = formatReport(outcomes, options.runs);
+    process.stdout.write(report);
+    if (options.json !== undefined) fs.writeFileSync(options.json, `${JSON.stringify({ date: new Date().toISOString(), load: os.loadavg(), outcomes }, null, 2)}\n`);
+  } finally {
+    cleanup();
+  }
+}
+
+async function measure(options: Options, dir: string, root: string, cgroupParent: string): Promise<Outcome[]> {
+  const tar = path.join(dir, 'busybox.tar');
+  execFileSync(MAKE_ROOTFS, [tar]);
+  execFileSync(process.execPath, [LAYERCTL, '--root', root, 'import', tar, IMAGE], { stdio: 'ignore' });
+  const bundle = path.join(dir, 'bundle');
+  const rootfs = path.join(bundle, 'rootfs');
+  fs.mkdirSync(rootfs, { recursive: true });
+  execFileSync('tar', ['-xf', tar, '-C', rootfs]);
+  const variants: Variant[] = [
+    { name: 'layerctl', once: () => timedSpawn(process.execPath, [LAYERCTL, '--root', root, 'run', '--rm', '--cgroup-parent', cgroupParent, IMAGE, ...COMMAND]) },
+    {
+      name: 'executor',
+      async once(round) {
+        const id = `exec-${round}`;
+        writeBundle(bundle, bundleSpec(rootfs, `${cgroupParent}/${id}`));
+        const started = performance.now();
+        const status = await runContainer({ id, bundle, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+        const ms = performance.now() - started;
+        if (status.code !== 0) throw new LayerctlError(`executor: exit ${status.code}`);
+        return ms;
+      },
+    },
+    ...['crun', 'runc'].map((runtime) => ({
+      name: runtime,
+      async once(round: number) {
+        // crun 1.8 (Debian's) knows runtime-spec versions up to 1.1 and refuses 1.2.0 ("unknown version specified").
+        writeBundle(bundle, { ...bundleSpec(rootfs, `/${cgroupParent}/${runtime}-${round}`), ociVersion: OLDEST_SPEC_VERSION });
+        const args = ['run', '--bundle', bundle, `${runtime}-${process.pid}-${round}`];
+        return runtime === 'crun' ? timedSpawn(...withoutCgroup2(runtime, args)) : timedSpawn(runtime, args);
+      },
+    })),
+    { name: 'crun-wrap', once: () => timedSpawn(...withoutCgroup2('/bin/true', [])) },
+  ];
+  const outcomes = new Map<string, Outcome>(variants.map((v) => [v.name, { name: v.name, times: [], failed: undefined, skipped: undefined }]));
+  for (let round = 0; round <= options.runs; round++) {
+    for (const variant of variants) {
+      const outcome = outcomes.get(variant.name);
+      if (outcome === undefined || outcome.failed !== undefined) continue;
+      try {
+        const ms = await variant.once(round);
+        // Round 0 warms up (page cache, the compile cache, the image's unpack).
+        if (round > 0) outcome.times.push(ms);
+      } catch (err) {
+        outcome.failed = err instanceof Error ? err.message : String(err);
+      }
+    }
+  }
+  const engines = ['podman', 'docker'].map((engine) => ({ name: engine, times: [], failed: undefined, skipped: engineMissing(engine) }));
+  for (const engine of engines) if (engine.skipped === undefined) engine.skipped = 'installed, but this bench does not drive engines yet';
+  return [...outcomes.values(), ...engines];
+}
+
+function bundleSpec(rootfs: string, cgroupsPath: string) {
+  return containerSpec({
+    rootfs,
+    args: COMMAND,
+    env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+    cwd: '/',
+    user: { uid: 0, gid: 0, additionalGids: [] },
+    hostname: 'bench',
+    terminal: false,
+    network: 'none',
+    mounts: [],
+    cgroupsPath,
+  });
+}
+
+function formatReport(outcomes: readonly Outcome[], runs: number): string {
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const cpus = os.cpus();
+  const lines = [
+    `machine: ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), Linux ${os.release()}, Node ${process.versions.node}; load average at end: ${load}`,
+    `\`run --rm busybox /bin/true\`, wall time, median (min-max) of ${runs} runs after a warm-up, variants taking turns`,
+    '',
+  ];
+  const medians = new Map<string, number>();
+  for (const outcome of outcomes) {
+    if (outcome.skipped !== undefined) {
+      lines.push(`${outcome.name.padEnd(9)} skipped: ${outcome.skipped} (the issue's figure on this kind of machine: ${REFERENCE_MS[outcome.name]} ms)`);
+    } else if (outcome.failed !== undefined) {
+      lines.push(`${outcome.name.padEnd(9)} failed: ${outcome.failed}`);
+    } else {
+      const m = median(outcome.times);
+      medians.set(outcome.name, m);
+      lines.push(`${outcome.name.padEnd(9)} ${m.toFixed(1)} ms (${Math.min(...outcome.times).toFixed(1)}-${Math.max(...outcome.times).toFixed(1)})`);
+    }
+  }
+  lines.push('', 'ratios (median / median):');
+  const ratio = (a: string, b: string, goal?: string): void => {
+    const x = medians.get(a);
+    const y = medians.get(b) ?? REFERENCE_MS[b];
+    if (x === undefined || y === undefined) return;
+    const measured = medians.has(b) ? '' : ` (${b}: the issue's reference ${y} ms, not measured here)`;
+    lines.push(`  ${a} / ${b}: ${(x / y).toFixed(2)}x${measured}${goal === undefined ? '' : `; goal ${goal}`}`);
+  };
+  ratio('layerctl', 'crun');
+  ratio('layerctl', 'runc');
+  ratio('layerctl', 'podman', `<= ${GOAL_VS_PODMAN}x`);
+  ratio('layerctl', 'docker');
+  ratio('executor', 'crun', `<= ${GOAL_EXECUTOR_VS_CRUN}x`);
+  ratio('executor', 'runc');
+  return `${lines.join('\n')}\n`;
+}
+
+await main();
