@@ -17,6 +17,8 @@ export class DockerfileError extends InvalidArgumentError {
   readonly line: number;
   /** The instruction keyword in upper case, or undefined for a problem outside any instruction. */
   readonly instruction: string | undefined;
+  /** What is wrong, the message without its place and keyword. */
+  readonly problem: string;
 
   /** `problem` continues the sentence after the keyword: "needs a destination". */
   constructor(place: DockerfilePlace, instruction: string | undefined, problem: string, options?: { cause?: unknown }) {
@@ -24,5 +26,6 @@ export class DockerfileError extends InvalidArgumentError {
     this.file = place.file;
     this.line = place.line;
     this.instruction = instruction;
+    this.problem = problem;
   }
 }

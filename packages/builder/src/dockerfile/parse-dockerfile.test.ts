@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { Instruction } from './instructions.ts';
-import { parseDockerfile } from './parse-dockerfile.ts';
+import { parseDockerfile, parseTriggers } from './parse-dockerfile.ts';
 import { DockerfileError } from './dockerfile-error.ts';
 
 /** The instructions of the one stage of `FROM scratch\n` + body. */
@@ -324,4 +324,19 @@ test('errors are DockerfileErrors carrying file, line and instruction', (t) => {
   const err = parseError('FROM scratch\nCOPY x\n');
   t.is(err.code, 'INVALID_ARGUMENT');
   t.like(err, { file: 'Dockerfile', line: 2, instruction: 'COPY' });
+});
+
+test('parseTriggers turns a base image ONBUILD list into instructions placed at the FROM line', (t) => {
+  const from = { file: 'Dockerfile', line: 4 };
+  const [copy, run] = parseTriggers(['COPY . /src', 'RUN <<EOF\necho hi\nEOF'], from);
+  t.like(copy, { kind: 'COPY', sources: ['.'], destination: '/src', location: { file: 'Dockerfile', startLine: 4 } });
+  t.like(run, { kind: 'RUN', heredocs: [{ name: 'EOF', content: 'echo hi\n' }] });
+});
+
+test('parseTriggers refuses a trigger with FROM, with two instructions, or that does not parse', (t) => {
+  const from = { file: 'Dockerfile', line: 4 };
+  t.throws(() => parseTriggers(['FROM evil'], from), { instanceOf: DockerfileError, message: 'Dockerfile:4: FROM brings an invalid ONBUILD trigger "FROM evil" from its base image: FROM cannot be a trigger' });
+  t.throws(() => parseTriggers(['RUN a\nRUN b'], from), { instanceOf: DockerfileError, message: /"RUN a\\nRUN b" from its base image: holds more than one instruction/ });
+  t.throws(() => parseTriggers(['COPY x'], from), { instanceOf: DockerfileError, message: /from its base image: COPY needs at least one source and a destination$/ });
+  t.throws(() => parseTriggers([''], from), { instanceOf: DockerfileError, message: /holds no instruction/ });
 });

@@ -1,7 +1,7 @@
 import type { ArgInstruction, Dockerfile, Heredoc, Instruction, SourceLocation, Stage } from './instructions.ts';
 import type { EscapeChar } from './expand.ts';
 import type { RawInstruction } from './raw-instruction.ts';
-import { DockerfileError } from './dockerfile-error.ts';
+import { DockerfileError, type DockerfilePlace } from './dockerfile-error.ts';
 import { parserDirectives } from './parser-directives.ts';
 import { heredocMarkers, type HeredocMarker } from './heredoc-marker.ts';
 import { HEREDOC_KEYWORDS, parseInstruction } from './parse-instruction.ts';
@@ -13,6 +13,11 @@ const UTF8_BOM = '\ufeff';
 /** A line that is a comment once leading white space is dropped (Docker's reComment). */
 function isComment(line: string): boolean {
   return line.trimStart().startsWith('#');
+}
+
+/** The lines of `text`, each with its newline (heredoc bodies keep them). */
+function physicalLines(text: string): string[] {
+  return text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
 }
 
 /** Docker's trimNewline. */
@@ -41,7 +46,7 @@ function trimContinuation(line: string, continuation: RegExp): [string, boolean]
  * Variables are not expanded here (see expand.ts).
  */
 export function parseDockerfile(text: string, file: string): Dockerfile {
-  const lines = (text.startsWith(UTF8_BOM) ? text.slice(UTF8_BOM.length) : text).match(/[^\n]*\n|[^\n]+$/g) ?? [];
+  const lines = physicalLines(text.startsWith(UTF8_BOM) ? text.slice(UTF8_BOM.length) : text);
   const { escape } = parserDirectives(lines.map(withoutNewline), file);
   const reader = new LineReader(lines, file, escape);
   const dockerfile: Dockerfile = { file, escape, globalArgs: [], stages: [] };
@@ -52,6 +57,33 @@ export function parseDockerfile(text: string, file: string): Dockerfile {
     throw new DockerfileError({ file, line: Math.max(lines.length, 1) }, undefined, 'has no FROM instruction: a Dockerfile needs at least one stage');
   }
   return dockerfile;
+}
+
+/** Keywords an ONBUILD trigger may not hold (Docker refuses them when ONBUILD is written). */
+const FORBIDDEN_TRIGGER_KEYWORDS = new Set(['ONBUILD', 'FROM', 'MAINTAINER']);
+
+/**
+ * A base image's ONBUILD triggers (its config's OnBuild list) as the instructions they run, each
+ * parsed on its own with Docker's syntax and the default escape character. The image is input
+ * from outside: a trigger must hold exactly one instruction, and not FROM, ONBUILD or MAINTAINER.
+ * Errors name `from`, the FROM line that brought the image in, and the trigger at fault.
+ */
+export function parseTriggers(triggers: readonly string[], from: DockerfilePlace): Instruction[] {
+  return triggers.map((trigger) => {
+    try {
+      const reader = new LineReader(physicalLines(trigger), from.file, '\\', from.line - 1);
+      const raw = reader.nextInstruction();
+      if (raw === undefined) throw new DockerfileError(from, undefined, 'holds no instruction');
+      if (FORBIDDEN_TRIGGER_KEYWORDS.has(raw.keyword)) throw new DockerfileError(from, raw.keyword, 'cannot be a trigger');
+      const instruction = parseInstruction(raw);
+      if (reader.nextInstruction() !== undefined) throw new DockerfileError(from, undefined, 'holds more than one instruction');
+      return instruction;
+    } catch (err) {
+      if (!(err instanceof DockerfileError)) throw err;
+      const what = err.instruction === undefined ? err.problem : `${err.instruction} ${err.problem}`;
+      throw new DockerfileError(from, 'FROM', `brings an invalid ONBUILD trigger ${JSON.stringify(trigger)} from its base image: ${what}`, { cause: err });
+    }
+  });
 }
 
 function addInstruction(dockerfile: Dockerfile, instruction: Instruction): void {
@@ -84,13 +116,15 @@ class LineReader {
   private readonly file: string;
   private readonly escape: EscapeChar;
   private readonly continuation: RegExp;
-  /** Index of the next line to read; line numbers are index + 1. */
+  /** Index of the next line to read; line numbers are index + 1 + lineOffset. */
   private next = 0;
+  private readonly lineOffset: number;
 
-  constructor(lines: readonly string[], file: string, escape: EscapeChar) {
+  constructor(lines: readonly string[], file: string, escape: EscapeChar, lineOffset = 0) {
     this.lines = lines;
     this.file = file;
     this.escape = escape;
+    this.lineOffset = lineOffset;
     this.continuation = new RegExp(`${escape === '\\' ? '\\\\' : '`'}[ \\t]*$`);
   }
 
@@ -99,7 +133,7 @@ class LineReader {
       const line = this.lines[this.next];
       if (line === undefined) return undefined;
       this.next++;
-      const startLine = this.next;
+      const startLine = this.next + this.lineOffset;
       const first = withoutNewline(line).trimStart();
       const [text, ended] = trimContinuation(isComment(first) ? '' : first, this.continuation);
       if (ended && text === '') continue;
@@ -126,11 +160,11 @@ class LineReader {
     const [word, rest] = splitFirstWord(line);
     const keyword = word.toUpperCase();
     const { flags, rest: args } = extractFlags(rest);
-    const location: SourceLocation = { file: this.file, startLine, endLine: this.next };
+    const location: SourceLocation = { file: this.file, startLine, endLine: this.next + this.lineOffset };
     const raw: RawInstruction = { keyword, flags, args: args.trim(), heredocs: [], location, original: line.trim(), escape: this.escape };
     if (this.mayHaveHeredocs(raw)) {
       raw.heredocs = heredocMarkers(line).map((marker) => this.heredocBody(marker, raw));
-      location.endLine = this.next;
+      location.endLine = this.next + this.lineOffset;
     }
     return raw;
   }
