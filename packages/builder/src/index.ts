@@ -4,7 +4,6 @@ export type { BuildOptions, BuildResult } from './build/build-image.ts';
 export { BUILDS_DIR } from './build/build-workspace.ts';
 export { pruneBuildCache, cacheEntryCount } from './cache/build-cache.ts';
 export type { PruneOptions } from './cache/build-cache.ts';
-export { parseDockerfile } from './dockerfile/parse-dockerfile.ts';
 export type * from './dockerfile/instructions.ts';
 export { parseDockerfile, parseTriggers } from './dockerfile/parse-dockerfile.ts';
 export { DockerfileError } from './dockerfile/dockerfile-error.ts';
