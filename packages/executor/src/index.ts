@@ -22,3 +22,5 @@ export { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, dockerDefaultMounts, docker
 export { DEFAULT_DEVICES } from './spec/default-devices.ts';
 export type * from './spec/runtime-spec.ts';
 export { OCI_RUNTIME_SPEC_VERSION } from './spec/runtime-spec.ts';
+export { attachTerminal, closeTerminal, type TerminalAttachment } from './terminal/attach-terminal.ts';
+export type { ContainerTerminal } from './terminal/container-terminal.ts';

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import test from 'ava';
 import { testBundle } from '../testing/test-container.ts';
 import { runContainer } from './run-container.ts';
@@ -19,4 +22,37 @@ test('the program is PID 1 and sees only its own processes in /proc', async (t) 
   // PID 1 (sh), and ls and grep of the pipeline: nothing of the host's hundreds of processes.
   t.true(pids.includes(1));
   t.true(pids.length <= 3, `pids seen: ${pids.join(' ')}`);
+});
+
+test('SIGHUP to layerctl while runContainer waits goes to the container', async (t) => {
+  const { bundle, id, dir } = testBundle(t, { args: ['sh', '-c', 'trap "exit 7" HUP; echo ready > /tmp/ready; while :; do sleep 0.05; done'] });
+  const ready = path.join(dir, 'rootfs', 'tmp', 'ready');
+  const status = runContainer({ id, bundle });
+  // Once the program is trapping and runContainer has its handler in place, hang up on ourselves.
+  while (!fs.existsSync(ready) || process.listenerCount('SIGHUP') === 0) await setTimeout(20);
+  process.kill(process.pid, 'SIGHUP');
+  t.like(await status, { code: 7 });
+  t.is(process.listenerCount('SIGHUP'), 0);
+});
+
+test('an aborted run kills the container', async (t) => {
+  const { bundle, id } = testBundle(t, { args: ['sleep', '60'] });
+  const controller = new AbortController();
+  const status = runContainer({ id, bundle, signal: controller.signal });
+  await setTimeout(300);
+  controller.abort();
+  t.like(await status, { code: 137, signal: 'SIGKILL' });
+});
+
+test('the program runs inside its cgroup from its first instruction, and the cgroup is removed after', async (t) => {
+  // cgroup namespace: the container's own cgroup is its root, "/"; the host sees where that is.
+  const { bundle, id } = testBundle(t, { args: ['sh', '-c', 'cat /proc/self/cgroup; cat /proc/1/cgroup'], resources: { pids: { limit: 50 } } });
+  const container = await startContainer({ id, bundle, stdout: 'pipe' });
+  const hostView = fs.readFileSync(`/proc/${container.pid}/cgroup`, 'utf8');
+  let out = '';
+  for await (const chunk of container.stdout ?? []) out += String(chunk);
+  t.like(await container.wait(), { code: 0 });
+  t.regex(hostView, new RegExp(`:pids:/layerctl-test-${id}$`, 'm'));
+  t.regex(out, /:pids:\/$/m);
+  t.false(fs.existsSync(`/sys/fs/cgroup/pids/layerctl-test-${id}`));
 });

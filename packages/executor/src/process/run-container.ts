@@ -1,3 +1,4 @@
+import { attachTerminal } from '../terminal/attach-terminal.ts';
 import type { ExitStatus } from './exit-status.ts';
 import { type StartOptions, startContainer } from './start-container.ts';
 
@@ -7,18 +8,26 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
 /**
  * Starts the container and waits for it. SIGINT, SIGTERM and SIGHUP sent to this process go to
  * the container's PID 1 instead (which, like any PID 1, ignores those it has no handler for);
- * an abort of `signal` kills it. Rejects with ContainerStartError when the program never ran.
+ * an abort of `signal` kills it. A terminal container is attached to this process's own terminal
+ * (raw mode, window size, restored on exit). Rejects with ContainerStartError when the program never ran.
  */
 export async function runContainer(options: StartOptions & { signal?: AbortSignal }): Promise<ExitStatus> {
   options.signal?.throwIfAborted();
   const container = await startContainer(options);
+  const attachment = container.terminal === undefined ? undefined : attachTerminal(container.terminal);
   const forward = (signal: NodeJS.Signals): void => container.kill(signal);
   const abort = (): void => container.kill('SIGKILL');
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   options.signal?.addEventListener('abort', abort, { once: true });
+  // Aborted while the container was starting: the listener above came too late to hear it.
+  if (options.signal?.aborted === true) abort();
   try {
-    return await container.wait();
+    const status = await container.wait();
+    // What the program wrote last is still in the pty until the master reads to EIO.
+    await attachment?.closed;
+    return status;
   } finally {
+    attachment?.detach();
     for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
     options.signal?.removeEventListener('abort', abort);
   }

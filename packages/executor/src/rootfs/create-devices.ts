@@ -41,8 +41,13 @@ function createDevice(rootFd: number, device: Device): void {
   });
 }
 
-/** Binds the init's terminal (its stdin, the pty slave) onto /dev/console, as runc does. */
+/**
+ * Binds the init's terminal (its stdin, the pty slave) onto /dev/console, as runc does. By its
+ * path, not through /proc/self/fd/0: the descriptor was opened in the host's mount namespace,
+ * and a bind source must be a mount of the caller's own (the copy unshare made), else EINVAL.
+ */
 export function bindConsole(rootFd: number): void {
+  const slave = fs.readlinkSync(procFdPath(0));
   makeDestination(rootFd, '/dev/console', false);
-  withDestination(rootFd, '/dev/console', false, (target) => mount(procFdPath(0), target, null, MS_BIND));
+  withDestination(rootFd, '/dev/console', false, (target) => mount(slave, target, null, MS_BIND));
 }
