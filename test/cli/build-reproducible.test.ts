@@ -1,0 +1,107 @@
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { busyboxTarForFile } from './busybox-tar.ts';
+import { buildScratch, parseEvents, writtenDiffIds } from './build-scratch.ts';
+import { parseJson, records } from './json-output.ts';
+import { LAYERCTL_BIN, runLayerctl } from './run-layerctl.ts';
+import { mountsUnder, must } from './snapshot-scratch.ts';
+
+const busyboxTar = busyboxTarForFile(test);
+
+const EPOCH = '1700000000';
+const EPOCH_ISO = '2023-11-14T22:13:20.000Z';
+
+test('under SOURCE_DATE_EPOCH a --no-cache rebuild gives the same DiffIDs and the same image id', async (t) => {
+  const { build, fixture, config } = await buildScratch(t, busyboxTar());
+  const dir = fixture('busybox-app');
+  const first = await build(['-t', 'app', '--build-arg', `SOURCE_DATE_EPOCH=${EPOCH}`, dir]);
+  t.is(first.code, 0, first.stderr);
+  const again = await build(['-t', 'app', '--no-cache', '--build-arg', `SOURCE_DATE_EPOCH=${EPOCH}`, dir]);
+  t.is(again.code, 0, again.stderr);
+  t.deepEqual(writtenDiffIds(again.events), writtenDiffIds(first.events));
+  t.is(writtenDiffIds(first.events).length, 3);
+  t.is(again.imageId, first.imageId);
+  const image = config(first.imageId);
+  t.is(image['created'], EPOCH_ISO);
+  t.deepEqual([...new Set(records(image['history']).slice(1).map((entry) => entry['created']))], [EPOCH_ISO]);
+});
+
+test('SOURCE_DATE_EPOCH from the environment works as the build argument does', async (t) => {
+  const { build, fixture } = await buildScratch(t, busyboxTar());
+  const dir = fixture('multi-stage');
+  const byArg = await build(['-t', 'a', '--build-arg', `SOURCE_DATE_EPOCH=${EPOCH}`, dir]);
+  const byEnv = await build(['-t', 'b', '--no-cache', dir], { env: { SOURCE_DATE_EPOCH: EPOCH } });
+  t.is(byArg.code, 0, byArg.stderr);
+  t.is(byEnv.code, 0, byEnv.stderr);
+  t.is(byEnv.imageId, byArg.imageId);
+});
+
+test('without SOURCE_DATE_EPOCH a --no-cache rebuild gives a new image id (times differ), the cached one the same', async (t) => {
+  const { build, fixture } = await buildScratch(t, busyboxTar());
+  const dir = fixture('multi-stage');
+  const first = await build(['-t', 'a', dir]);
+  const cached = await build(['-t', 'a', dir]);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  const fresh = await build(['-t', 'a', '--no-cache', dir]);
+  t.is(cached.imageId, first.imageId);
+  t.not(fresh.imageId, first.imageId);
+});
+
+test('--output writes OCI and Docker archives that skopeo reads, with the built DiffIDs', async (t) => {
+  const { build, fixture, dir: scratch } = await buildScratch(t, busyboxTar());
+  const oci = path.join(scratch, 'app-oci.tar');
+  const docker = path.join(scratch, 'app-docker.tar');
+  const dir = fixture('busybox-app');
+  const built = await build(['-t', 'app', '--output', `type=oci,dest=${oci}`, dir]);
+  t.is(built.code, 0, built.stderr);
+  t.is((await build(['-t', 'app', '--output', `type=docker,dest=${docker}`, dir])).code, 0);
+  for (const source of [`oci-archive:${oci}`, `docker-archive:${docker}`]) {
+    const { stdout } = await promisify(execFile)('skopeo', ['inspect', '--config', source]);
+    const parsed = parseJson(stdout);
+    const diffIds = typeof parsed === 'object' && parsed !== null && 'rootfs' in parsed ? (parsed.rootfs as { diff_ids: unknown[] }).diff_ids : [];
+    t.is(diffIds.length, 4, source);
+    t.deepEqual(diffIds.slice(1), writtenDiffIds(built.events), source);
+  }
+});
+
+test('Ctrl-C during a RUN stops the build: nothing stays mounted, no snapshot is left, no image is recorded', async (t) => {
+  const { context, root, dir: scratch, layerctl, cgroupParent } = await buildScratch(t, busyboxTar());
+  const dir = context('slow', { Dockerfile: 'FROM busybox\nRUN echo started && sleep 60\n' });
+  const child = spawn(process.execPath, [LAYERCTL_BIN, '--root', root, 'build', '--progress', 'json', '--cgroup-parent', cgroupParent, '-t', 'slow', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('"line":"started"')) resolve();
+    });
+    child.on('close', () => reject(new Error(`the build ended before its RUN started: ${stderr}`)));
+  });
+  const interrupted = Date.now();
+  child.kill('SIGINT');
+  const code = await exited;
+  t.true(Date.now() - interrupted < 10_000, 'the build stopped promptly, not after the sleep');
+  t.is(code, 1);
+  t.regex(stderr, /layerctl: build cancelled/);
+  t.deepEqual(mountsUnder(scratch), []);
+  const snapshots = records(parseJson(await must(t, layerctl, ['snapshot', 'ls', '--json'])));
+  t.deepEqual(snapshots.filter((s) => s['kind'] !== 'committed'), []);
+  t.is((await layerctl(['inspect', 'slow'])).code, 1);
+});
+
+test('the same Dockerfile gives the same DiffIDs on overlay2 and devmapper under SOURCE_DATE_EPOCH', async (t) => {
+  const overlay = await buildScratch(t, busyboxTar());
+  const dir = overlay.fixture('multi-stage');
+  const onOverlay = await overlay.build(['-t', 'program', '--build-arg', `SOURCE_DATE_EPOCH=${EPOCH}`, dir]);
+  t.is(onOverlay.code, 0, onOverlay.stderr);
+  const devmapperRoot = path.join(overlay.dir, 'devmapper-root');
+  const devmapper = (args: string[]) => runLayerctl(['--root', devmapperRoot, '--driver', 'devmapper', ...args]);
+  t.is((await devmapper(['import', busyboxTar(), 'busybox'])).code, 0);
+  const onDevmapper = await devmapper(['build', '--progress', 'json', '--cgroup-parent', overlay.cgroupParent, '-t', 'program', '--build-arg', `SOURCE_DATE_EPOCH=${EPOCH}`, dir]);
+  t.is(onDevmapper.code, 0, onDevmapper.stderr);
+  // The image ids differ only through the base: each root imported busybox at its own time.
+  t.deepEqual(writtenDiffIds(parseEvents(onDevmapper.stderr)), writtenDiffIds(onOverlay.events));
+  t.is(writtenDiffIds(onOverlay.events).length, 3);
+});
