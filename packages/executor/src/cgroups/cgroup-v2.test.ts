@@ -159,7 +159,7 @@ test('v2 files get the converted values, and every ancestor enables the controll
   t.is(leaf('cpuset.cpus'), '0-1');
   t.is(leaf('cpuset.mems'), '0');
   t.is(leaf('pids.max'), '10');
-  t.is(leaf('io.weight'), 'default 4950');
+  t.is(leaf('io.weight'), 'default 4950', 'without BFQ the weight is converted for io.weight');
   const enable = '+memory +cpu +cpuset +pids +io';
   t.is(fs.readFileSync(path.join(mount, 'cgroup.subtree_control'), 'utf8'), enable);
   t.is(fs.readFileSync(path.join(mount, 'layerctl/cgroup.subtree_control'), 'utf8'), enable);
@@ -168,6 +168,14 @@ test('v2 files get the converted values, and every ancestor enables the controll
   t.deepEqual(cgroup.stats(), { memoryBytes: 123456, cpuUsageNs: 1_500_000n, pidsCurrent: 4 });
   t.true(cgroup.oomKilled());
   t.is(cgroup.state(), 'thawed');
+});
+
+test('a swap limit on a kernel without swap accounting is listed as unenforced', (t) => {
+  const { 'memory.swap.max': _absent, ...files } = LEAF_FILES;
+  const host = fakeCgroup2(t, ['layerctl', 'c5'], 'memory', files);
+  const cgroup = createCgroup('layerctl/c5', { memory: { limit: 64 * MiB, swap: 128 * MiB } }, host);
+  t.is(fs.readFileSync(path.join(host.v2?.mount ?? '', 'layerctl/c5/memory.max'), 'utf8'), String(64 * MiB));
+  t.deepEqual(cgroup.unenforced, ['the swap limit is not enforced: memory.swap.max is absent (kernel swap accounting is off)']);
 });
 
 test('controllers an ancestor enables already are not written again', (t) => {

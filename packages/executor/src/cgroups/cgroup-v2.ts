@@ -106,10 +106,16 @@ export class CgroupV2 implements Cgroup {
   update(resources: Resources): void {
     const settings = v2Settings(resources);
     this.#enableControllers(settings.controllers);
-    for (const write of settings.writes) writeCgroupFile(path.join(this.#dir, write.file), write.value);
+    const unenforced = [...settings.unenforced];
+    for (const write of settings.writes) {
+      const chosen = [write, write.fallback].find((w) => w !== undefined && fs.existsSync(path.join(this.#dir, w.file)));
+      if (chosen === undefined && write.ifAbsent !== undefined) unenforced.push(write.ifAbsent);
+      // A required file that is missing is left to the kernel's ENOENT, which names it.
+      else writeCgroupFile(path.join(this.#dir, (chosen ?? write).file), (chosen ?? write).value);
+    }
     const devices = resources.devices ?? [];
     if (devices.length > 0) attachDeviceFilter(this.#dir, devices);
-    this.unenforced = settings.unenforced;
+    this.unenforced = unenforced;
   }
 
   /** Enables `controllers` in cgroup.subtree_control from the root down to the container's parent. */

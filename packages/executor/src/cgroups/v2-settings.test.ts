@@ -42,7 +42,7 @@ test('memory+swap equal to the limit forbids swap: memory.swap.max 0', (t) => {
   const settings = v2Settings({ memory: { limit: 16 * MiB, swap: 16 * MiB } });
   t.deepEqual(settings.writes, [
     { file: 'memory.max', value: String(16 * MiB) },
-    { file: 'memory.swap.max', value: '0' },
+    { file: 'memory.swap.max', value: '0', ifAbsent: 'the swap limit is not enforced: memory.swap.max is absent (kernel swap accounting is off)' },
   ]);
   t.deepEqual(settings.controllers, ['memory']);
 });
@@ -69,4 +69,9 @@ test('a unified key that is a path is refused', (t) => {
 
 test('disableOOMKiller is listed as unenforced on v2', (t) => {
   t.is(v2Settings({ memory: { disableOOMKiller: true } }).unenforced.length, 1);
+});
+
+test('a blkio weight goes to io.bfq.weight as it is, or converted to io.weight', (t) => {
+  const [write] = v2Settings({ blockIO: { weight: 500 } }).writes;
+  t.like(write, { file: 'io.bfq.weight', value: '500', fallback: { file: 'io.weight', value: 'default 4950' } });
 });

@@ -6,6 +6,10 @@ import { swapOnly } from './memory-swap.ts';
 export interface V2Write {
   file: string;
   value: string;
+  /** Written instead when `file` does not exist on this kernel. */
+  fallback?: V2Write;
+  /** Set when a kernel may lack the file (and the fallback); the sentence says what goes unenforced. */
+  ifAbsent?: string;
 }
 
 export interface V2Settings {
@@ -29,9 +33,9 @@ const UNIFIED_KEY = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/;
  */
 export function v2Settings(resources: Resources): V2Settings {
   const settings: V2Settings = { controllers: [], writes: [], unenforced: [] };
-  const add = (controller: string, file: string, value: string): void => {
+  const add = (controller: string, file: string, value: string, optional: Omit<V2Write, 'file' | 'value'> = {}): void => {
     if (!settings.controllers.includes(controller)) settings.controllers.push(controller);
-    settings.writes.push({ file, value });
+    settings.writes.push({ file, value, ...optional });
   };
   memorySettings(resources, add, settings.unenforced);
   cpuSettings(resources, add);
@@ -39,7 +43,13 @@ export function v2Settings(resources: Resources): V2Settings {
     add('pids', 'pids.max', resources.pids.limit > 0 ? String(resources.pids.limit) : V2_UNLIMITED);
   }
   const weight = resources.blockIO?.weight;
-  if (weight !== undefined && weight > 0) add('io', 'io.weight', `default ${ioWeightFromBlkio(weight)}`);
+  if (weight !== undefined && weight > 0) {
+    // BFQ's file takes the blkio scale (1..1000) as it is; io.weight (blk-iocost) takes 1..10000.
+    add('io', 'io.bfq.weight', String(weight), {
+      fallback: { file: 'io.weight', value: `default ${ioWeightFromBlkio(weight)}` },
+      ifAbsent: 'the block I/O weight is not enforced: neither io.bfq.weight nor io.weight exists (no BFQ scheduler, no io.cost)',
+    });
+  }
   for (const [file, value] of Object.entries(resources.unified ?? {})) {
     if (!UNIFIED_KEY.test(file)) throw new InvalidArgumentError(`linux.resources.unified key "${file}" is not a cgroup file name`);
     const controller = file.slice(0, file.indexOf('.'));
@@ -49,14 +59,18 @@ export function v2Settings(resources: Resources): V2Settings {
   return settings;
 }
 
-type Add = (controller: string, file: string, value: string) => void;
+type Add = (controller: string, file: string, value: string, optional?: Omit<V2Write, 'file' | 'value'>) => void;
 
 function memorySettings(resources: Resources, add: Add, unenforced: string[]): void {
   const memory = resources.memory;
   if (memory === undefined) return;
   const swap = swapOnly(memory.limit, memory.swap);
   if (memory.limit !== undefined && memory.limit !== 0) add('memory', 'memory.max', bytesOrMax(memory.limit));
-  if (swap !== undefined) add('memory', 'memory.swap.max', bytesOrMax(swap));
+  if (swap !== undefined) {
+    add('memory', 'memory.swap.max', bytesOrMax(swap), {
+      ifAbsent: 'the swap limit is not enforced: memory.swap.max is absent (kernel swap accounting is off)',
+    });
+  }
   if (memory.reservation !== undefined && memory.reservation !== 0) add('memory', 'memory.low', bytesOrMax(memory.reservation));
   if (memory.disableOOMKiller === true) unenforced.push('disableOOMKiller has no cgroup v2 equivalent; the OOM killer stays on');
 }
