@@ -3,7 +3,12 @@ import { dockerDefaultSeccomp } from '../security/docker-default-seccomp.ts';
 import { dockerDefaultRlimits } from '../security/rlimits.ts';
 import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, dockerDefaultDeviceRules, dockerDefaultMounts } from './docker-defaults.ts';
 import type { Mount, Namespace, Resources, Spec } from './runtime-spec.ts';
-import { OCI_RUNTIME_SPEC_VERSION } from './runtime-spec.ts';
+
+/**
+ * The ociVersion written: the oldest version that has every field written here. crun 1.8 (Debian
+ * 12) refuses "1.2.0" ("unknown version specified") and runs 1.1.0 bundles; runc takes both.
+ */
+export const WRITTEN_SPEC_VERSION = '1.1.0';
 
 /** What a container needs beyond Docker's defaults; layerctl and the builder fill it in. */
 export interface ContainerSpecOptions {
@@ -33,7 +38,7 @@ export interface ContainerSpecOptions {
 export function containerSpec(options: ContainerSpecOptions): Spec {
   const caps = [...DEFAULT_CAPABILITIES];
   return {
-    ociVersion: OCI_RUNTIME_SPEC_VERSION,
+    ociVersion: WRITTEN_SPEC_VERSION,
     process: {
       terminal: options.terminal,
       user: { uid: options.user.uid, gid: options.user.gid, additionalGids: [...options.user.additionalGids] },
