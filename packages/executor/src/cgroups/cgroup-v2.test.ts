@@ -55,6 +55,19 @@ test('killAll with SIGKILL empties the cgroup through cgroup.kill, children incl
   t.true(await until(() => cgroup.pids().length === 0));
 });
 
+test('cgroup.kill reaches the processes of a frozen cgroup', async (t) => {
+  const cgroup = createCgroup(`${testCgroupParent(t, unified)}/paused`, {}, unified);
+  const proc = spawnJoined(t, cgroup, 'sleep 30 & sleep 30; wait');
+  proc.go();
+  t.true(await until(() => cgroup.pids().length === 3));
+  cgroup.freeze();
+  cgroup.killAll();
+  t.is((await proc.exited).signal, 'SIGKILL');
+  t.true(await until(() => cgroup.pids().length === 0));
+  cgroup.remove();
+  t.is(openCgroup(cgroup.path, unified), undefined);
+});
+
 test('killAll with another signal reaches every process and leaves the cgroup thawed', async (t) => {
   const cgroup = createCgroup(`${testCgroupParent(t, unified)}/term`, {}, unified);
   const proc = spawnJoined(t, cgroup, 'sleep 30 & exec sleep 31');
