@@ -20,7 +20,14 @@ function quoteCount(text: string): number {
 /** The marker a word spells, or undefined when the word is not a heredoc marker. */
 export function heredocMarker(word: string): HeredocMarker | undefined {
   if (!HEREDOC_MARKER.test(word)) return undefined;
-  const unquoted = expandWord(word, () => undefined);
+  let unquoted: string;
+  try {
+    unquoted = expandWord(word, () => undefined);
+  } catch (err) {
+    // `<<${X` cannot be lexed, so it is no marker; RUN hands it to the shell, COPY takes it as a path.
+    if (err instanceof ExpansionError) return undefined;
+    throw err;
+  }
   const match = HEREDOC_MARKER.exec(unquoted);
   const name = match?.[3] ?? '';
   if (match === null || name === '') return undefined;
