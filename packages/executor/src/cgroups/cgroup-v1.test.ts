@@ -93,6 +93,20 @@ test('a process joined through procsFiles is in the cgroup of every hierarchy an
   t.is(openCgroup(cgroupPath, host), undefined);
 });
 
+test('stats count the memory a process in the cgroup holds', async (t) => {
+  const cgroup = createCgroup(`${testCgroupParent(t, host)}/stats`, {}, host);
+  const proc = spawnJoined(t, cgroup, "x=$(head -c 30000000 /dev/zero | tr '\\0' a); echo held; sleep 30");
+  let out = '';
+  proc.child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  t.true(cgroup.stats().memoryBytes < 10 * MiB);
+  proc.go();
+  t.true(await until(() => out === 'held\n', 10_000));
+  t.true(cgroup.stats().memoryBytes > 25 * MiB, `${cgroup.stats().memoryBytes} bytes`);
+  t.true(cgroup.stats().cpuUsageNs > 0n);
+});
+
 test('remove refuses a cgroup that still holds a process, and names the process', (t) => {
   const cgroupPath = `${testCgroupParent(t, host)}/busy`;
   const cgroup = createCgroup(cgroupPath, {}, host);
