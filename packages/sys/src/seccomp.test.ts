@@ -1,6 +1,6 @@
 import test from 'ava';
-import { NotSupportedError } from './errors.ts';
-import { SCMP_ACT_ALLOW, SCMP_ACT_ERRNO_BASE, SCMP_CMP, SeccompFilter, seccompSyscallNumber } from './seccomp.ts';
+import { InvalidArgumentError, NotSupportedError } from './errors.ts';
+import { SCMP_ACT_ALLOW, SCMP_ACT_ERRNO_BASE, SCMP_CMP, SeccompFilter, loadSeccompProgram, seccompSyscallNumber } from './seccomp.ts';
 
 // Filters are built and released here but never loaded: loading is for good (see the executor's tests).
 test('syscall names resolve to this architecture numbers; x86-only names to negative pseudo numbers', (t) => {
@@ -29,4 +29,20 @@ test('a rule libseccomp refuses is a SysError naming the syscall', (t) => {
   ];
   const err = t.throws(() => filter.addRule(SCMP_ACT_ERRNO_BASE | 1, seccompSyscallNumber('personality') ?? -1, twice, 'personality'));
   t.regex(err.message, /seccomp_rule_add personality/);
+});
+
+test('a program that is not whole BPF instructions, or too long for the kernel, is refused before any call', (t) => {
+  for (const bytes of [0, 7, 12, 8 * 4097]) {
+    t.throws(() => loadSeccompProgram(Buffer.alloc(bytes)), { instanceOf: InvalidArgumentError }, String(bytes));
+  }
+});
+
+test('an exported program ends with a return instruction and is whole instructions', (t) => {
+  const filter = new SeccompFilter(SCMP_ACT_ALLOW);
+  t.teardown(() => filter.release());
+  const program = filter.exportBpf();
+  t.true(program.length > 0);
+  t.is(program.length % 8, 0);
+  // BPF_RET | BPF_K
+  t.is(program.readUInt16LE(program.length - 8), 0x06);
 });

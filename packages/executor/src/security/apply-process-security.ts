@@ -38,10 +38,11 @@ import { applyRlimits } from './rlimits.ts';
  *
  * After execve a uid-0 process holds its bounding set (Docker: CapEff = the default set); any
  * other uid holds only its ambient set, so a non-root user ends with CapEff 0 unless the spec
- * gives ambient capabilities. Pass `seccomp` here, or load it yourself with loadSeccomp later
- * (which then needs no_new_privs, or CAP_SYS_ADMIN still effective).
+ * gives ambient capabilities. Pass `seccomp` here (the spec's object, or its program from
+ * seccompProgram), or load it yourself with loadSeccomp later (which then needs no_new_privs, or
+ * CAP_SYS_ADMIN still effective).
  */
-export function applyProcessSecurity(process: Process, seccomp?: Seccomp): void {
+export function applyProcessSecurity(process: Process, seccomp?: Seccomp | Buffer): void {
   // Every name is checked before the first irreversible step.
   const caps = process.capabilities === undefined ? undefined : capabilityPlan(process.capabilities);
   if (process.user.umask !== undefined) globalThis.process.umask(process.user.umask);

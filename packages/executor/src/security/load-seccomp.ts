@@ -8,8 +8,8 @@ import {
   SCMP_ACT_TRACE_BASE,
   SCMP_ACT_TRAP,
   SCMP_CMP,
-  SCMP_FLTATR_CTL_NNP,
   SeccompFilter,
+  loadSeccompProgram,
   seccompSyscallNumber,
   type SeccompCondition,
 } from '@layerctl/sys';
@@ -98,27 +98,34 @@ function conditionSets(rule: SeccompSyscall): SeccompCondition[][] {
 }
 
 /**
- * Builds the spec's filter with libseccomp and loads it on the calling thread. A syscall name
+ * The spec's filter compiled by libseccomp to the BPF program the kernel runs. A syscall name
  * this libseccomp does not know is skipped, as runc does (profiles name calls newer than the
  * library). Rules whose action is the default action are skipped too (libseccomp refuses them,
- * and they change nothing). no_new_privs is left to the caller (the filter's NNP attribute is
- * off): the thread needs no_new_privs or CAP_SYS_ADMIN, else seccomp_load fails with EACCES.
+ * and they change nothing).
  */
-export function loadSeccomp(seccomp: Seccomp): void {
+export function compileSeccomp(seccomp: Seccomp): Buffer {
   const defaultAction = seccompActionValue(seccomp.defaultAction, seccomp.defaultErrnoRet);
   const filter = new SeccompFilter(defaultAction);
   try {
-    filter.setAttribute(SCMP_FLTATR_CTL_NNP, 0);
     for (const arch of seccomp.architectures ?? []) {
       const name = ARCHITECTURES[arch];
       if (name === undefined) throw new InvalidArgumentError(`seccomp: unknown architecture ${JSON.stringify(arch)}`);
       filter.addArch(name);
     }
     for (const rule of seccomp.syscalls ?? []) addRule(filter, rule, defaultAction);
-    filter.load();
+    return filter.exportBpf();
   } finally {
     filter.release();
   }
+}
+
+/**
+ * Installs the spec's filter on the calling thread: a Seccomp is compiled first; a Buffer is a
+ * program compiled before (compileSeccomp, seccompProgram), which saves libseccomp's work.
+ * no_new_privs is left to the caller: the thread needs no_new_privs or CAP_SYS_ADMIN, else EACCES.
+ */
+export function loadSeccomp(seccomp: Seccomp | Buffer): void {
+  loadSeccompProgram(Buffer.isBuffer(seccomp) ? seccomp : compileSeccomp(seccomp));
 }
 
 function addRule(filter: SeccompFilter, rule: SeccompSyscall, defaultAction: number): void {

@@ -19,6 +19,7 @@ import { capabilityMask } from '../capabilities.ts';
 import { applyProcessSecurity } from '../apply-process-security.ts';
 import { dockerDefaultSeccomp } from '../docker-default-seccomp.ts';
 import { loadSeccomp } from '../load-seccomp.ts';
+import { seccompProgram } from '../seccomp-program.ts';
 import type { Process, Seccomp } from '../../spec/runtime-spec.ts';
 
 export interface Scenario {
@@ -27,6 +28,8 @@ export interface Scenario {
   /** 'docker-default': dockerDefaultSeccomp(seccompCaps). Loaded by applyProcessSecurity, or alone when process is absent. */
   seccomp?: 'docker-default' | Seccomp;
   seccompCaps?: string[];
+  /** Given: the filter goes through seccompProgram's cache in this directory. */
+  seccompCacheDir?: string;
   /** Capabilities this process gives up before the scenario, standing for a host whose root lacks them. */
   notHeld?: string[];
   /** A directory of the test's own: the mount probe aims at a missing path under it. */
@@ -117,7 +120,8 @@ function run(scenario: Scenario): ProbeReport {
     const held = capget();
     capset({ effective: held.effective & ~drop, permitted: held.permitted & ~drop, inheritable: held.inheritable & ~drop });
   }
-  const seccomp = scenario.seccomp === 'docker-default' ? dockerDefaultSeccomp(scenario.seccompCaps) : scenario.seccomp;
+  const spec = scenario.seccomp === 'docker-default' ? dockerDefaultSeccomp(scenario.seccompCaps) : scenario.seccomp;
+  const seccomp = spec !== undefined && scenario.seccompCacheDir !== undefined ? seccompProgram(spec, scenario.seccompCacheDir) : spec;
   if (scenario.process !== undefined) applyProcessSecurity(scenario.process, seccomp);
   else if (seccomp !== undefined) loadSeccomp(seccomp);
   const afterExec = spawnSync('/bin/cat', ['/proc/self/status'], { encoding: 'utf8' });
