@@ -57,6 +57,7 @@ function startContainerProcess(spec: Spec, bundle: string, procsFiles: readonly 
     setsid();
     setControllingTerminal(0);
   }
+  if (spec.process.oomScoreAdj !== undefined) fs.writeFileSync('/proc/self/oom_score_adj', String(spec.process.oomScoreAdj));
   fs.mkdirSync(spec.process.cwd, { recursive: true });
   process.chdir(spec.process.cwd);
   if (!waitForGo()) process.exit(EXIT_INIT_FAILED);

@@ -59,3 +59,32 @@ test('the program gets the spec environment, working directory and umask, and SI
   t.is(run.stdout, 'bar /var/work 0022\ny\n');
   t.is(run.status.code, 0, run.stderr);
 });
+
+test("Docker's network sysctls are set in the container's own network namespace only", async (t) => {
+  const before = fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8');
+  const run = await runCaptured(testBundle(t, { args: ['cat', '/proc/sys/net/ipv4/ip_unprivileged_port_start'] }));
+  t.is(run.stdout, '0\n', run.stderr);
+  t.is(fs.readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'), before);
+});
+
+test('a volume bind is writable through to its host directory, a read-only one refuses writes, and a read-only rootfs too', async (t) => {
+  let volume = '';
+  let readonly = '';
+  const bundle = testBundle(
+    t,
+    { args: ['sh', '-c', 'echo data > /vol/file; echo x > /ro/file || echo ro-refused; touch /newfile || echo root-refused'], readonlyRootfs: true },
+    (spec) => {
+      volume = `${spec.root.path}-volume`;
+      readonly = `${spec.root.path}-readonly`;
+      fs.mkdirSync(volume);
+      fs.mkdirSync(readonly);
+      spec.mounts.push({ destination: '/vol', type: 'bind', source: volume, options: ['rbind'] });
+      spec.mounts.push({ destination: '/ro', type: 'bind', source: readonly, options: ['rbind', 'ro'] });
+    },
+  );
+  const run = await runCaptured(bundle);
+  t.is(run.status.code, 0, run.stderr);
+  t.is(run.stdout, 'ro-refused\nroot-refused\n');
+  t.is(fs.readFileSync(`${volume}/file`, 'utf8'), 'data\n');
+  t.deepEqual(fs.readdirSync(readonly), []);
+});

@@ -6,6 +6,7 @@ import { bindConsole, createDevices } from './create-devices.ts';
 import { mountInRoot } from './mount-in-root.ts';
 import { pivotInto } from './pivot-into.ts';
 import { maskPaths, readonlyPaths, readonlyRoot } from './protect-paths.ts';
+import { writeSysctls } from './write-sysctls.ts';
 
 /** Docker's umask for the container's process when the spec names none. */
 const DEFAULT_UMASK = 0o022;
@@ -33,6 +34,7 @@ export function setupRootfs(spec: Spec, bundle: string, beforePivot: () => void)
     fs.closeSync(rootFd);
     process.umask(spec.process.user.umask ?? DEFAULT_UMASK);
   }
+  writeSysctls(spec.linux.sysctl ?? {});
   if (spec.root.readonly === true) readonlyRoot();
   maskPaths(spec.linux.maskedPaths ?? []);
   readonlyPaths(spec.linux.readonlyPaths ?? []);

@@ -59,9 +59,19 @@ export function containerSpec(options: ContainerSpecOptions): Spec {
       maskedPaths: [...DOCKER_MASKED_PATHS],
       readonlyPaths: [...DOCKER_READONLY_PATHS],
       seccomp: dockerDefaultSeccomp(caps),
+      ...(options.network === 'host' ? {} : { sysctl: { ...DOCKER_NETWORK_SYSCTLS } }),
     },
   };
 }
+
+/**
+ * What Docker (20.10 on) sets in a container's own network namespace: any port can be bound and
+ * ping works without CAP_NET_RAW.
+ */
+const DOCKER_NETWORK_SYSCTLS: Readonly<Record<string, string>> = {
+  'net.ipv4.ip_unprivileged_port_start': '0',
+  'net.ipv4.ping_group_range': '0 2147483647',
+};
 
 function namespaces(network: ContainerSpecOptions['network']): Namespace[] {
   const own: Namespace[] = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }];
