@@ -24,3 +24,5 @@ export type * from './spec/runtime-spec.ts';
 export { OCI_RUNTIME_SPEC_VERSION } from './spec/runtime-spec.ts';
 export { attachTerminal, closeTerminal, type TerminalAttachment } from './terminal/attach-terminal.ts';
 export type { ContainerTerminal } from './terminal/container-terminal.ts';
+export { compileSeccomp } from './security/load-seccomp.ts';
+export { seccompProgram } from './security/seccomp-program.ts';
