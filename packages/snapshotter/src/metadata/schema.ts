@@ -1,6 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { buildCacheMigration } from './migrations/build-cache.ts';
 import { containersMigration } from './migrations/containers.ts';
+import { networksMigration } from './migrations/networks.ts';
 
 /**
  * The metadata schema as an ordered list of migrations. Migration i (from 0) takes a database
@@ -88,6 +89,7 @@ export const MIGRATIONS: readonly Migration[] = [
   // same time never edit one list; the order here is the order of user_version.
   containersMigration,
   buildCacheMigration,
+  networksMigration,
 ];
 
 /** The user_version of a database that has every migration applied. */
