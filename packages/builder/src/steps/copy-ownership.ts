@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import { constants } from 'node:os';
 import { SysError, openInRoot } from '@layerctl/sys';
-import { parseUserSpec, resolveUser } from '@layerctl/executor';
 
 const PASSWD_FILE = '/etc/passwd';
 const GROUP_FILE = '/etc/group';
@@ -12,8 +11,10 @@ const GROUP_FILE = '/etc/group';
  * at the host's files). As Docker documents, a user without a group, or a uid without a gid,
  * uses the uid as the gid too.
  */
-export function resolveOwnership(rootfs: string, chown: string | undefined): { uid: number; gid: number } {
+export async function resolveOwnership(rootfs: string, chown: string | undefined): Promise<{ uid: number; gid: number }> {
   if (chown === undefined) return { uid: 0, gid: 0 };
+  // The executor's user rules, loaded only when --chown asks for them.
+  const { parseUserSpec, resolveUser } = await import('@layerctl/executor');
   const spec = parseUserSpec(chown);
   const rootFd = fs.openSync(rootfs, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {

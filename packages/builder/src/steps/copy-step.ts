@@ -64,7 +64,7 @@ export async function planCopy(instruction: CopyInstruction, context: CopyContex
     keyParts: { instruction: canonical, args: Object.fromEntries(context.args), sources: JSON.stringify([from?.chainId ?? null, checksum ?? null, heredocs]) },
     createdBy: `${instruction.kind} ${[...sourceWords, ...heredocs.map((doc) => `<<${doc.name}`)].join(' ')} ${destination}`,
     execute: async (rootfs) => {
-      const ownership: CopyOwnership = { ...resolveOwnership(rootfs, chown), mode: chmod };
+      const ownership: CopyOwnership = { ...(await resolveOwnership(rootfs, chown)), mode: chmod };
       const targetsOf = (sources: readonly CopySource[]): string[] =>
         copyTargets(sources, destinationWord, { workdir, existingDirectory: isDirectoryInRoot(rootfs, destination) }).map(stripRoot);
       if (from !== undefined) {

@@ -2,7 +2,6 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
-import { containerSpec, defaultCgroupsPath, readImageUser, startContainer, writeBundle } from '@layerctl/executor';
 import type { StepKeyParts } from '../cache/cache-key.ts';
 import type { BuildWorkspace } from '../build/build-workspace.ts';
 import type { Heredoc, RunInstruction } from '../dockerfile/instructions.ts';
@@ -101,6 +100,8 @@ interface RunOptions {
 }
 
 async function runInRootfs(options: RunOptions): Promise<void> {
+  // Loaded on the first RUN that really runs: a fully cached build never pays for the executor.
+  const { containerSpec, defaultCgroupsPath, readImageUser, startContainer, writeBundle } = await import('@layerctl/executor');
   // WORKDIR is made when missing, inside the rootfs; it becomes part of the layer, as in Docker.
   makeDirectoryInRoot(options.rootfs, options.cwd);
   const bundle = options.workspace.folder('bundle');

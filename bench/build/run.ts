@@ -1,0 +1,170 @@
+/**
+ * bench/build: a cold build and a fully cached rebuild of each fixture in fixtures/dockerfiles,
+ * by the real command line (`layerctl build`, Node start-up included), each the median of
+ * several runs (issue 8, "Proof"):
+ *   node bench/build/run.ts [--runs 5] [--dir /dev/shm] [--json FILE]
+ *
+ * - cold: a fresh root with busybox imported (not timed), then `layerctl build -t bench CONTEXT`.
+ * - cached: the same build again on that root: every step hits the cache.
+ * - startup: `layerctl --version`, the floor of any command here.
+ * buildah and Docker (BuildKit and the legacy builder) run on the same Dockerfile and base when
+ * installed; otherwise the report says they are missing and shows the figures the issue gives
+ * for this kind of machine instead, marked as not measured here. The store and the page cache
+ * are on the same tmpfs for every variant. Everything lives in one scratch dir under --dir,
+ * removed at the end, on error and on Ctrl-C; the RUN steps' cgroups (layerctl-bench-<random>) go too.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openCgroup } from '@layerctl/executor';
+import { LayerctlError, UsageError } from '@layerctl/sys';
+
+const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const LAYERCTL = path.join(CHECKOUT, 'packages/layerctl/bin/layerctl.js');
+const MAKE_ROOTFS = path.join(CHECKOUT, 'fixtures/busybox/make-rootfs.sh');
+const FIXTURES = path.join(CHECKOUT, 'fixtures/dockerfiles');
+
+/** The issue's figures for a small busybox build on this kind of machine (ms): not measured here. */
+const PEER_FIGURES: Record<string, { cold: number; cached: number }> = {
+  buildah: { cold: 1200, cached: 340 },
+  'docker (BuildKit)': { cold: 750, cached: 400 },
+  'docker (legacy builder)': { cold: 1500, cached: 145 },
+};
+
+/** The goal: cold at most this share of the fastest peer's cold build; cached no slower than the fastest peer's. */
+const COLD_GOAL_RATIO = 0.8;
+
+interface Summary {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+}
+
+interface FixtureResult {
+  fixture: string;
+  cold: Summary;
+  cached: Summary;
+}
+
+const abort = new AbortController();
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, dir: { type: 'string', default: '/dev/shm' }, json: { type: 'string' } } });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: give a whole number of runs, at least 1`);
+  const scratch = fs.mkdtempSync(path.join(values.dir, 'layerctl-bench-build-'));
+  const cgroupParent = `layerctl-bench-${crypto.randomBytes(6).toString('hex')}`;
+  const stop = (): void => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const busybox = path.join(scratch, 'busybox.tar');
+    await command(MAKE_ROOTFS, [busybox]);
+    const startup = summarize(await repeat(runs, () => timed(process.execPath, [LAYERCTL, '--version'])));
+    const results: FixtureResult[] = [];
+    for (const fixture of fs.readdirSync(FIXTURES).sort()) {
+      results.push(await benchFixture(scratch, busybox, fixture, runs, cgroupParent));
+    }
+    const peers = installedPeers();
+    report(results, startup, peers, runs);
+    if (values.json !== undefined) fs.writeFileSync(values.json, `${JSON.stringify({ runs, startup, results, peers }, null, 2)}\n`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+    const cgroup = openCgroup(cgroupParent);
+    cgroup?.killAll('SIGKILL');
+    cgroup?.remove();
+  }
+}
+
+async function benchFixture(scratch: string, busybox: string, fixture: string, runs: number, cgroupParent: string): Promise<FixtureResult> {
+  const context = path.join(FIXTURES, fixture);
+  const cold: number[] = [];
+  const cached: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const root = path.join(scratch, `${fixture}-${run}`);
+    await command(process.execPath, [LAYERCTL, '--root', root, 'import', busybox, 'busybox']);
+    const build = ['--root', root, 'build', '--progress', 'plain', '--cgroup-parent', cgroupParent, '-t', 'bench', context];
+    cold.push(await timed(process.execPath, [LAYERCTL, ...build]));
+    cached.push(await timed(process.execPath, [LAYERCTL, ...build]));
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return { fixture, cold: summarize(cold), cached: summarize(cached) };
+}
+
+/** Which peers could run here; each that cannot is named with why (none is driven by this bench yet). */
+function installedPeers(): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const tool of ['buildah', 'docker']) {
+    const which = spawnSync('which', [tool], { encoding: 'utf8' });
+    found[tool] = which.status === 0 ? which.stdout.trim() : 'not installed';
+  }
+  // A docker client without a daemon cannot build: say so rather than "found".
+  if (found['docker'] !== 'not installed' && spawnSync('docker', ['info'], { stdio: 'ignore', timeout: 5000 }).status !== 0) {
+    found['docker'] = `${found['docker']} is only a client: no Docker daemon answers here`;
+  }
+  return found;
+}
+
+function report(results: FixtureResult[], startup: Summary, peers: Record<string, string>, runs: number): void {
+  const ms = (value: number): string => `${value.toFixed(0)} ms`;
+  const lines = [`bench/build: median of ${runs} runs, wall clock of the whole command (Node start-up included)`, ''];
+  lines.push(`layerctl --version (start-up floor): ${ms(startup.medianMs)}`, '');
+  lines.push('fixture          cold (min-max)                cached (min-max)             cached/cold');
+  for (const { fixture, cold, cached } of results) {
+    lines.push(
+      `${fixture.padEnd(16)} ${`${ms(cold.medianMs)} (${ms(cold.minMs)}-${ms(cold.maxMs)})`.padEnd(29)} ${`${ms(cached.medianMs)} (${ms(cached.minMs)}-${ms(cached.maxMs)})`.padEnd(28)} ${(cached.medianMs / cold.medianMs).toFixed(2)}x`,
+    );
+  }
+  lines.push('', 'peers:');
+  for (const [tool, where] of Object.entries(peers)) lines.push(`  ${tool}: ${where} (not measured in this run)`);
+  const fastestCold = Math.min(...Object.values(PEER_FIGURES).map((figure) => figure.cold));
+  const fastestCached = Math.min(...Object.values(PEER_FIGURES).map((figure) => figure.cached));
+  lines.push('', "the issue's figures for a small busybox build on this kind of machine (NOT measured here):");
+  for (const [peer, figure] of Object.entries(PEER_FIGURES)) lines.push(`  ${peer.padEnd(24)} cold ${ms(figure.cold)}, cached ${ms(figure.cached)}`);
+  const app = results.find((result) => result.fixture === 'busybox-app');
+  if (app !== undefined) {
+    const coldRatio = app.cold.medianMs / fastestCold;
+    const cachedRatio = app.cached.medianMs / fastestCached;
+    lines.push(
+      '',
+      `busybox-app against those figures: cold ${coldRatio.toFixed(2)}x the fastest peer's (goal <= ${COLD_GOAL_RATIO}x: ${coldRatio <= COLD_GOAL_RATIO ? 'met' : 'not met'}), cached ${cachedRatio.toFixed(2)}x (goal <= 1.00x: ${cachedRatio <= 1 ? 'met' : 'not met'})`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function repeat(runs: number, once: () => Promise<number>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let run = 0; run < runs; run++) samples.push(await once());
+  return samples;
+}
+
+function summarize(samples: number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return { medianMs: median, minMs: sorted[0] ?? 0, maxMs: sorted.at(-1) ?? 0 };
+}
+
+async function timed(file: string, args: string[]): Promise<number> {
+  const started = performance.now();
+  await command(file, args);
+  return performance.now() - started;
+}
+
+/** Runs a command to its end; a failure names the command and its stderr. Ctrl-C stops it. */
+function command(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    abort.signal.throwIfAborted();
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], signal: abort.signal });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new LayerctlError(`${path.basename(file)} ${args.join(' ')}: exit ${code}: ${stderr.trim()}`))));
+  });
+}
+
+await main();
