@@ -143,6 +143,18 @@ test('effective outside permitted, and ambient outside inheritable, are refused 
   untouched(t, wrongAmbient.self);
 });
 
+test('a seccomp filter that cannot be built is refused before anything changes', (t) => {
+  const report = runProbe({
+    scratch: scratchDir(t),
+    seccomp: { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_PDP11'] },
+    process: containerProcess({ uid: 1000, gid: 1000 }),
+  });
+  t.is(report.error?.name, 'InvalidArgumentError');
+  t.regex(report.error?.message ?? '', /SCMP_ARCH_PDP11/);
+  untouched(t, report.self);
+  t.is(report.self?.['Seccomp'], '0');
+});
+
 test('the umask of the spec is set', (t) => {
   const report = runProbe({ scratch: scratchDir(t), process: containerProcess({ uid: 0, gid: 0, umask: 0o027 }) });
   t.is(report.afterExec?.['Umask'], '0027');

@@ -8,6 +8,7 @@ import {
   capset,
   FailedPreconditionError,
   InvalidArgumentError,
+  loadSeccompProgram,
   setgroups,
   setKeepCaps,
   setNoNewPrivs,
@@ -17,7 +18,7 @@ import {
 } from '@layerctl/sys';
 import type { Capabilities, Process, Seccomp } from '../spec/runtime-spec.ts';
 import { capabilityMask, capabilityNames, capabilityNumber } from './capabilities.ts';
-import { loadSeccomp } from './load-seccomp.ts';
+import { compileSeccomp } from './load-seccomp.ts';
 import { applyRlimits } from './rlimits.ts';
 
 /**
@@ -26,6 +27,8 @@ import { applyRlimits } from './rlimits.ts';
  * pivot_root and every mount, since it drops the capabilities those need. Irreversible.
  *
  * Order, and why:
+ * 0. capability names and sets are checked and the filter is compiled: a spec that cannot be
+ *    applied fails while the process is still as it was.
  * 1. umask and rlimits, while CAP_SYS_RESOURCE (if held at all) is still there.
  * 2. no_new_privs when asked.
  * 3. the bounding set is cut to `bounding` (PR_CAPBSET_DROP needs CAP_SETPCAP, so before capset).
@@ -42,18 +45,19 @@ import { applyRlimits } from './rlimits.ts';
  * seccompProgram), or load it yourself with loadSeccomp later (which then needs no_new_privs, or
  * CAP_SYS_ADMIN still effective).
  */
-export function applyProcessSecurity(process: Process, seccomp?: Seccomp | Buffer): void {
-  // Every name is checked before the first irreversible step.
-  const caps = process.capabilities === undefined ? undefined : capabilityPlan(process.capabilities);
-  if (process.user.umask !== undefined) globalThis.process.umask(process.user.umask);
-  applyRlimits(process.rlimits ?? []);
-  const noNewPrivileges = process.noNewPrivileges === true;
+export function applyProcessSecurity(spec: Process, seccomp?: Seccomp | Buffer): void {
+  // Everything that can be refused (names, the filter) is checked before the first irreversible step.
+  const caps = spec.capabilities === undefined ? undefined : capabilityPlan(spec.capabilities);
+  const program = seccomp === undefined || Buffer.isBuffer(seccomp) ? seccomp : compileSeccomp(seccomp);
+  if (spec.user.umask !== undefined) process.umask(spec.user.umask);
+  applyRlimits(spec.rlimits ?? []);
+  const noNewPrivileges = spec.noNewPrivileges === true;
   if (noNewPrivileges) setNoNewPrivs();
   if (caps !== undefined) dropBounding(caps.bounding);
-  if (seccomp !== undefined && !noNewPrivileges) loadSeccomp(seccomp);
-  switchUser(process.user.uid, process.user.gid, process.user.additionalGids ?? []);
+  if (program !== undefined && !noNewPrivileges) loadSeccompProgram(program);
+  switchUser(spec.user.uid, spec.user.gid, spec.user.additionalGids ?? []);
   if (caps !== undefined) setCapabilities(caps);
-  if (seccomp !== undefined && noNewPrivileges) loadSeccomp(seccomp);
+  if (program !== undefined && noNewPrivileges) loadSeccompProgram(program);
 }
 
 interface CapabilityPlan {
