@@ -20,7 +20,7 @@ export { attachLoop, detachLoop, freeLoopNumber, loopBackingFile, loopDirectIo, 
 export * from './namespaces.ts';
 export * from './open-in-root.ts';
 export * from './pty.ts';
-export { execve } from './execve.ts';
+export { execve, exitNow } from './execve.ts';
 export { closeRange, CLOSE_RANGE_CLOEXEC, MAX_FD } from './close-range.ts';
 export { isCloexec, setCloexec } from './cloexec.ts';
 export { interfaceUp } from './interface-up.ts';

@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import {
   closeRange,
+  exitNow,
   CLOSE_RANGE_CLOEXEC,
   interfaceUp,
   NotSupportedError,
   resetSignalsForExec,
-  seccompSyscallNumber,
   setCloexec,
   setControllingTerminal,
   sethostname,
@@ -16,6 +17,7 @@ import {
 } from '@layerctl/sys';
 import { setupRootfs } from '../rootfs/setup-rootfs.ts';
 import { applyProcessSecurity } from '../security/apply-process-security.ts';
+import { seccompProgram } from '../security/seccomp-program.ts';
 import { readSpec } from '../spec/read-spec.ts';
 import type { NamespaceType, Spec } from '../spec/runtime-spec.ts';
 import { ExecFailure, execProgram } from './find-program.ts';
@@ -24,6 +26,11 @@ import { NAMESPACE_FLAGS, namespaceOf } from './namespace-flags.ts';
 
 /** The namespaces the init makes itself (pid was made by the parent, before it was spawned). */
 const UNSHARED_HERE: readonly NamespaceType[] = ['mount', 'uts', 'ipc', 'network'];
+/**
+ * Compiled seccomp programs (Docker's profile: tens of milliseconds through libseccomp, ~2 ms
+ * read back), kept with the package, root-owned like the code that loads them.
+ */
+const SECCOMP_CACHE = fileURLToPath(new URL('../../node_modules/.cache/layerctl-seccomp', import.meta.url));
 /** Signals Node leaves ignored, which execve would hand on to the program. */
 const SIGNALS_TO_RESET = [os.constants.signals.SIGPIPE, os.constants.signals.SIGXFSZ];
 
@@ -48,9 +55,11 @@ function startContainerProcess(spec: Spec, bundle: string, procsFiles: readonly 
   enterNamespaces(spec);
   // Opened while the host's /sys/fs/cgroup is still reachable, written once everything else is done.
   const cgroupFds = procsFiles.map((file) => fs.openSync(file, 'w'));
+  let seccomp: Buffer | undefined;
   setupRootfs(spec, bundle, () => {
-    // libseccomp is dlopen'ed on first use; after pivot_root its file would be looked up in the image.
-    if (spec.linux.seccomp !== undefined) seccompSyscallNumber('read');
+    // Compiled (or read from the cache) while the host's files are reachable: after pivot_root,
+    // libseccomp and the cache would be looked up in the image.
+    if (spec.linux.seccomp !== undefined) seccomp = seccompProgram(spec.linux.seccomp, SECCOMP_CACHE);
   });
   if (spec.hostname !== undefined && namespaceOf(spec.linux.namespaces, 'uts') !== undefined) sethostname(spec.hostname);
   if (spec.process.terminal === true) {
@@ -62,7 +71,7 @@ function startContainerProcess(spec: Spec, bundle: string, procsFiles: readonly 
   process.chdir(spec.process.cwd);
   if (!waitForGo()) process.exit(EXIT_INIT_FAILED);
   joinCgroups(cgroupFds, spec);
-  applyProcessSecurity(spec.process, spec.linux.seccomp);
+  applyProcessSecurity(spec.process, seccomp);
   for (const fd of [0, 1, 2]) setCloexec(fd, false);
   closeRange(GO_FD, undefined, CLOSE_RANGE_CLOEXEC);
   resetSignalsForExec(SIGNALS_TO_RESET);
@@ -127,7 +136,9 @@ function fail(error: unknown): never {
   try {
     fs.writeSync(ERROR_FD, `${JSON.stringify(failure)}\n`);
   } finally {
-    // Even when the parent is gone (EPIPE), the exit status still tells the failure.
-    process.exit(failure.exitCode);
+    // Even when the parent is gone (EPIPE), the exit status still tells the failure. _exit, not
+    // process.exit: past seccomp, libuv's loop teardown would make refused io_uring calls and
+    // complain about them on the container's stderr.
+    exitNow(failure.exitCode);
   }
 }

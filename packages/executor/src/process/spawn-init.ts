@@ -24,9 +24,7 @@ const INIT_COMPILE_CACHE = fileURLToPath(new URL('../../node_modules/.cache/laye
  */
 export function spawnInit(bundle: string, procsFiles: readonly string[], stdio: StdioOptions, newPidNamespace: boolean, detached: boolean): ChildProcess {
   const args = [...INIT_NODE_OPTIONS, INIT_MAIN, bundle, ...procsFiles];
-  // UV_USE_IO_URING=0: the container's seccomp filter refuses io_uring, and libuv would complain on the
-  // program's stderr when the init exits after a failed exec.
-  const options = { stdio, detached, env: { NODE_COMPILE_CACHE: INIT_COMPILE_CACHE, UV_USE_IO_URING: '0' } };
+  const options = { stdio, detached, env: { NODE_COMPILE_CACHE: INIT_COMPILE_CACHE } };
   if (!newPidNamespace) return spawn(process.execPath, args, options);
   const ownFd = fs.openSync(OWN_PID_NAMESPACE, 'r');
   try {
