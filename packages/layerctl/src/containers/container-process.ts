@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import tty from 'node:tty';
 import { once } from 'node:events';
 import { constants } from 'node:os';
 import { NotSupportedError, wrapNodeError } from '@layerctl/sys';
@@ -35,8 +37,10 @@ const SIGNAL_STATUS_BASE = 128;
 export async function startContainerProcess(rootDir: string, record: ContainerRecord, stdio: { stdin: Stdio; stdout: Stdio; stderr: Stdio }): Promise<StartedContainer> {
   const bundle = containerPaths(rootDir, record.id).dir;
   if (record.config.runtime !== 'layerctl') return startWithRuntime(record.config.runtime, bundle, record.id, stdio);
+  if (record.config.tty && stdio.stdout === 'inherit') return attachedToTerminal(record, bundle);
   const { startContainer } = await import('@layerctl/executor');
   const started = await startContainer({ id: record.id, bundle, ...stdio });
+  if (started.terminal !== undefined && typeof stdio.stdout === 'number') copyTerminal(started.terminal.master, stdio.stdout);
   return {
     pid: started.pid,
     async wait() {
@@ -45,6 +49,64 @@ export async function startContainerProcess(rootDir: string, record: ContainerRe
     },
     kill: (signal) => started.kill(signal),
   };
+}
+
+/**
+ * A -t container in the foreground: the executor's runContainer attaches it to this process's
+ * terminal (raw mode, window size, restored at the end), which startContainer leaves to its
+ * caller. runContainer does not tell the pid, so it is found in the container's cgroup: the
+ * process whose innermost pid (NSpid) is 1.
+ */
+async function attachedToTerminal(record: ContainerRecord, bundle: string): Promise<StartedContainer> {
+  const { openCgroup, runContainer } = await import('@layerctl/executor');
+  const done = runContainer({ id: record.id, bundle });
+  let ended = false;
+  void done.finally(() => (ended = true)).catch(() => undefined);
+  let pid: number | undefined;
+  while (pid === undefined) {
+    if (ended) await done;
+    pid = openCgroup(record.config.cgroupsPath)?.pids().find(isNamespaceInit);
+    if (pid === undefined) await new Promise((resolve) => setTimeout(resolve, INIT_POLL_MS));
+  }
+  const found = pid;
+  return {
+    pid: found,
+    async wait() {
+      const status = await done;
+      return { code: exitCode(status.code, status.signal), oomKilled: status.oomKilled };
+    },
+    kill: (signal) => process.kill(found, signal),
+  };
+}
+
+/**
+ * A detached -t container writes to its pty; what it writes goes to `out` (the log). The master
+ * reads EIO once the container's side has no holder left: that is the end, not a failure.
+ */
+function copyTerminal(master: number, out: number): void {
+  const reader = new tty.ReadStream(master);
+  reader.on('data', (chunk: Buffer | string) => {
+    fs.writeSync(out, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  });
+  reader.on('error', (err) => {
+    if (errorCode(err) !== 'EIO') throw err;
+  });
+}
+
+/** How often the cgroup is looked at for the container's PID 1 while it starts. */
+const INIT_POLL_MS = 2;
+
+/** Whether the process is PID 1 of its own (innermost) pid namespace. */
+function isNamespaceInit(pid: number): boolean {
+  let status: string;
+  try {
+    status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+  const nspid = /^NSpid:\s+(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/);
+  return nspid !== undefined && nspid.length > 1 && nspid.at(-1) === '1';
 }
 
 export function exitCode(code: number | null | undefined, signal: NodeJS.Signals | null | undefined): number {
