@@ -30,5 +30,4 @@ export { setgroups, setresgid, setresuid } from './credentials.ts';
 export { getrlimit, setrlimit, rlimitResource, RLIMIT_RESOURCES, RLIM_INFINITY, type ResourceLimit } from './rlimit.ts';
 export * from './seccomp.ts';
 export { resetSignalsForExec } from './signal-defaults.ts';
-export { exitProcess } from './exit-process.ts';
 export { bpfProgLoad, bpfProgAttach, BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE, BPF_INSN_SIZE } from './bpf.ts';

@@ -101,12 +101,12 @@ test('actions map to libseccomp values; ERRNO carries its errno, EPERM by defaul
   t.throws(() => seccompActionValue('SCMP_ACT_NOTIFY' as never), { instanceOf: InvalidArgumentError });
 });
 
-test("under Docker's default profile, exitProcess ends the process with its status (process.exit would abort in libuv's io_uring teardown)", (t) => {
+test("under Docker's default profile, exitNow ends the process with its status (process.exit would abort in libuv's io_uring teardown)", (t) => {
   const script = [
     "import { dockerDefaultSeccomp, loadSeccomp } from './packages/executor/src/index.ts';",
-    "import { exitProcess } from './packages/sys/src/index.ts';",
+    "import { exitNow } from './packages/sys/src/index.ts';",
     'loadSeccomp(dockerDefaultSeccomp());',
-    'exitProcess(7);',
+    'exitNow(7);',
   ].join('\n');
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: repositoryRoot() });
   t.is(child.signal, null, child.stderr);

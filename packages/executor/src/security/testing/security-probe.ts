@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { capget, capset, errnoName, exitProcess, LayerctlError } from '@layerctl/sys';
+import { capget, capset, errnoName, exitNow, LayerctlError } from '@layerctl/sys';
 import { capabilityMask } from '../capabilities.ts';
 import { applyProcessSecurity } from '../apply-process-security.ts';
 import { dockerDefaultSeccomp } from '../docker-default-seccomp.ts';
@@ -144,7 +144,7 @@ function main(): void {
   fs.writeSync(1, `${JSON.stringify(report)}\n`);
   // Never back to the event loop: Docker's profile refuses io_uring_enter, which libuv calls on
   // its way out and aborts on. The container's init likewise goes from the filter to execve.
-  exitProcess(0);
+  exitNow(0);
 }
 
 main();
