@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError, SysError, wrapNodeError } from '@layerctl/sys';
 import type { PatternMatcher } from '../dockerignore/pattern-matcher.ts';
-import { globRegex, hasWildcards, unescapeGlob } from '../dockerignore/glob-regex.ts';
+import { hasWildcards, pathGlob, unescapeGlob } from '../glob/glob.ts';
 import { cleanPath } from './clean-path.ts';
 import { resolveInScope } from './resolve-in-scope.ts';
 
@@ -119,9 +119,9 @@ async function matchPattern(contextDir: string, source: string, pattern: string,
         next.push(joinContext(dir, unescapeGlob(element)));
         continue;
       }
-      const regex = globRegex(element);
+      const glob = pathGlob(element);
       for (const name of await listDirectory(contextDir, dir)) {
-        if (regex.test(name)) next.push(joinContext(dir, name));
+        if (glob.matches(name)) next.push(joinContext(dir, name));
       }
     }
     candidates = next;

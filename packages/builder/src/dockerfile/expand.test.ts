@@ -138,3 +138,11 @@ test('a heredoc body expands variables even in quotes, keeps its quotes, and let
   t.is(expandHeredoc('a \\\nb\n', lookup), 'a b\n');
   t.is(expandHeredoc('${UNSET:-dflt} "unclosed\n', lookup), 'dflt "unclosed\n');
 });
+
+test('pattern substitutions on a long value finish quickly', (t) => {
+  const long = 'a'.repeat(20000);
+  const start = performance.now();
+  t.is(expandWord('${LONG#*a*a*a*a*b}', (name) => (name === 'LONG' ? long : undefined)), long);
+  t.is(expandWord('${LONG%%a*a}', (name) => (name === 'LONG' ? long : undefined)), '');
+  t.true(performance.now() - start < 2000);
+});

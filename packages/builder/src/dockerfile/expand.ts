@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '@layerctl/sys';
 import type { Instruction } from './instructions.ts';
 import { DockerfileError } from './dockerfile-error.ts';
-import { globMatcher, replaceMatches, trimPrefix, trimSuffix } from './shell-pattern.ts';
+import { replaceMatches, trimPrefix, trimSuffix } from './shell-pattern.ts';
+import { shellGlob } from '../glob/glob.ts';
 
 /**
  * Docker's word expansion (BuildKit's frontend/dockerfile/shell lexer), not a shell:
@@ -345,11 +346,11 @@ class Lexer {
     const replacement = pattern.stopped === '/' ? this.until('}').text : '';
     const written = `\${${name}${op}${doubled ? op : ''}${pattern.text}${pattern.stopped === '/' ? `/${replacement}` : ''}}`;
     if (value === undefined && this.options.keepUnset) return written;
-    const matches = globMatcher(pattern.text, this.escape);
+    const glob = shellGlob(pattern.text, this.escape);
     const chars = Array.from(value ?? '');
-    if (op === '#') return trimPrefix(chars, matches, doubled);
-    if (op === '%') return trimSuffix(chars, matches, doubled);
-    return replaceMatches(chars, matches, replacement, doubled);
+    if (op === '#') return trimPrefix(chars, glob, doubled);
+    if (op === '%') return trimSuffix(chars, glob, doubled);
+    return replaceMatches(chars, glob, replacement, doubled);
   }
 
   /** `value` is undefined when the variable counts as missing for this operator (`:` makes empty count). */

@@ -1,20 +1,20 @@
 import { InvalidArgumentError } from '@layerctl/sys';
 import { cleanPath } from '../context/clean-path.ts';
-import { globRegex } from './glob-regex.ts';
+import { pathGlob, type Glob } from '../glob/glob.ts';
 
 interface Pattern {
   /** The pattern as cleaned, without its `!`. */
   text: string;
   /** `!pattern`: an exception that brings matching paths back. */
   exception: boolean;
-  regex: RegExp;
-  /** One regex per path element, for asking whether the pattern could match below a directory. */
-  elements: (RegExp | 'globstar')[];
+  glob: Glob;
+  /** One glob per path element, for asking whether the pattern could match below a directory. */
+  elements: (Glob | 'globstar')[];
 }
 
 /** The pattern elements a prefix of a path must match, element by element (`**` matches any run). */
-function elementRegexes(text: string): (RegExp | 'globstar')[] {
-  return text.split('/').map((element) => (element.includes('**') ? 'globstar' : globRegex(element)));
+function elementGlobs(text: string): (Glob | 'globstar')[] {
+  return text.split('/').map((element) => (element.includes('**') ? 'globstar' : pathGlob(element)));
 }
 
 /**
@@ -37,7 +37,7 @@ export class PatternMatcher {
         if (text.length === 1) throw new InvalidArgumentError('.dockerignore: "!" alone is not a pattern; write !path to bring a path back');
         text = text.slice(1);
       }
-      this.patterns.push({ text, exception, regex: globRegex(text), elements: elementRegexes(text) });
+      this.patterns.push({ text, exception, glob: pathGlob(text), elements: elementGlobs(text) });
     }
   }
 
@@ -53,7 +53,7 @@ export class PatternMatcher {
     for (const pattern of this.patterns) {
       // Only a pattern that would change the answer needs a look (moby skips the rest too).
       if (pattern.exception !== excluded) continue;
-      if (pattern.regex.test(path) || parents.some((parent) => pattern.regex.test(parent))) excluded = !pattern.exception;
+      if (pattern.glob.matches(path) || parents.some((parent) => pattern.glob.matches(parent))) excluded = !pattern.exception;
     }
     return excluded;
   }
@@ -80,7 +80,7 @@ function couldMatchBelow(pattern: Pattern, dirElements: string[]): boolean {
     // The pattern matched a parent of everything below: an exception for all of it.
     if (patternElement === undefined) return true;
     if (patternElement === 'globstar') return true;
-    if (!patternElement.test(element)) return false;
+    if (!patternElement.matches(element)) return false;
   }
   return true;
 }
