@@ -63,3 +63,11 @@ test('a program read from the cache refuses what the compiled filter refuses', (
   for (const probe of ['mount', 'unshare', 'keyctl', 'addKey', 'cloneNewns']) t.is(report.probes?.[probe], 'EPERM', probe);
   t.is(report.probes?.['spawnTrue'], 'ok');
 });
+
+test('a cache directory that cannot be made or written does not stop the program', (t) => {
+  const scratch = scratchDir(t);
+  const blocker = path.join(scratch, 'not-a-dir');
+  fs.writeFileSync(blocker, '');
+  const program = seccompProgram(dockerDefaultSeccomp(), path.join(blocker, 'seccomp'));
+  t.true(program.equals(compileSeccomp(dockerDefaultSeccomp())));
+});

@@ -8,6 +8,15 @@ import { compileSeccomp } from './load-seccomp.ts';
 /** A cached program starts with the sha256 of the program that follows, checked on every read. */
 const DIGEST_BYTES = 32;
 const PROGRAM_SUFFIX = '.bpf';
+/**
+ * Why a cache file cannot be read or written (read-only or full filesystem, permissions): the
+ * cache is only a shortcut, so the program is compiled (or not kept) and the container starts.
+ */
+const CACHE_UNAVAILABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR']);
+
+function cacheUnavailable(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && typeof error.code === 'string' && CACHE_UNAVAILABLE.has(error.code);
+}
 
 function sha256(data: string | Buffer): Buffer {
   return createHash('sha256').update(data).digest();
@@ -18,7 +27,8 @@ function sha256(data: string | Buffer): Buffer {
  * compiling Docker's profile through libseccomp and koffi takes tens of milliseconds, reading
  * the program back well under one. The file is named by the sha256 of the filter, the
  * architecture and the libseccomp version; a file whose content does not match the digest it
- * starts with (torn write, damage) is compiled again. Without cacheDir, it just compiles.
+ * starts with (torn write, damage) is compiled again, and a cache that cannot be read or written
+ * is passed by. Without cacheDir, it just compiles.
  */
 export function seccompProgram(seccomp: Seccomp, cacheDir?: string): Buffer {
   if (cacheDir === undefined) return compileSeccomp(seccomp);
@@ -27,7 +37,11 @@ export function seccompProgram(seccomp: Seccomp, cacheDir?: string): Buffer {
   const cached = readCached(file);
   if (cached !== undefined) return cached;
   const program = compileSeccomp(seccomp);
-  writeCached(cacheDir, file, program);
+  try {
+    writeCached(cacheDir, file, program);
+  } catch (error) {
+    if (!cacheUnavailable(error)) throw error;
+  }
   return program;
 }
 
@@ -36,7 +50,7 @@ function readCached(file: string): Buffer | undefined {
   try {
     data = fs.readFileSync(file);
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    if (cacheUnavailable(error)) return undefined;
     throw error;
   }
   const program = data.subarray(DIGEST_BYTES);
