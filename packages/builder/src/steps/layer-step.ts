@@ -18,6 +18,7 @@ import {
 import type { BuildWorkspace } from '../build/build-workspace.ts';
 import type { BuiltLayer } from '../image-config/build-config.ts';
 import { clampTarTimes } from './clamp-tar.ts';
+import { dropUnchanged } from './drop-unchanged.ts';
 
 /** Temporary keys of a step's snapshot start with this; the rest is random and the parent. */
 const BUILD_KEY_PREFIX = 'build-';
@@ -58,9 +59,11 @@ export async function buildLayer(context: LayerContext, parentDiffIds: readonly 
   try {
     await withMounted(context, mounts, work);
     context.signal?.throwIfAborted();
-    const diff = snapshotter.diff(key);
-    const tar = context.sourceDateEpoch === undefined ? diff : clampTarTimes(diff, context.sourceDateEpoch);
-    const blob = await writeLayerBlob(context.root.content, tar, 'zstd');
+    const blob = await withParentTree(context, parent, async (parentRoot) => {
+      const diff = parentRoot === undefined ? snapshotter.diff(key) : dropUnchanged(snapshotter.diff(key), parentRoot);
+      const tar = context.sourceDateEpoch === undefined ? diff : clampTarTimes(diff, context.sourceDateEpoch);
+      return writeLayerBlob(context.root.content, tar, 'zstd');
+    });
     holdBlob(context.root, context.lease, blob.digest);
     const chainId = chainIds([...parentDiffIds, blob.diffId]).at(-1) ?? blob.diffId;
     await commitOrReuse(snapshotter, key, chainId, blob.diffId);
@@ -72,6 +75,18 @@ export async function buildLayer(context: LayerContext, parentDiffIds: readonly 
   } catch (err) {
     await discard(snapshotter, key, err);
     throw err;
+  }
+}
+
+/** The parent chain mounted read-only for `use` (undefined for a layer on nothing), removed again after. */
+async function withParentTree<T>(context: LayerContext, parent: Digest | undefined, use: (parentRoot: string | undefined) => Promise<T>): Promise<T> {
+  if (parent === undefined) return use(undefined);
+  const key = `${BUILD_KEY_PREFIX}parent-${randomBytes(8).toString('hex')} ${parent}`;
+  const mounts = await context.snapshotter.view(key, parent);
+  try {
+    return await withMounted(context, mounts, use);
+  } finally {
+    await context.snapshotter.remove(key);
   }
 }
 
