@@ -11,7 +11,7 @@ export { dockerDefaultSeccomp, type SeccompHost } from './security/docker-defaul
 export { DOCKER_SECCOMP_PROFILE, type Profile, type ProfileRule, type ProfileCondition } from './security/docker-seccomp-profile.ts';
 export * from './cgroups/index.ts';
 export { startContainer, defaultCgroupsPath, type StartOptions, type StdioTarget, type ContainerProcess } from './process/start-container.ts';
-export { runContainer } from './process/run-container.ts';
+export { runContainer, type RunOptions } from './process/run-container.ts';
 export type { ExitStatus } from './process/exit-status.ts';
 export { ContainerStartError } from './process/container-start-error.ts';
 export { containerSpec, type ContainerSpecOptions } from './spec/container-spec.ts';

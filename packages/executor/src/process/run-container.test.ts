@@ -35,11 +35,14 @@ test('SIGHUP to layerctl while runContainer waits goes to the container', async 
   t.is(process.listenerCount('SIGHUP'), 0);
 });
 
-test('an aborted run kills the container', async (t) => {
+test('an aborted run kills the container; onStart hands over the running container first', async (t) => {
   const { bundle, id } = testBundle(t, { args: ['sleep', '60'] });
   const controller = new AbortController();
-  const status = runContainer({ id, bundle, signal: controller.signal });
-  await setTimeout(300);
+  let pid = 0;
+  const status = runContainer({ id, bundle, signal: controller.signal, onStart: (container) => (pid = container.pid) });
+  while (pid === 0) await setTimeout(20);
+  // The host pid of the container's PID 1: 1 in its own namespace.
+  t.regex(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`^NSpid:\\s+${pid}\\s+1$`, 'm'));
   controller.abort();
   t.like(await status, { code: 137, signal: 'SIGKILL' });
 });

@@ -1,9 +1,16 @@
 import { attachTerminal } from '../terminal/attach-terminal.ts';
 import type { ExitStatus } from './exit-status.ts';
-import { type StartOptions, startContainer } from './start-container.ts';
+import { type ContainerProcess, type StartOptions, startContainer } from './start-container.ts';
 
 /** Signals to layerctl that are passed on to the container, as `docker run` does in the foreground. */
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export interface RunOptions extends StartOptions {
+  /** Aborting kills the container (SIGKILL). */
+  signal?: AbortSignal;
+  /** Called once the program runs, with its handle (its pid, say, for `ps`, `stop` or `kill`). */
+  onStart?: (container: ContainerProcess) => void;
+}
 
 /**
  * Starts the container and waits for it. SIGINT, SIGTERM and SIGHUP sent to this process go to
@@ -11,9 +18,10 @@ const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGH
  * an abort of `signal` kills it. A terminal container is attached to this process's own terminal
  * (raw mode, window size, restored on exit). Rejects with ContainerStartError when the program never ran.
  */
-export async function runContainer(options: StartOptions & { signal?: AbortSignal }): Promise<ExitStatus> {
+export async function runContainer(options: RunOptions): Promise<ExitStatus> {
   options.signal?.throwIfAborted();
   const container = await startContainer(options);
+  options.onStart?.(container);
   const attachment = container.terminal === undefined ? undefined : attachTerminal(container.terminal);
   const forward = (signal: NodeJS.Signals): void => container.kill(signal);
   const abort = (): void => container.kill('SIGKILL');
