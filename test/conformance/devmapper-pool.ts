@@ -3,6 +3,9 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import test from 'ava';
 import { attachLoop, mount, umount2 } from '@layerctl/sys';
+import { openRoot, openSnapshotter, TMP_DIR } from '@layerctl/snapshotter';
+import { driverSuite, snapshotterSuite, type OpenDriver, type OpenSnapshotter } from '@layerctl/snapshotter/testsuite';
+import { DevmapperDriver } from '@layerctl/drivers-devmapper';
 
 /**
  * One extent-sharing filesystem per test file, loop-mounted in a tmpfs scratch dir: formatting
@@ -38,4 +41,40 @@ export function sharedPool(fsType: 'xfs' | 'btrfs', bytes: number): () => string
     fs.mkdirSync(dir);
     return dir;
   };
+}
+
+const GiB = 1024 ** 3;
+
+/** A devmapper driver (reflink backend) on `root` whose pool directory is removed when the driver closes. */
+export function devmapperOnPool(root: string, poolDir: string, options: Record<string, string> = {}): DevmapperDriver {
+  const driver = new DevmapperDriver({ root, tmpDir: path.join(root, TMP_DIR), options: { 'devmapper.backend': 'reflink', 'devmapper.pool_dir': poolDir, ...options } });
+  const close = driver.close.bind(driver);
+  driver.close = async () => {
+    await close();
+    fs.rmSync(poolDir, { recursive: true, force: true });
+  };
+  return driver;
+}
+
+/**
+ * The whole conformance suite on devmapper's reflink backend (this host has no device-mapper)
+ * over one pool of `poolFs` shared by the cases of the calling test file. One file per pool
+ * filesystem, so ava runs the pools in separate processes.
+ */
+export function devmapperConformance(poolFs: 'xfs' | 'btrfs'): void {
+  const nextPoolDir = sharedPool(poolFs, 64 * GiB);
+  const openOn: OpenSnapshotter = async (dir) => {
+    const root = openRoot(dir);
+    const snapshotter = await openSnapshotter(root, devmapperOnPool(dir, nextPoolDir()));
+    return {
+      snapshotter,
+      async close() {
+        await snapshotter.close();
+        root.close();
+      },
+    };
+  };
+  const driverOn: OpenDriver = async (root) => devmapperOnPool(root, nextPoolDir());
+  snapshotterSuite(`devmapper (reflink, ${poolFs} pool)`, openOn);
+  driverSuite(`devmapper (reflink, ${poolFs} pool)`, driverOn);
 }
