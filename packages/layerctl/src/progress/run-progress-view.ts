@@ -27,7 +27,7 @@ export function RunProgressView({ steps }: RunProgressViewProps, ink: typeof imp
 }
 
 /** Draws the steps with Ink on `stream` until close(), which leaves the last frame and gives the terminal back. */
-export async function showRunProgress(stream: NodeJS.WriteStream): Promise<{ update(steps: readonly RunStep[]): void; close(): Promise<void> }> {
+export async function showRunProgress(stream: NodeJS.WritableStream): Promise<{ update(steps: readonly RunStep[]): void; close(): Promise<void> }> {
   const ink = await import('ink');
   const element = (steps: readonly RunStep[]): React.ReactElement => RunProgressView({ steps }, ink);
   const instance = ink.render(element([]), { stdout: stream, patchConsole: false, exitOnCtrlC: false });

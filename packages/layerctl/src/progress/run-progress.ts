@@ -31,16 +31,19 @@ export function endAll(steps: readonly RunStep[], now: number): RunStep[] {
 
 export type ProgressMode = 'auto' | 'tty' | 'plain' | 'json';
 
+/** Where progress goes: stderr, whose isTTY says whether a terminal display can be drawn. */
+export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
+
 /**
  * The display for `mode` on `stream` (stderr: stdout is the container's). In a terminal, Ink is
  * loaded only once a slow step (unpacking) begins, or from the first step with --progress tty:
  * loading it costs most of a second, far more than a container whose image is unpacked takes
  * to prepare. Without a terminal, `auto` prints only the slow step; `plain` prints every step.
  */
-export function runProgress(mode: ProgressMode, stream: NodeJS.WriteStream): RunProgress {
+export function runProgress(mode: ProgressMode, stream: ProgressStream): RunProgress {
   if (mode === 'json') return lineProgress(stream, (step) => JSON.stringify({ step: step.name, text: step.text, time: new Date(step.startedAt).toISOString() }));
   if (mode === 'plain') return lineProgress(stream, (step) => step.text);
-  if (mode === 'tty' || stream.isTTY) return terminalProgress(stream, mode === 'tty');
+  if (mode === 'tty' || stream.isTTY === true) return terminalProgress(stream, mode === 'tty');
   return lineProgress(stream, (step) => step.text, (step) => step.name === 'unpack');
 }
 
@@ -56,7 +59,7 @@ function lineProgress(stream: NodeJS.WritableStream, format: (step: RunStep) => 
 
 type View = Awaited<ReturnType<typeof import('./run-progress-view.ts')['showRunProgress']>>;
 
-function terminalProgress(stream: NodeJS.WriteStream, always: boolean): RunProgress {
+function terminalProgress(stream: ProgressStream, always: boolean): RunProgress {
   let steps: RunStep[] = [];
   let view: Promise<View> | undefined;
   return {
