@@ -121,3 +121,8 @@ test('a file source walks as itself alone', async (t) => {
   if (file === undefined) return t.fail();
   t.deepEqual(await walked(file, NO_IGNORE), ['.']);
 });
+
+test('a source holding a NUL character is refused as such', async (t) => {
+  const context = makeContext(scratchDir(t), TREE);
+  await t.throwsAsync(selectSources(context, ['a\0.txt'], NO_IGNORE), { instanceOf: InvalidArgumentError, message: /cannot hold a NUL/ });
+});

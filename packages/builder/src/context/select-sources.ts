@@ -52,6 +52,8 @@ export async function selectSources(contextDir: string, sources: readonly string
     if (isRemoteSource(source)) {
       throw new InvalidArgumentError(`${source}: layerctl does not fetch URLs or git repositories; download it into the build context and name that path`);
     }
+    // A NUL cannot be in a path; Node would throw a TypeError for it instead of a clear refusal.
+    if (source.includes('\0')) throw new InvalidArgumentError(`${JSON.stringify(source)}: a path cannot hold a NUL character`);
     const cleaned = cleanPath(source);
     const inContext = cleaned.startsWith('/') ? cleanPath(cleaned.slice(1)) : cleaned;
     if (inContext === '..' || inContext.startsWith('../')) {
