@@ -111,7 +111,11 @@ async function started(child: ChildProcess, spec: Spec, options: StartOptions, c
     ...(child.stderr === null ? {} : { stderr: child.stderr }),
     ...(master === undefined ? {} : { terminal: containerTerminal(master) }),
     ...(cgroup === undefined ? {} : { cgroup }),
-    wait: () => exited,
+    wait: () => {
+      // A detached init was unref'ed so that this process may exit first; a waiter stays for it.
+      child.ref();
+      return exited;
+    },
     kill: (signal) => void child.kill(signal),
   };
 }
