@@ -175,3 +175,28 @@ test('--network bridge is refused with what to use instead', async (t) => {
   t.is(built.code, 2);
   t.regex(built.stderr, /bridge networking is not available yet.*--network host or --network none/);
 });
+
+test('RUN runs as USER in WORKDIR (made when missing), with the network RUN --network or --network asks for', async (t) => {
+  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = context('user-workdir-network', {
+    Dockerfile: [
+      'FROM busybox',
+      'WORKDIR /work/deep',
+      'USER www-data',
+      'RUN id -u > /tmp/uid && pwd > /tmp/pwd',
+      'USER root',
+      'RUN --network=none grep -c : /proc/net/dev > /isolated',
+      'RUN grep -c : /proc/net/dev > /default',
+      'CMD ["cat", "/tmp/uid", "/tmp/pwd", "/isolated"]',
+      '',
+    ].join('\n'),
+  });
+  const none = await build(['-t', 'none', '--network', 'none', dir]);
+  t.is(none.code, 0, none.stderr);
+  t.is((await layerctl(['run', '--rm', 'none'])).stdout, '33\n/work/deep\n1\n', 'uid of www-data, the made WORKDIR, only lo');
+  t.is((await layerctl(['run', '--rm', 'none', 'cat', '/default'])).stdout, '1\n', '--network none: the default RUN has only lo too');
+  const host = await build(['-t', 'host', '--network', 'host', dir]);
+  t.is(host.code, 0, host.stderr);
+  const hostInterfaces = Number((await layerctl(['run', '--rm', 'host', 'cat', '/default'])).stdout);
+  t.true(hostInterfaces > 1, `--network host: RUN sees the host's interfaces (${hostInterfaces})`);
+});
