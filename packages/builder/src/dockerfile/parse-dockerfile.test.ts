@@ -286,7 +286,9 @@ test('a Dockerfile without FROM is an error', (t) => {
 });
 
 test('an unknown instruction is an error naming it and its line', (t) => {
-  t.is(parseError('FROM scratch\nRUNN x\n').message, 'Dockerfile:2: RUNN is not an instruction Docker knows');
+  t.is(parseError('FROM scratch\nRUNN x\n').message, 'Dockerfile:2: RUNN is not an instruction Docker knows (did you mean RUN?)');
+  t.is(parseError('FROM scratch\nFOOBAR x\n').message, 'Dockerfile:2: FOOBAR is not an instruction Docker knows');
+  t.is(parseError('FROM scratch\nCONSTRUCTOR x\n').message, 'Dockerfile:2: CONSTRUCTOR is not an instruction Docker knows');
 });
 
 test('MAINTAINER is refused with the LABEL to write instead', (t) => {
