@@ -1,4 +1,4 @@
-import type { ArgInstruction, Dockerfile, Heredoc, Instruction, SourceLocation, Stage } from './instructions.ts';
+import type { Dockerfile, Heredoc, Instruction, SourceLocation, Stage } from './instructions.ts';
 import type { EscapeChar } from './expand.ts';
 import type { RawInstruction } from './raw-instruction.ts';
 import { DockerfileError, type DockerfilePlace } from './dockerfile-error.ts';
@@ -104,7 +104,7 @@ function addInstruction(dockerfile: Dockerfile, instruction: Instruction): void 
   if (stage !== undefined) {
     stage.instructions.push(instruction);
   } else if (instruction.kind === 'ARG') {
-    dockerfile.globalArgs.push(instruction satisfies ArgInstruction);
+    dockerfile.globalArgs.push(instruction);
   } else {
     throw new DockerfileError(place, instruction.kind, 'comes before the first FROM; only ARG may');
   }
