@@ -49,9 +49,11 @@ test('an aborted run kills the container; onStart hands over the running contain
 
 test('the program runs inside its cgroup from its first instruction, and the cgroup is removed after', async (t) => {
   // cgroup namespace: the container's own cgroup is its root, "/"; the host sees where that is.
-  const { bundle, id } = testBundle(t, { args: ['sh', '-c', 'cat /proc/self/cgroup; cat /proc/1/cgroup'], resources: { pids: { limit: 50 } } });
-  const container = await startContainer({ id, bundle, stdout: 'pipe' });
+  const { bundle, id } = testBundle(t, { args: ['sh', '-c', 'read x; cat /proc/self/cgroup'], resources: { pids: { limit: 50 } } });
+  const container = await startContainer({ id, bundle, stdin: 'pipe', stdout: 'pipe' });
+  // The program waits on stdin, so the host looks at a live process.
   const hostView = fs.readFileSync(`/proc/${container.pid}/cgroup`, 'utf8');
+  container.stdin?.end('\n');
   let out = '';
   for await (const chunk of container.stdout ?? []) out += String(chunk);
   t.like(await container.wait(), { code: 0 });

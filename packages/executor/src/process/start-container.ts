@@ -127,8 +127,8 @@ function waitForExit(child: ChildProcess, cgroup: Cgroup | undefined, keepCgroup
       try {
         const status = exitStatus(code, signal, cgroup?.oomKilled() ?? false);
         if (cgroup !== undefined && !keepCgroup) {
-          // PID 1's death kills the namespace; a process outside it (a joined pid ns) may linger.
-          cgroup.killAll('SIGKILL');
+          // PID 1's death kills its pid namespace; a process outside it (a joined pid ns) may linger.
+          if (cgroup.pids().length > 0) cgroup.killAll('SIGKILL');
           cgroup.remove();
         }
         resolve(status);

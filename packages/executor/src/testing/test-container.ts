@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { ExecutionContext } from 'ava';
 import { FailedPreconditionError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
+import { openCgroup } from '../cgroups/create-cgroup.ts';
 import { type ContainerSpecOptions, containerSpec } from '../spec/container-spec.ts';
 import type { Spec } from '../spec/runtime-spec.ts';
 import { writeBundle } from '../spec/write-bundle.ts';
@@ -34,6 +35,14 @@ export function testBundle(t: ExecutionContext, options: Partial<ContainerSpecOp
   const bundle = path.join(dir, 'bundle');
   fs.mkdirSync(bundle);
   const id = `test-${path.basename(dir).replace(/[^a-zA-Z0-9]/g, '')}`;
+  const cgroupsPath = `layerctl-test-${id}`;
+  // A test that failed half-way may leave its container running: kill it and remove its cgroup.
+  t.teardown(() => {
+    const cgroup = openCgroup(cgroupsPath);
+    if (cgroup === undefined) return;
+    if (cgroup.pids().length > 0) cgroup.killAll('SIGKILL');
+    cgroup.remove();
+  });
   const spec = containerSpec({
     rootfs,
     args: ['/bin/true'],
@@ -44,7 +53,7 @@ export function testBundle(t: ExecutionContext, options: Partial<ContainerSpecOp
     terminal: false,
     network: 'none',
     mounts: [],
-    cgroupsPath: `layerctl-test-${id}`,
+    cgroupsPath,
     ...options,
   });
   edit?.(spec);
