@@ -2,6 +2,7 @@ import test from 'ava';
 import type { Instruction } from './instructions.ts';
 import { parseDockerfile, parseTriggers } from './parse-dockerfile.ts';
 import { DockerfileError } from './dockerfile-error.ts';
+import { expandWord } from './expand.ts';
 
 /** The instructions of the one stage of `FROM scratch\n` + body. */
 function stageOf(body: string): Instruction[] {
@@ -341,4 +342,13 @@ test('parseTriggers refuses a trigger with FROM, with two instructions, or that 
   t.throws(() => parseTriggers(['RUN a\nRUN b'], from), { instanceOf: DockerfileError, message: /"RUN a\\nRUN b" from its base image: holds more than one instruction/ });
   t.throws(() => parseTriggers(['COPY x'], from), { instanceOf: DockerfileError, message: /from its base image: COPY needs at least one source and a destination$/ });
   t.throws(() => parseTriggers([''], from), { instanceOf: DockerfileError, message: /holds no instruction/ });
+});
+
+test('ENV, LABEL and ARG words keep their quotes until expandWord removes them, as Docker expands at the step', (t) => {
+  const parsed = parseDockerfile('FROM scratch\nENV A="a b" B=c\\ d C=\'$x\' D="$x"\nENV LEGACY hello  "big world"\n', 'Dockerfile');
+  const [env, legacy] = parsed.stages[0]?.instructions ?? [];
+  if (env?.kind !== 'ENV' || legacy?.kind !== 'ENV') return t.fail();
+  const lookup = (name: string): string | undefined => (name === 'x' ? 'X' : undefined);
+  t.deepEqual(env.pairs.map((pair) => expandWord(pair.value, lookup, parsed.escape)), ['a b', 'c d', '$x', 'X']);
+  t.deepEqual(legacy.pairs.map((pair) => expandWord(pair.value, lookup, parsed.escape)), ['hello  big world']);
 });
