@@ -3,6 +3,7 @@ import { containerSpec, readImageUser, writeBundle } from '@layerctl/executor';
 import { mkdirInRoot } from '@layerctl/sys';
 import type { ContainerConfig, ContainerResources } from './container-config.ts';
 import { containerPaths, type ContainerPaths } from './container-paths.ts';
+import { EXTERNAL_RUNTIME_SPEC_VERSION } from './runtime-command.ts';
 import type { ContainerRecord } from './container-store.ts';
 
 type SpecOptions = Parameters<typeof containerSpec>[0];
@@ -41,7 +42,7 @@ export function writeContainerBundle(rootDir: string, record: ContainerRecord): 
     resources: specResources(config.resources),
     cgroupsPath: config.cgroupsPath,
   });
-  writeBundle(paths.dir, spec);
+  writeBundle(paths.dir, config.runtime === 'layerctl' ? spec : externalRuntimeSpec(spec));
 }
 
 /** Docker makes a missing working directory; inside the rootfs, through the image's symlinks resolved in it, never onto the host. */
@@ -52,6 +53,20 @@ function makeWorkdir(rootfs: string, cwd: string): void {
   } finally {
     fs.closeSync(rootFd);
   }
+}
+
+/**
+ * The bundle as crun and runc take it: an older spec version (see EXTERNAL_RUNTIME_SPEC_VERSION),
+ * and the cgroup path absolute, as our executor reads a relative one: runc and crun take a
+ * relative path from their own cgroup, which may be anywhere in a hierarchy.
+ */
+function externalRuntimeSpec(spec: ReturnType<typeof containerSpec>): ReturnType<typeof containerSpec> {
+  const cgroupsPath = spec.linux.cgroupsPath;
+  return {
+    ...spec,
+    ociVersion: EXTERNAL_RUNTIME_SPEC_VERSION,
+    linux: { ...spec.linux, ...(cgroupsPath === undefined ? {} : { cgroupsPath: `/${cgroupsPath.replace(/^\/+/, '')}` }) },
+  };
 }
 
 function etcMounts(paths: ContainerPaths): SpecMount[] {

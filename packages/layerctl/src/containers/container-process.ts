@@ -6,6 +6,7 @@ import { constants } from 'node:os';
 import { NotSupportedError, wrapNodeError } from '@layerctl/sys';
 import { errorCode } from '@layerctl/snapshotter';
 import type { RuntimeName } from './container-config.ts';
+import { runtimeCommand } from './runtime-command.ts';
 import { containerPaths } from './container-paths.ts';
 import type { ContainerRecord } from './container-store.ts';
 
@@ -115,7 +116,7 @@ export function exitCode(code: number | null | undefined, signal: NodeJS.Signals
 }
 
 async function startWithRuntime(runtime: Exclude<RuntimeName, 'layerctl'>, bundle: string, id: string, stdio: { stdin: Stdio; stdout: Stdio; stderr: Stdio }): Promise<StartedContainer> {
-  const child = spawn(runtime, ['run', '--bundle', bundle, id], { stdio: [stdio.stdin, stdio.stdout, stdio.stderr] });
+  const child = spawn(...runtimeCommand(runtime, ['run', '--bundle', bundle, id]), { stdio: [stdio.stdin, stdio.stdout, stdio.stderr] });
   const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(exitCode(code, signal))));
   try {
     await once(child, 'spawn');

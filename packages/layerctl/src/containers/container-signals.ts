@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FailedPreconditionError } from '@layerctl/sys';
 import { errorCode } from '@layerctl/snapshotter';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
+import { runRuntime } from './runtime-command.ts';
 import { identityAlive } from './process-identity.ts';
 import type { MetadataStore } from '@layerctl/snapshotter';
 
@@ -24,6 +25,8 @@ export function isLive(record: ContainerRecord): boolean {
  */
 export async function signalContainer(record: ContainerRecord, signal: NodeJS.Signals | number): Promise<void> {
   if (!isLive(record) || record.process === undefined) throw new FailedPreconditionError(`container ${record.name} is not running`);
+  // crun and runc: the recorded pid is the runtime's, which waits on the container; the runtime signals the container itself.
+  if (record.config.runtime !== 'layerctl') return runRuntime(record.config.runtime, ['kill', record.id, String(signal)]);
   try {
     process.kill(record.process.pid, signal);
   } catch (err) {

@@ -1,6 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { FailedPreconditionError, wrapNodeError } from '@layerctl/sys';
+import { FailedPreconditionError } from '@layerctl/sys';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
+import { runRuntime } from './runtime-command.ts';
 import type { MetadataStore } from '@layerctl/snapshotter';
 
 /**
@@ -21,10 +21,4 @@ export async function setContainerPaused(metadata: MetadataStore, record: Contai
     runRuntime(record.config.runtime, [paused ? 'pause' : 'resume', record.id]);
   }
   new ContainerStore(metadata).setPaused(record.id, paused);
-}
-
-function runRuntime(runtime: string, args: string[]): void {
-  const result = spawnSync(runtime, args, { encoding: 'utf8' });
-  if (result.error !== undefined) throw wrapNodeError(result.error, runtime);
-  if (result.status !== 0) throw new FailedPreconditionError(`${runtime} ${args.join(' ')}: ${result.stderr.trim() || `exit status ${result.status}`}`);
 }

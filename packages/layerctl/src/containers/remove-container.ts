@@ -3,6 +3,7 @@ import { FailedPreconditionError, isMountPoint, NotFoundError } from '@layerctl/
 import type { SnapshotContext } from '../with-snapshotter.ts';
 import { containerPaths, initLayerKey, initWorkKey, rwLayerKey } from './container-paths.ts';
 import { isLive, stopContainer } from './container-signals.ts';
+import { runRuntime } from './runtime-command.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 
 /**
@@ -27,6 +28,8 @@ export async function removeContainer(context: SnapshotContext, record: Containe
 
 /** What a container holds only while it runs: its rootfs mount and its cgroups. Done again harmlessly. */
 export async function releaseRuntime(context: Pick<SnapshotContext, 'root' | 'api'>, record: ContainerRecord): Promise<void> {
+  // crun and runc keep state of their own (and the cgroups); delete -f ends what is left of it.
+  if (record.config.runtime !== 'layerctl') runRuntime(record.config.runtime, ['delete', '--force', record.id], { missingOk: true });
   context.api.unmountAll(containerPaths(context.root.dir, record.id).rootfs);
   const { openCgroup } = await import('@layerctl/executor');
   openCgroup(record.config.cgroupsPath)?.remove();
