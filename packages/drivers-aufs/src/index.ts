@@ -1,1 +1,1 @@
-export {};
+export { AufsDriver } from './driver.ts';

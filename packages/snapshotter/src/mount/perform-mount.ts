@@ -16,11 +16,13 @@ import {
   MS_REC,
   MS_REMOUNT,
   FailedPreconditionError,
+  fsTypeAt,
   NotSupportedError,
   SysError,
   umount2,
   wrapNodeError,
 } from '@layerctl/sys';
+import { FUSE_TYPE_PREFIX, isFuseMount, mountFuse, unmountFuse } from './fuse-mount.ts';
 import type { Mount } from './mount.ts';
 
 /**
@@ -39,6 +41,8 @@ const FLAG_WORDS: Record<string, number> = {
   noexec: MS_NOEXEC,
   bind: MS_BIND,
   rbind: MS_BIND | MS_REC,
+  // Changes the mount already on the target (kernel aufs adds branches past one page so).
+  remount: MS_REMOUNT,
 };
 
 /** The same flags as attributes of fsmount(2), the new API's spelling. */
@@ -93,7 +97,8 @@ export function mountAll(mounts: readonly Mount[], target: string): void {
   try {
     for (const m of mounts) {
       mountOne(m, target);
-      done++;
+      // A remount changes the mount below it; there is nothing more to take off.
+      if (!m.options.includes('remount')) done++;
     }
   } catch (err) {
     for (; done > 0; done--) umount2(target);
@@ -105,6 +110,10 @@ export function mountAll(mounts: readonly Mount[], target: string): void {
 export function unmountAll(target: string): void {
   for (;;) {
     try {
+      if (fsTypeAt(target)?.startsWith(FUSE_TYPE_PREFIX) === true) {
+        unmountFuse(target);
+        continue;
+      }
       umount2(target);
     } catch (err) {
       // EINVAL: `target` is no longer a mount point, which is where this loop is meant to end.
@@ -115,6 +124,7 @@ export function unmountAll(target: string): void {
 }
 
 function mountOne(m: Mount, target: string): void {
+  if (isFuseMount(m)) return mountFuse(m, target);
   const { flags, data } = parseMountOptions(m.options);
   if (m.type === 'bind' || (flags & MS_BIND) !== 0) return bindMount(m.source, target, flags);
   if (data.some((option) => APPEND_OPTION.test(option))) return mountNewApi(m, target, flags, data);
