@@ -20,6 +20,8 @@ export interface DeviceBackend {
   delete(id: string): void;
   /** Activates the device and returns the stable path of its block device. */
   activate(row: DeviceRow): string;
+  /** Whether this process holds an activation of `id` (from activate()). */
+  held(id: string): boolean;
   /** Drops this process's activation (the device goes once nothing has it mounted). */
   release(id: string): void;
   /** The mount points of `id`'s device in this mount namespace. */

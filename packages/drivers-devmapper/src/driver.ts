@@ -31,8 +31,9 @@ const STAT_BLOCK = 512n;
  * made is rolled back at the next init().
  *
  * Activation: mounts() activates the device (containerd's devmapper activates on prepare) and
- * names its stable path; this process holds the activation until the layer becomes a parent, is
- * unmounted to zero, removed, or the driver closes. mount() is counted in the device store (the
+ * names its stable path; this process holds that activation until the layer becomes a parent, is
+ * removed, or the driver closes (so Mount data is good while the driver that gave it is open).
+ * A device activated only for mount() is held by that mount alone and detaches with it. mount() is counted in the device store (the
  * kernel refuses the same filesystem twice on one mount point, so mounts cannot be stacked),
  * and the count is checked against the mount table, so a count a reboot left is not believed.
  *
@@ -145,25 +146,33 @@ export class DevmapperDriver implements Driver {
     const { store } = this.#ready();
     const target = this.#target(id);
     fs.mkdirSync(target, { recursive: true, mode: DIR_MODE });
+    const { backend } = this.#ready();
     store.locked(() => {
       const count = isMountPoint(target) ? store.mountCount(id) : 0;
-      if (count === 0) mountAll(this.mounts(id), target);
+      if (count === 0) {
+        // The mount holds the device from here; an activation only for it is let go at once.
+        const heldBefore = backend.held(id);
+        try {
+          mountAll(this.mounts(id), target);
+        } finally {
+          if (!heldBefore) backend.release(id);
+        }
+      }
       store.setMountCount(id, count + 1);
     });
     return target;
   }
 
   async unmount(id: string): Promise<void> {
-    const { store, backend } = this.#ready();
+    const { store } = this.#ready();
     this.#activeRow(id);
     const target = this.#target(id);
     store.locked(() => {
       const count = isMountPoint(target) ? store.mountCount(id) : 0;
       if (count > 1) return store.setMountCount(id, count - 1);
       if (count === 1) unmountAll(target);
+      // The device detaches with its last mount unless mounts() activated it for a caller (held until close).
       store.setMountCount(id, 0);
-      // The last mount gone: deactivate, unless something else has the device mounted.
-      backend.release(id);
     });
   }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cloneFile, detachLoop } from '@layerctl/sys';
+import { cloneFile, detachLoop, mount, umount2 } from '@layerctl/sys';
 import type { DeviceBackend } from './device-backend.ts';
 import { MKFS_LEFTOVERS, mkfsCommand, mountOptions } from './device-fs.ts';
 import type { DeviceRow } from './device-store.ts';
@@ -8,7 +8,6 @@ import { loopMountPoints, loopsOf, loopsUnder, LoopActivations } from './loop-ac
 import type { DevmapperOptions } from './options.ts';
 import { ReflinkPool } from './reflink-pool.ts';
 import { runTool } from './run-tool.ts';
-import { mount, umount2 } from '@layerctl/sys';
 
 /** Where the base device is mounted while mkfs's leftovers are taken out of it. */
 const BASE_MOUNT = 'base-mnt';
@@ -99,6 +98,10 @@ export class ReflinkBackend implements DeviceBackend {
 
   release(id: string): void {
     this.#loops.release(id);
+  }
+
+  held(id: string): boolean {
+    return this.#loops.isHeld(id);
   }
 
   mountPoints(id: string): string[] {

@@ -116,6 +116,10 @@ export class DmThinBackend implements DeviceBackend {
     this.delete(id);
   }
 
+  held(id: string): boolean {
+    return this.#exists(this.deviceName(id));
+  }
+
   mountPoints(): string[] {
     return [];
   }
