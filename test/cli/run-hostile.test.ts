@@ -8,10 +8,7 @@ import { execFileSync } from 'node:child_process';
 
 const busyboxTar = busyboxTarForFile(test);
 
-/**
- * A layer on busybox, made with GNU tar from a staging directory, imported as an image of two
- * layers... as one: busybox's tree with the hostile entries added, so the image is one layer.
- */
+/** A one-layer image tarball: busybox's tree with hostile entries planted, packed with GNU tar. */
 function hostileImage(dir: string, plant: (stage: string) => void): string {
   const stage = path.join(dir, 'stage');
   fs.mkdirSync(stage);
