@@ -40,6 +40,7 @@ export const commands = {
   diff: lazy(() => import('./diff.ts')),
   commit: lazy(() => import('./commit.ts')),
   export: lazy(() => import('./export.ts')),
+  bench: lazy(() => import('./bench.ts')),
 } satisfies Record<string, () => Promise<RegisterCommand>>;
 
 export type CommandName = keyof typeof commands;
