@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { OPAQUE_MARKER, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, type Change } from '@layerctl/snapshotter';
-import { isWhiteoutDevice } from './whiteout.ts';
+import { WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, type Change } from '@layerctl/snapshotter';
+import { heldBelow } from './held-below.ts';
+import { isWhiteoutDevice } from './whiteout-device.ts';
 
 /**
  * The changes of a layer, read from its branch alone: every entry there was added or modified by
@@ -34,20 +35,7 @@ function* walk(dir: string, prefix: string, lowers: readonly string[]): Generato
       if (device || !names.has(hidden)) yield { kind: 'delete', path: prefix === '' ? hidden : `${prefix}/${hidden}` };
       continue;
     }
-    yield { kind: inLowers(rel, lowers) ? 'modify' : 'add', path: rel };
+    yield { kind: heldBelow(rel, lowers) ? 'modify' : 'add', path: rel };
     if (child.isDirectory()) yield* walk(full, rel, lowers);
   }
-}
-
-/** Whether the nearest branch below that says anything of `rel` holds it, rather than hiding it. */
-function inLowers(rel: string, lowers: readonly string[]): boolean {
-  const parent = path.posix.dirname(rel);
-  const base = path.posix.basename(rel);
-  for (const lower of lowers) {
-    const stat = fs.lstatSync(path.join(lower, rel), { throwIfNoEntry: false });
-    if (stat !== undefined) return !isWhiteoutDevice(stat);
-    if (fs.existsSync(path.join(lower, parent, `${WHITEOUT_PREFIX}${base}`))) return false;
-    if (fs.existsSync(path.join(lower, parent, OPAQUE_MARKER))) return false;
-  }
-  return false;
 }

@@ -108,20 +108,25 @@ test('a deletion, an opaque directory and helper xattrs written through FUSE are
   await driver.unmount('grandchild');
 });
 
-test('a diff leaves out aufs metadata and helper xattrs, and keeps the opaque marker right after its directory', async (t) => {
+test('a diff leaves out aufs metadata and helper xattrs, and keeps the opaque marker right after its directory where something lies below', async (t) => {
   const { driver, root } = await scratchDriver(t);
   await driver.create('base', undefined, RW);
-  const b = branch(root, 'base');
-  for (const dir of ['.wh..wh.plnk', '.wh..wh.orph', 'dir']) fs.mkdirSync(path.join(b, dir));
+  fs.mkdirSync(path.join(branch(root, 'base'), 'dir'));
+  fs.writeFileSync(path.join(branch(root, 'base'), 'dir', 'hidden'), 'hidden');
+  await driver.create('child', 'base', RW);
+  const b = branch(root, 'child');
+  for (const dir of ['.wh..wh.plnk', '.wh..wh.orph', 'dir', 'new']) fs.mkdirSync(path.join(b, dir));
   fs.writeFileSync(path.join(b, '.wh..wh.plnk', 'pooled'), 'x');
   fs.writeFileSync(path.join(b, '.wh..wh.aufs'), 'xino');
   fs.writeFileSync(path.join(b, 'dir', '.wh..wh..opq'), '', { mode: 0o700 });
   fs.writeFileSync(path.join(b, 'dir', '-first'), 'sorts before the marker');
+  // fuse-overlayfs marks the directories it creates opaque even where nothing lies below.
+  fs.writeFileSync(path.join(b, 'new', '.wh..wh..opq'), '', { mode: 0o700 });
   fs.writeFileSync(path.join(b, '.wh.deleted'), '', { mode: 0o700 });
   lsetxattr(path.join(b, 'dir'), 'user.fuseoverlayfs.origin', Buffer.from('dir'));
   lsetxattr(path.join(b, 'dir'), 'user.note', Buffer.from('kept'));
-  const entries = await headers(driver.diff('base', undefined));
-  t.deepEqual(entries.map((h) => h.name), ['.wh.deleted', 'dir', 'dir/.wh..wh..opq', 'dir/-first']);
+  const entries = await headers(driver.diff('child', 'base'));
+  t.deepEqual(entries.map((h) => h.name), ['.wh.deleted', 'dir', 'dir/.wh..wh..opq', 'dir/-first', 'new']);
   t.deepEqual([...(entries.find((h) => h.name === 'dir')?.xattrs.keys() ?? [])], ['user.note']);
   const marker = entries.find((h) => h.name === '.wh.deleted');
   t.deepEqual([marker?.mode, marker?.mtimeNs, marker?.size], [0o644, 0n, 0], 'whiteouts have one canonical header');

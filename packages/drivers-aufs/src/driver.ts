@@ -126,14 +126,14 @@ export class AufsDriver implements Driver {
   }
 
   diff(id: string, parent: string | undefined): Readable {
-    this.#checkParent(id, parent, 'diff');
-    return packChanges(this.#layout.diff(id), branchChanges(this.#layout.diff(id)), { whiteouts: aufsWhiteouts });
+    const lowers = this.#checkParent(id, parent, 'diff').map((a) => this.#layout.diff(a));
+    return packChanges(this.#layout.diff(id), branchChanges(this.#layout.diff(id)), { whiteouts: aufsWhiteouts(lowers) });
   }
 
   async applyDiff(id: string, parent: string | undefined, tar: AsyncIterable<Buffer>): Promise<number> {
     this.#checkParent(id, parent, 'applyDiff to');
     if (!fs.existsSync(this.#layout.work(id, FUSE_WORK_DIR))) throw new FailedPreconditionError(`aufs applyDiff to ${id}: the layer was created read-only`);
-    const { size } = await applyLayer(this.#layout.diff(id), tar, { whiteouts: aufsWhiteouts });
+    const { size } = await applyLayer(this.#layout.diff(id), tar, { whiteouts: aufsWhiteouts() });
     // An untarred branch holds only aufs whiteouts (the converter's) already.
     fs.writeFileSync(this.#layout.work(id, SEALED_FILE), '');
     return size;

@@ -6,7 +6,7 @@ import { unmountAll } from '@layerctl/snapshotter';
 import { lgetxattr, llistxattr } from '@layerctl/sys';
 import { scratchDir, unmountInTeardown } from '@layerctl/sys/testing';
 import { FUSE_OVERLAYFS } from './fuse-mounts.ts';
-import { isWhiteoutDevice } from './whiteout.ts';
+import { isWhiteoutDevice } from './whiteout-device.ts';
 
 /**
  * What fuse-overlayfs 1.10 itself writes into its upper dir when a lower file is deleted and a

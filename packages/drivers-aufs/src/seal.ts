@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OPAQUE_MARKER, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX } from '@layerctl/snapshotter';
 import { llistxattr, lremovexattr, lutimesNs } from '@layerctl/sys';
-import { isHelperXattr, isOpaqueDir, isWhiteoutDevice } from './whiteout.ts';
+import { isHelperXattr, isOpaqueDir } from './whiteout.ts';
+import { isWhiteoutDevice } from './whiteout-device.ts';
 
 /** Whiteout files made here are empty and read-only to all but root, as aufs's own. */
 const WHITEOUT_MODE = 0o644;

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { OPAQUE_MARKER, tarHeader, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, type TarHeader, type WhiteoutConverter } from '@layerctl/snapshotter';
 import { lgetxattr } from '@layerctl/sys';
+import { heldBelow } from './held-below.ts';
+import { isWhiteoutDevice } from './whiteout-device.ts';
 
 /**
  * aufs keeps whiteouts in the very form layer tars carry them (aufs(5), "Whiteout"): a deleted
@@ -29,11 +31,6 @@ const OPAQUE_VALUE = 'y';
 const MARKER_MODE = 0o644;
 const MARKER_MTIME_NS = 0n;
 
-/** Whether lstat found an overlay-style whiteout: a char device 0/0. */
-export function isWhiteoutDevice(stat: fs.BigIntStats | fs.Stats): boolean {
-  return stat.isCharacterDevice() && BigInt(stat.rdev) === 0n;
-}
-
 /** Whether `dir` is opaque in either form: the aufs marker file, or fuse-overlayfs's xattr. */
 export function isOpaqueDir(dir: string): boolean {
   if (fs.existsSync(path.join(dir, OPAQUE_MARKER))) return true;
@@ -44,32 +41,41 @@ export function isHelperXattr(name: string): boolean {
   return HELPER_XATTR_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
-export const aufsWhiteouts: WhiteoutConverter = {
-  pack({ header, path: onDisk, stat }) {
-    const base = path.posix.basename(header.name);
-    // The opaque marker is packed right after its directory (below), where overlay2 puts it too.
-    if (base.startsWith(WHITEOUT_META_PREFIX)) return [];
-    if (base.startsWith(WHITEOUT_PREFIX) && header.type === 'file') return [marker(header.name)];
-    if (isWhiteoutDevice(stat)) {
-      const name = whiteoutName(header.name);
-      // fuse-overlayfs's `.wh..opq` device is the overlay form of the opaque marker, packed with its directory.
-      return path.posix.basename(name).startsWith(WHITEOUT_META_PREFIX) ? [] : [marker(name)];
-    }
-    const own: TarHeader = { ...header, xattrs: new Map([...header.xattrs].filter(([name]) => !isHelperXattr(name))) };
-    return header.type === 'directory' && isOpaqueDir(onDisk) ? [own, marker(`${header.name}/${OPAQUE_MARKER}`)] : [own];
-  },
+/**
+ * The converter for a branch over `lowers` (the ancestors' branches, nearest first). A directory
+ * is packed opaque only where something below it could show through: fuse-overlayfs marks every
+ * directory it creates opaque, new ones too, where kernel overlay and aufs mark none, and the
+ * marker of a directory no ancestor holds would change nothing but the layer's bytes.
+ */
+export function aufsWhiteouts(lowers: readonly string[] = []): WhiteoutConverter {
+  return {
+    pack({ header, path: onDisk, stat }) {
+      const base = path.posix.basename(header.name);
+      // The opaque marker is packed right after its directory (below), where overlay2 puts it too.
+      if (base.startsWith(WHITEOUT_META_PREFIX)) return [];
+      if (base.startsWith(WHITEOUT_PREFIX) && header.type === 'file') return [marker(header.name)];
+      if (isWhiteoutDevice(stat)) {
+        const name = whiteoutName(header.name);
+        // fuse-overlayfs's `.wh..opq` device is the overlay form of the opaque marker, packed with its directory.
+        return path.posix.basename(name).startsWith(WHITEOUT_META_PREFIX) ? [] : [marker(name)];
+      }
+      const own: TarHeader = { ...header, xattrs: new Map([...header.xattrs].filter(([name]) => !isHelperXattr(name))) };
+      const opaque = header.type === 'directory' && isOpaqueDir(onDisk) && heldBelow(header.name, lowers);
+      return opaque ? [own, marker(`${header.name}/${OPAQUE_MARKER}`)] : [own];
+    },
 
-  unpack(whiteout, context) {
-    const dir = context.makeDir();
-    if (whiteout.kind === 'opaque') {
-      fs.writeFileSync(path.join(dir, OPAQUE_MARKER), '', { mode: MARKER_MODE });
-      return;
-    }
-    // The tar also wrote this name itself: what the layer wrote stands, as in a merged view.
-    if (fs.lstatSync(path.join(dir, whiteout.name), { throwIfNoEntry: false }) !== undefined) return;
-    fs.writeFileSync(path.join(dir, `${WHITEOUT_PREFIX}${whiteout.name}`), '', { mode: MARKER_MODE });
-  },
-};
+    unpack(whiteout, context) {
+      const dir = context.makeDir();
+      if (whiteout.kind === 'opaque') {
+        fs.writeFileSync(path.join(dir, OPAQUE_MARKER), '', { mode: MARKER_MODE });
+        return;
+      }
+      // The tar also wrote this name itself: what the layer wrote stands, as in a merged view.
+      if (fs.lstatSync(path.join(dir, whiteout.name), { throwIfNoEntry: false }) !== undefined) return;
+      fs.writeFileSync(path.join(dir, `${WHITEOUT_PREFIX}${whiteout.name}`), '', { mode: MARKER_MODE });
+    },
+  };
+}
 
 function marker(name: string): TarHeader {
   return tarHeader({ name, type: 'file', mode: MARKER_MODE, mtimeNs: MARKER_MTIME_NS });
