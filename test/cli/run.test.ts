@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { busyboxTarForFile } from './busybox-tar.ts';
-import { containersScratch } from './containers-scratch.ts';
+import { containersScratch, eventually } from './containers-scratch.ts';
 import { parseJson, records } from './json-output.ts';
 import { LAYERCTL_BIN } from './run-layerctl.ts';
 import { mountsUnder, must } from './snapshot-scratch.ts';
@@ -146,4 +147,28 @@ test('-t gives the container a terminal on its stdio, and its exit status still 
   const result = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
   t.regex(result.stdout, /on-a-tty/);
   t.is(result.status, 5, result.stderr);
+});
+
+test('SIGTERM and SIGINT sent to a foreground run go to the container, whose status run then exits with', async (t) => {
+  const { root, cgroupParent, layerctl } = await containersScratch(t, busyboxTar());
+  for (const [signal, status] of [['SIGTERM', 9], ['SIGINT', 8]] as const) {
+    const trap = `trap "exit ${status}" ${signal.slice(3)}; while :; do usleep 10000; done`;
+    const runner = spawn(process.execPath, [LAYERCTL_BIN, '--root', root, 'run', '--rm', '--cgroup-parent', cgroupParent, 'busybox', 'sh', '-c', trap], { stdio: 'ignore' });
+    const exited = once(runner, 'exit');
+    t.teardown(() => runner.kill('SIGKILL'));
+    t.true(await eventually(async () => records(parseJson(await must(t, layerctl, ['ps', '--json'])))[0]?.['state'] === 'running'));
+    runner.kill(signal);
+    const [code] = await exited;
+    t.is(code, status, `${signal} reached the container's trap`);
+  }
+});
+
+test('--progress plain names each step of preparing the container on stderr, and stdout stays the container\'s', async (t) => {
+  const { layerctl, cgroupParent } = await containersScratch(t, busyboxTar());
+  const result = await layerctl(['--progress', 'plain', 'run', '--rm', '--cgroup-parent', cgroupParent, 'busybox', 'echo', 'out']);
+  t.is(result.stdout, 'out\n');
+  // import unpacked the image already, so there is no unpacking step.
+  t.is(result.stderr, 'creating the init and rw layers\nmounting the root filesystem\n');
+  const again = await layerctl(['run', '--rm', '--cgroup-parent', cgroupParent, 'busybox', 'true']);
+  t.is(again.stderr, '', 'without a terminal, auto shows nothing when there is nothing slow to show');
 });

@@ -91,7 +91,8 @@ export async function createContainer(context: SnapshotContext, options: CreateO
 async function unpackIfNeeded(context: SnapshotContext, ref: string, image: ImageDetails, progress: RunProgress): Promise<void> {
   const top = image.layers.at(-1)?.chainId;
   if (top === undefined || hasCommitted(context, top)) return;
-  progress.step('unpack', `unpacking ${image.layers.length} layers of ${ref}`);
+  const count = image.layers.length;
+  progress.step('unpack', `unpacking ${count} ${count === 1 ? 'layer' : 'layers'} of ${ref}`);
   await context.api.unpackImage(context.root, context.snapshotter, ref);
 }
 
