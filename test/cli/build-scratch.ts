@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
 import { openCgroup } from '@layerctl/executor';
+import { ImageStore, decompressAuto, openRoot, readImage, readTar } from '@layerctl/snapshotter';
 import { CHECKOUT, type RunOptions } from './run-layerctl.ts';
 import { must, snapshotScratch } from './snapshot-scratch.ts';
 
@@ -57,7 +58,34 @@ export async function buildScratch(t: ExecutionContext, busyboxTar: string) {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`config ${imageId} is not an object`);
     return Object.fromEntries(Object.entries(value));
   };
-  return { ...scratch, cgroupParent, build, fixture, context, config };
+  /** A file of the image as its layers have it (the topmost layer holding it wins), read from the store. */
+  const imageFile = async (imageRef: string, file: string): Promise<ImageFile | undefined> => {
+    const root = openRoot(scratch.root);
+    try {
+      const image = await readImage(root.content, new ImageStore(root.metadata).resolve(imageRef).record.manifestDigest);
+      for (const layer of [...image.layers].reverse()) {
+        for await (const { header, body } of readTar(decompressAuto(root.content.read(layer.descriptor.digest)))) {
+          if (header.name !== file.replace(/^\//, '')) continue;
+          let content = '';
+          for await (const chunk of body) content += chunk.toString('utf8');
+          return { content, size: header.size, mode: header.mode, uid: header.uid, gid: header.gid };
+        }
+      }
+      return undefined;
+    } finally {
+      root.close();
+    }
+  };
+  return { ...scratch, cgroupParent, build, fixture, context, config, imageFile };
+}
+
+export interface ImageFile {
+  /** The content as UTF-8 text (for text files). */
+  content: string;
+  size: number;
+  mode: number;
+  uid: number;
+  gid: number;
 }
 
 /** The JSON lines of a build's stderr (the error line at the end, if any, is not JSON and is skipped). */

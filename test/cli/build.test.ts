@@ -47,18 +47,18 @@ test('each RUN, COPY and ADD is a layer; config-only steps are history entries w
 });
 
 test('ARG takes --build-arg over its default, and RUN sees ARG and ENV values in its environment', async (t) => {
-  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const { build, context, imageFile } = await buildScratch(t, busyboxTar());
   const dir = context('args', {
     Dockerfile: 'FROM busybox\nARG WHO=default\nARG UNUSED\nENV MOOD=glad\nRUN echo "$WHO is $MOOD" > /out.txt\nCMD ["cat", "/out.txt"]\n',
   });
   t.is((await build(['-t', 'a1', dir])).code, 0);
   t.is((await build(['-t', 'a2', '--build-arg', 'WHO=alice', dir])).code, 0);
-  t.is((await layerctl(['run', '--rm', 'a1'])).stdout, 'default is glad\n');
-  t.is((await layerctl(['run', '--rm', 'a2'])).stdout, 'alice is glad\n');
+  t.is((await imageFile('a1', '/out.txt'))?.content, 'default is glad\n');
+  t.is((await imageFile('a2', '/out.txt'))?.content, 'alice is glad\n');
 });
 
 test('RUN in exec form, in shell form through SHELL, and a heredoc script', async (t) => {
-  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const { build, context, imageFile } = await buildScratch(t, busyboxTar());
   const dir = context('run-forms', {
     Dockerfile: [
       'FROM busybox',
@@ -75,7 +75,8 @@ test('RUN in exec form, in shell form through SHELL, and a heredoc script', asyn
   });
   const built = await build(['-t', 'forms', dir]);
   t.is(built.code, 0, built.stderr);
-  t.is((await layerctl(['run', '--rm', 'forms'])).stdout, 'exec\nshell\none\ntwo\n');
+  const files = await Promise.all(['/exec.txt', '/shell.txt', '/heredoc.txt'].map(async (file) => (await imageFile('forms', file))?.content));
+  t.deepEqual(files, ['exec\n', 'shell\n', 'one\ntwo\n']);
 });
 
 test('a failing RUN fails the build naming the line and the exit code, and leaves no image', async (t) => {
@@ -90,7 +91,7 @@ test('a failing RUN fails the build naming the line and the exit code, and leave
 });
 
 test('COPY: --chown by name and --chmod, a directory copies its contents, wildcards into a directory', async (t) => {
-  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const { build, context, imageFile } = await buildScratch(t, busyboxTar());
   const dir = context('copy', {
     Dockerfile: [
       'FROM busybox',
@@ -107,17 +108,23 @@ test('COPY: --chown by name and --chmod, a directory copies its contents, wildca
   });
   const built = await build(['-t', 'copy', dir]);
   t.is(built.code, 0, built.stderr);
-  const ran = await layerctl(['run', '--rm', 'copy']);
-  t.is(ran.stdout, '/etc/app/a.conf www-data users 640\n/etc/app/sub/b.conf www-data users 640\none.txt\ntwo.txt\n1\n');
+  // www-data is 33 and users 100 in the busybox fixture's /etc/passwd and /etc/group.
+  t.like(await imageFile('copy', '/etc/app/a.conf'), { content: 'a\n', uid: 33, gid: 100, mode: 0o640 });
+  t.like(await imageFile('copy', '/etc/app/sub/b.conf'), { content: 'b\n', uid: 33, gid: 100, mode: 0o640 });
+  t.like(await imageFile('copy', '/texts/one.txt'), { content: '1\n', uid: 0, gid: 0 });
+  t.like(await imageFile('copy', '/texts/two.txt'), { content: '2\n' });
+  t.like(await imageFile('copy', '/renamed'), { content: '1\n' });
+  t.is(await imageFile('copy', '/etc/app/conf/a.conf'), undefined, 'a directory source copies its contents, not itself');
 });
 
 test('.dockerignore keeps files out of COPY: a directory copy skips them, naming one is an error', async (t) => {
-  const { build, fixture, layerctl } = await buildScratch(t, busyboxTar());
+  const { build, fixture, imageFile } = await buildScratch(t, busyboxTar());
   const dir = fixture('busybox-app');
   fs.writeFileSync(path.join(dir, 'config/debug.log'), 'noise\n');
   const built = await build(['-t', 'app', dir]);
   t.is(built.code, 0, built.stderr);
-  t.is((await layerctl(['run', '--rm', '--entrypoint', '', 'app', 'ls', '/app/config'])).stdout, 'name.txt\n');
+  t.is((await imageFile('app', '/app/config/name.txt'))?.content, 'layerctl\n');
+  t.is(await imageFile('app', '/app/config/debug.log'), undefined);
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'hunter2\n');
   fs.appendFileSync(path.join(dir, 'Dockerfile'), 'COPY secret.txt /\n');
   const refused = await build(['-t', 'leak', dir]);
@@ -126,13 +133,14 @@ test('.dockerignore keeps files out of COPY: a directory copy skips them, naming
 });
 
 test('ADD unpacks a local tar archive and refuses a URL with a clear error', async (t) => {
-  const { build, context, layerctl, dir: scratch } = await buildScratch(t, busyboxTar());
+  const { build, context, imageFile, dir: scratch } = await buildScratch(t, busyboxTar());
   const dir = context('add', { Dockerfile: 'FROM busybox\nADD bundle.tar /opt/\nCMD ["cat", "/opt/inside/file.txt"]\n', 'inside/file.txt': 'from the archive\n' });
   const { execFileSync } = await import('node:child_process');
   execFileSync('tar', ['-cf', path.join(dir, 'bundle.tar'), '-C', dir, 'inside']);
   const built = await build(['-t', 'add', dir]);
   t.is(built.code, 0, built.stderr);
-  t.is((await layerctl(['run', '--rm', 'add'])).stdout, 'from the archive\n');
+  t.is((await imageFile('add', '/opt/inside/file.txt'))?.content, 'from the archive\n');
+  t.is(await imageFile('add', '/opt/bundle.tar'), undefined, 'the archive is unpacked, not copied');
   const url = context('add-url', { Dockerfile: 'FROM busybox\nADD https://example.com/x.tar.gz /x\n' });
   const refused = await build([url]);
   t.is(refused.code, 1);
@@ -141,15 +149,15 @@ test('ADD unpacks a local tar archive and refuses a URL with a clear error', asy
 });
 
 test('COPY from a heredoc writes the file, expanding variables when the delimiter is not quoted', async (t) => {
-  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const { build, context, imageFile } = await buildScratch(t, busyboxTar());
   const dir = context('heredoc', { Dockerfile: 'FROM busybox\nENV NAME=world\nCOPY <<EOF /hello.txt\nhello $NAME\nEOF\nCMD ["cat", "/hello.txt"]\n' });
   const built = await build(['-t', 'heredoc', dir]);
   t.is(built.code, 0, built.stderr);
-  t.is((await layerctl(['run', '--rm', 'heredoc'])).stdout, 'hello world\n');
+  t.is((await imageFile('heredoc', '/hello.txt'))?.content, 'hello world\n');
 });
 
 test('VOLUME, SHELL and ONBUILD are recorded; ONBUILD triggers run in a build FROM that image', async (t) => {
-  const { build, context, layerctl, config } = await buildScratch(t, busyboxTar());
+  const { build, context, imageFile, config } = await buildScratch(t, busyboxTar());
   const base = context('onbuild-base', { Dockerfile: 'FROM busybox\nVOLUME /data\nSHELL ["/bin/sh", "-ec"]\nONBUILD RUN echo triggered > /trigger.txt\n' });
   const baseBuilt = await build(['-t', 'base-with-trigger', base]);
   t.is(baseBuilt.code, 0, baseBuilt.stderr);
@@ -157,7 +165,7 @@ test('VOLUME, SHELL and ONBUILD are recorded; ONBUILD triggers run in a build FR
   const child = context('onbuild-child', { Dockerfile: 'FROM base-with-trigger\nCMD ["cat", "/trigger.txt"]\n' });
   const childBuilt = await build(['-t', 'child', child]);
   t.is(childBuilt.code, 0, childBuilt.stderr);
-  t.is((await layerctl(['run', '--rm', 'child'])).stdout, 'triggered\n');
+  t.is((await imageFile('child', '/trigger.txt'))?.content, 'triggered\n');
   t.is((config(childBuilt.imageId)['config'] as { OnBuild?: unknown }).OnBuild, undefined, 'triggers fire once, they are not inherited');
   t.true(cachedAndRun(childBuilt.events).run.some((name) => name.includes('RUN echo triggered')));
 });
@@ -177,7 +185,7 @@ test('--network bridge is refused with what to use instead', async (t) => {
 });
 
 test('RUN runs as USER in WORKDIR (made when missing), with the network RUN --network or --network asks for', async (t) => {
-  const { build, context, layerctl } = await buildScratch(t, busyboxTar());
+  const { build, context, imageFile } = await buildScratch(t, busyboxTar());
   const dir = context('user-workdir-network', {
     Dockerfile: [
       'FROM busybox',
@@ -193,10 +201,12 @@ test('RUN runs as USER in WORKDIR (made when missing), with the network RUN --ne
   });
   const none = await build(['-t', 'none', '--network', 'none', dir]);
   t.is(none.code, 0, none.stderr);
-  t.is((await layerctl(['run', '--rm', 'none'])).stdout, '33\n/work/deep\n1\n', 'uid of www-data, the made WORKDIR, only lo');
-  t.is((await layerctl(['run', '--rm', 'none', 'cat', '/default'])).stdout, '1\n', '--network none: the default RUN has only lo too');
+  t.is((await imageFile('none', '/tmp/uid'))?.content, '33\n', 'the uid of www-data');
+  t.is((await imageFile('none', '/tmp/pwd'))?.content, '/work/deep\n', 'the WORKDIR, made for the RUN');
+  t.is((await imageFile('none', '/isolated'))?.content, '1\n', 'RUN --network=none: only lo');
+  t.is((await imageFile('none', '/default'))?.content, '1\n', '--network none: the default RUN has only lo too');
   const host = await build(['-t', 'host', '--network', 'host', dir]);
   t.is(host.code, 0, host.stderr);
-  const hostInterfaces = Number((await layerctl(['run', '--rm', 'host', 'cat', '/default'])).stdout);
+  const hostInterfaces = Number((await imageFile('host', '/default'))?.content);
   t.true(hostInterfaces > 1, `--network host: RUN sees the host's interfaces (${hostInterfaces})`);
 });

@@ -1,6 +1,6 @@
 import { LayerctlError, NotFoundError } from '@layerctl/sys';
 import { chainIds, type Digest, type HistoryEntry } from '@layerctl/snapshotter';
-import { baseCacheKey, stepCacheKey, type StepKeyParts } from '../cache/cache-key.ts';
+import { baseCacheKey, stepCacheKey } from '../cache/cache-key.ts';
 import type { BuildCache } from '../cache/build-cache.ts';
 import { DockerfileError } from '../dockerfile/dockerfile-error.ts';
 import { expandWord, expandWords, expandingIn, type EscapeChar, type Lookup } from '../dockerfile/expand.ts';
@@ -202,6 +202,7 @@ export class StageBuilder {
     return expandingIn(instruction, () =>
       planCopy(instruction, {
         expander,
+        lookup: this.#lookup(),
         config: this.#config.config,
         args: this.#args,
         contextDir: this.#shared.contextDir,
@@ -234,4 +235,3 @@ function placed(instruction: Instruction, err: unknown): unknown {
   return new DockerfileError({ file: instruction.location.file, line: instruction.location.startLine }, instruction.kind, err.message, { cause: err });
 }
 
-export type { StepKeyParts };

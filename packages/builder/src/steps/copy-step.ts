@@ -5,7 +5,7 @@ import { InvalidArgumentError, O_DIRECTORY, O_PATH, SysError, openInRoot } from 
 import { ImageStore, chainIds, readImage, unpackImage, type Digest } from '@layerctl/snapshotter';
 import type { BuildShared } from '../build/stage-builder.ts';
 import type { CopyInstruction } from '../dockerfile/instructions.ts';
-import { expandHeredoc } from '../dockerfile/expand.ts';
+import { expandHeredoc, type Lookup } from '../dockerfile/expand.ts';
 import type { BuildContainerConfig } from '../image-config/build-config.ts';
 import { withMounted } from './layer-step.ts';
 import type { Expander } from './config-step.ts';
@@ -24,6 +24,8 @@ export type CopyPlan = StepPlan;
 
 export interface CopyContext {
   expander: Expander;
+  /** The ARG and ENV values in scope, for heredoc bodies. */
+  lookup: Lookup;
   config: BuildContainerConfig;
   args: ReadonlyMap<string, string>;
   contextDir: string;
@@ -33,19 +35,18 @@ export interface CopyContext {
 
 /**
  * COPY and ADD. Sources come from the context (with .dockerignore applied), from an earlier
- * stage or an image (--from), or from heredocs. Docker's destination rules: a destination ending
- * in '/', several sources, a wildcard, or an existing directory in the image make the destination
- * a directory the files go into; a directory source copies its contents, not itself. A relative
- * destination is taken from WORKDIR. ADD also unpacks local tar archives (plain, gzip, zstd);
- * a URL source is refused with a clear error.
+ * stage or an image (--from), or from heredocs. Docker's destination rules (copyTargets): a
+ * destination ending in '/' or an existing directory in the image is a directory the files go
+ * into, several sources need one, and a directory source copies its contents, not itself. A
+ * relative destination is taken from WORKDIR. ADD also unpacks local tar archives (plain, gzip,
+ * zstd) into the destination directory; a URL source is refused with a clear error.
  *
  * The cache key covers the sources' content checksum (type, mode, owner, size, link target,
  * xattrs, content; mtime excluded), or for --from the ChainID of what is read, which names its content.
  */
 export async function planCopy(instruction: CopyInstruction, context: CopyContext): Promise<CopyPlan> {
   const { expander } = context;
-  const heredocNames = new Set(instruction.heredocs.map((doc) => doc.name));
-  const sourceWords = instruction.sources.map((word) => expander.word(word)).filter((word) => !isHeredocMarker(word, heredocNames));
+  const sourceWords = instruction.sources.map((word) => expander.word(word));
   const destinationWord = expander.word(instruction.destination);
   const workdir = context.config.WorkingDir || '/';
   const destination = destinationPath(destinationWord, workdir);
@@ -53,7 +54,7 @@ export async function planCopy(instruction: CopyInstruction, context: CopyContex
   const chmod = instruction.chmod === undefined ? undefined : parseChmod(expander.word(instruction.chmod));
   const heredocs = instruction.heredocs.map((doc) => ({
     name: doc.name,
-    content: doc.expand ? expandHeredoc(doc.content, (name) => lookupConfig(context, name)) : doc.content,
+    content: doc.expand ? expandHeredoc(doc.content, context.lookup) : doc.content,
   }));
   const from = instruction.from === undefined ? undefined : await copySource(context, expander.word(instruction.from));
   const ignore = from === undefined ? await readDockerignore(context.contextDir) : new PatternMatcher([]);
@@ -65,16 +66,18 @@ export async function planCopy(instruction: CopyInstruction, context: CopyContex
     createdBy: `${instruction.kind} ${[...sourceWords, ...heredocs.map((doc) => `<<${doc.name}`)].join(' ')} ${destination}`,
     execute: async (rootfs) => {
       const ownership: CopyOwnership = { ...(await resolveOwnership(rootfs, chown)), mode: chmod };
-      const targetsOf = (sources: readonly CopySource[]): string[] =>
-        copyTargets(sources, destinationWord, { workdir, existingDirectory: isDirectoryInRoot(rootfs, destination) }).map(stripRoot);
+      const existingDirectory = isDirectoryInRoot(rootfs, destination);
+      const targetsOf = (sources: readonly CopySource[]): string[] => copyTargets(sources, destinationWord, { workdir, existingDirectory }).map(stripRoot);
+      // ADD unpacks an archive into the destination itself, a directory whether or not it ends in '/'.
+      const archiveDir = instruction.kind === 'ADD' ? stripRoot(destination) : undefined;
       if (from !== undefined) {
         await from.withTree(async (root) => {
           const treeSources = await selectSources(root, sourceWords, ignore);
-          await copySelected(rootfs, root, treeSources, targetsOf([...treeSources, ...heredocs.map(inline)]), ignore, ownership, false);
+          await copySelected(rootfs, root, treeSources, targetsOf([...treeSources, ...heredocs.map(inline)]), ignore, ownership, undefined);
         });
       } else {
         const targets = targetsOf([...selected, ...heredocs.map(inline)]);
-        await copySelected(rootfs, context.contextDir, selected, targets, ignore, ownership, instruction.kind === 'ADD');
+        await copySelected(rootfs, context.contextDir, selected, targets, ignore, ownership, archiveDir);
       }
       if (heredocs.length > 0) await copyHeredocs(context, rootfs, heredocs, targetsOf([...selected, ...heredocs.map(inline)]).slice(-heredocs.length), ownership);
     },
@@ -88,8 +91,8 @@ function inline(doc: { name: string }): CopySource {
 
 /**
  * Copies each selected source to its target: a directory's contents (its own entry only makes
- * the target directory), anything else itself; with `unpackArchives` (ADD), a local tar archive
- * is unpacked into the destination directory instead.
+ * the target directory), anything else itself; with `archiveDir` (ADD), a local tar archive is
+ * unpacked there instead.
  */
 async function copySelected(
   rootfs: string,
@@ -98,12 +101,12 @@ async function copySelected(
   targets: readonly string[],
   ignore: PatternMatcher,
   ownership: CopyOwnership,
-  unpackArchives: boolean,
+  archiveDir: string | undefined,
 ): Promise<void> {
   for (const [i, source] of sources.entries()) {
     const target = targets[i] ?? '';
-    if (unpackArchives && !source.isDirectory && (await isLocalArchive(source.absolutePath))) {
-      await addArchive(rootfs, source.absolutePath, source.name === path.posix.basename(target) ? path.posix.dirname(target) : target);
+    if (archiveDir !== undefined && !source.isDirectory && (await isLocalArchive(source.absolutePath))) {
+      await addArchive(rootfs, source.absolutePath, archiveDir);
       continue;
     }
     const entries: CopyEntry[] = [];
@@ -121,21 +124,10 @@ function stripRoot(absolute: string): string {
   return absolute.replace(/^\/+/, '');
 }
 
-function isHeredocMarker(word: string, names: ReadonlySet<string>): boolean {
-  const match = /^<<-?(["']?)([^"']+)\1$/.exec(word);
-  return match?.[2] !== undefined && names.has(match[2]);
-}
-
 /** --chmod takes octal permission bits, as BuildKit does. */
 function parseChmod(text: string): number {
   if (!/^[0-7]{3,4}$/.test(text)) throw new InvalidArgumentError(`--chmod=${text}: give octal permission bits such as 755 or 0644`);
   return Number.parseInt(text, 8);
-}
-
-function lookupConfig(context: CopyContext, name: string): string | undefined {
-  const prefix = `${name}=`;
-  const entry = (context.config.Env ?? []).findLast((item) => item.startsWith(prefix));
-  return entry !== undefined ? entry.slice(prefix.length) : context.args.get(name);
 }
 
 /** Whether `dir` is a directory in the image, resolved inside the rootfs (the image's symlinks included). */
