@@ -48,9 +48,10 @@ export function processesUsing(root: string): number[] {
     let cmdline: string;
     try {
       cmdline = fs.readFileSync(path.join('/proc', entry, 'cmdline'), 'utf8');
-    } catch {
+    } catch (err) {
       // The process ended between readdir and read.
-      continue;
+      if (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'ESRCH')) continue;
+      throw err;
     }
     if (cmdline.split('\0').includes(root)) pids.push(Number(entry));
   }

@@ -6,7 +6,7 @@ import test from 'ava';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { containersScratch, eventually, processesUsing } from './containers-scratch.ts';
 import { parseJson, records } from './json-output.ts';
-import { must } from './snapshot-scratch.ts';
+import { mountsUnder, must } from './snapshot-scratch.ts';
 
 const busyboxTar = busyboxTarForFile(test);
 
@@ -132,4 +132,13 @@ test('rm refuses a running container without -f; names are unique; ids resolve b
   t.regex(taken.stderr, /already in use/);
   await must(t, scratch.layerctl, ['rm', '-f', id.slice(0, 8)]);
   t.deepEqual(await psJson(t, scratch), []);
+});
+
+test('run -d of a program the image lacks exits 127, as in the foreground, and leaves the container created', async (t) => {
+  const scratch = await containersScratch(t, busyboxTar());
+  const result = await scratch.run(['-d', '--name', 'never', 'busybox', 'no-such-program']);
+  t.is(result.code, 127);
+  t.regex(result.stderr, /no-such-program/);
+  t.like((await psJson(t, scratch))[0], { name: 'never', state: 'created' });
+  t.deepEqual(mountsUnder(scratch.dir), []);
 });

@@ -2,11 +2,12 @@
  * The monitor of a detached container (`run -d`), started by run-container.ts as
  * `node monitor-main.ts ROOT ID` in a session of its own, stdout and stderr on the container's
  * log, fd 3 a pipe back to `run`. It starts the container, records its pid and start time,
- * reports {"pid": N} (or {"error": "..."}) on fd 3 and closes it, then waits, records the exit
+ * reports {"pid": N} (or {"error": "...", "status": N}) on fd 3 and closes it, then waits, records the exit
  * status and releases the rootfs and cgroups (and with --rm removes the container).
  */
 import fs from 'node:fs';
 import { errorMessage } from '@layerctl/snapshotter';
+import { LayerctlError } from '@layerctl/sys';
 import { withSnapshotter } from '../with-snapshotter.ts';
 import { startContainerProcess, type StartedContainer } from './container-process.ts';
 import { ContainerStore } from './container-store.ts';
@@ -32,7 +33,8 @@ try {
   });
   report({ pid: started.pid });
 } catch (err) {
-  report({ error: errorMessage(err) });
+  // The status `run -d` exits with: Docker's 126/127 when the program could not run, else 125.
+  report({ error: errorMessage(err), status: err instanceof LayerctlError ? err.exitCode : 1 });
   await withSnapshotter(context, async (snapshot) => {
     const record = new ContainerStore(snapshot.root.metadata).find(id);
     if (record !== undefined) await afterRun(snapshot, record);

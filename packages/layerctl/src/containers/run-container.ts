@@ -79,14 +79,15 @@ export async function runDetached(rootDir: string, record: ContainerRecord): Pro
   const report = parseReport(text);
   if (report.error !== undefined) {
     await exit;
-    throw new LayerctlError(report.error);
+    const { ContainerStartError } = await import('@layerctl/executor');
+    throw new ContainerStartError(report.error, report.status ?? 1);
   }
   if (report.pid === undefined) throw new LayerctlError(`the monitor of container ${record.name} ended without starting it (exit status ${await exit}); see ${containerPaths(rootDir, record.id).log}`);
   monitor.unref();
 }
 
-/** The monitor's one line: {"pid": N} or {"error": "..."}; anything else counts as no report. */
-export function parseReport(text: string): { pid?: number; error?: string } {
+/** The monitor's one line: {"pid": N} or {"error": "...", "status": N}; anything else counts as no report. */
+export function parseReport(text: string): { pid?: number; error?: string; status?: number } {
   const line = text.split('\n')[0] ?? '';
   let value: unknown;
   try {
@@ -98,5 +99,6 @@ export function parseReport(text: string): { pid?: number; error?: string } {
   if (typeof value !== 'object' || value === null) return {};
   const pid = 'pid' in value && typeof value.pid === 'number' ? value.pid : undefined;
   const error = 'error' in value && typeof value.error === 'string' ? value.error : undefined;
-  return { ...(pid === undefined ? {} : { pid }), ...(error === undefined ? {} : { error }) };
+  const status = 'status' in value && typeof value.status === 'number' ? value.status : undefined;
+  return { ...(pid === undefined ? {} : { pid }), ...(error === undefined ? {} : { error }), ...(status === undefined ? {} : { status }) };
 }
