@@ -38,7 +38,12 @@ const registry: Record<DriverName, Registration> = {
       return (options) => new Overlay2Driver(options);
     },
   },
-  aufs: { issue: 4 },
+  aufs: {
+    async load() {
+      const { AufsDriver } = await import('@layerctl/drivers-aufs');
+      return (options) => new AufsDriver(options);
+    },
+  },
   devmapper: { issue: 5 },
 };
 
