@@ -85,11 +85,13 @@ export class DevmapperDriver implements Driver {
       store.locked(() => {
         this.#openPool();
         if (origin === undefined) backend.ensureBase();
-        else store.setState(origin.id, 'suspended');
+        // An origin in use is suspended (frozen) around the snapshot; one not in use needs nothing.
+        const suspend = origin !== undefined && backend.mountPoints(origin.id).length > 0;
+        if (suspend) store.setState(origin.id, 'suspended');
         try {
           backend.snapshot(row, origin);
         } finally {
-          if (origin !== undefined) store.setState(origin.id, 'active');
+          if (suspend) store.setState(origin.id, 'active');
         }
       });
       store.finishCreate(row);

@@ -58,6 +58,24 @@ export class LoopActivations {
     for (const id of [...this.#held.keys()]) this.release(id);
   }
 
+  /**
+   * The loop device showing `image` through the stable name, without scanning every loop device
+   * (a sysfs walk costs milliseconds): every activation, in any process, goes through activate()
+   * under the store's lock and points the name at its device.
+   */
+  linked(id: string, image: string): number[] {
+    let target: string;
+    try {
+      target = fs.readlinkSync(this.devicePath(id));
+    } catch {
+      return [];
+    }
+    const number = Number(/^\/dev\/loop(\d+)$/.exec(target)?.[1] ?? NaN);
+    if (!Number.isInteger(number)) return [];
+    const backing = loopBackingFile(number);
+    return backing === image || backing === `${image}${DELETED_SUFFIX}` ? [number] : [];
+  }
+
   /** Drops the stable name (the layer is gone). */
   unlink(id: string): void {
     fs.rmSync(this.devicePath(id), { force: true });

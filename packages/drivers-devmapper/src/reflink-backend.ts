@@ -105,7 +105,7 @@ export class ReflinkBackend implements DeviceBackend {
   }
 
   mountPoints(id: string): string[] {
-    return loopsOf(this.pool.image(id)).flatMap((number) => loopMountPoints(number));
+    return this.#loops.linked(id, this.pool.image(id)).flatMap((number) => loopMountPoints(number));
   }
 
   deviceIds(): string[] {
