@@ -1,8 +1,4 @@
-export type { BuildEvent, BuildEventSink, BuildEventType } from './progress-events/build-event.ts';
-export { buildImage, parseSourceDateEpoch, SOURCE_DATE_EPOCH } from './build/build-image.ts';
 export type { BuildOptions, BuildResult } from './build/build-image.ts';
-export { BUILDS_DIR } from './build/build-workspace.ts';
-export { pruneBuildCache, cacheEntryCount } from './cache/build-cache.ts';
 export type { PruneOptions } from './cache/build-cache.ts';
 export type * from './dockerfile/instructions.ts';
 export { parseDockerfile, parseTriggers } from './dockerfile/parse-dockerfile.ts';

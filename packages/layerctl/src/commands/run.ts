@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { InvalidArgumentError, LayerctlError, UsageError } from '@layerctl/sys';
 import { NETWORK_MODES, RUNTIMES, type NetworkMode } from '../containers/container-config.ts';
 import { checkContainerName } from '../containers/container-names.ts';
+import { DEFAULT_CGROUP_PARENT } from '../containers/container-paths.ts';
 import { parseResources } from '../containers/resources.ts';
 import { parseVolumeSpec } from '../containers/volumes.ts';
 import { restoreDashes } from '../dash.ts';
@@ -17,8 +18,6 @@ export const describe = 'Run a command in a new container (the network is none u
 
 /** The status `run` exits with when layerctl itself failed, not the container (Docker's). */
 export const EXIT_RUN_FAILED = 125;
-/** The cgroup below each hierarchy's root that containers' cgroups are made in. */
-const DEFAULT_CGROUP_PARENT = 'layerctl';
 const NETWORK_CHOICES = [...NETWORK_MODES, 'bridge'] as const;
 
 /**

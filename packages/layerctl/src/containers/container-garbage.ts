@@ -3,12 +3,10 @@ import path from 'node:path';
 import { isMountPoint, NotFoundError } from '@layerctl/sys';
 import { errorCode } from '@layerctl/snapshotter';
 import type { SnapshotContext } from '../with-snapshotter.ts';
-import { CONTAINER_LABEL, CONTAINERS_DIR, containerPaths } from './container-paths.ts';
+import { CONTAINER_LABEL, CONTAINERS_DIR, containerPaths, DEFAULT_CGROUP_PARENT } from './container-paths.ts';
 import { ContainerStore } from './container-store.ts';
 import { removeContainer } from './remove-container.ts';
 
-/** The cgroup parent `run` uses unless --cgroup-parent says otherwise; gc looks there. */
-export const DEFAULT_CGROUP_PARENT = 'layerctl';
 const CONTAINER_ID = /^[0-9a-f]{64}$/;
 
 export interface ContainerGarbageReport {

@@ -33,6 +33,9 @@ export function initWorkKey(id: string): string {
   return `${id}-init-work`;
 }
 
+/** The cgroup (below each hierarchy's root) that containers' cgroups are made in, unless run --cgroup-parent names another; gc looks here. */
+export const DEFAULT_CGROUP_PARENT = 'layerctl';
+
 /** The label on each of a container's snapshots: its id, so that gc can find the layers of containers that are gone. */
 export const CONTAINER_LABEL = 'layerctl.io/container';
 
