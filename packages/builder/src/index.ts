@@ -1,4 +1,7 @@
+export type { BuildEvent, BuildEventSink } from './progress-events/build-event.ts';
+export { buildImage } from './build/build-image.ts';
 export type { BuildOptions, BuildResult } from './build/build-image.ts';
+export { pruneBuildCache } from './cache/build-cache.ts';
 export type { PruneOptions } from './cache/build-cache.ts';
 export type * from './dockerfile/instructions.ts';
 export { parseDockerfile, parseTriggers } from './dockerfile/parse-dockerfile.ts';

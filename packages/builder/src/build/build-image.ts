@@ -41,7 +41,7 @@ export interface BuildResult extends StoredBuild {
 }
 
 /** The build argument and environment variable BuildKit reads for reproducible builds. */
-export const SOURCE_DATE_EPOCH = 'SOURCE_DATE_EPOCH';
+const SOURCE_DATE_EPOCH = 'SOURCE_DATE_EPOCH';
 
 /**
  * Builds the target stage of a parsed Dockerfile into an image in the store.
@@ -192,7 +192,7 @@ function copyFromWords(stage: Stage): string[] {
 }
 
 /** SOURCE_DATE_EPOCH as BuildKit takes it: whole seconds since the epoch, not negative. */
-export function parseSourceDateEpoch(value: string | undefined): bigint | undefined {
+function parseSourceDateEpoch(value: string | undefined): bigint | undefined {
   if (value === undefined || value === '') return undefined;
   if (!/^\d{1,12}$/.test(value)) throw new InvalidArgumentError(`${SOURCE_DATE_EPOCH}=${value}: not a number of seconds since 1970`);
   return BigInt(value);

@@ -8,7 +8,7 @@ import { processAlive, tempName, tempNameOwner, unmountAll, type Root } from '@l
  * sweeps tmp/ with a recursive delete, which must never walk into a snapshot still mounted
  * there; here a dead build's folders are unmounted first, then removed.
  */
-export const BUILDS_DIR = 'builds';
+const BUILDS_DIR = 'builds';
 
 export class BuildWorkspace {
   readonly dir: string;

@@ -1,5 +1,5 @@
-import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { parseDigest, rowInteger, rowText, type Digest, type MetadataStore, type Root } from '@layerctl/snapshotter';
+import type { SQLOutputValue } from 'node:sqlite';
+import { parseDigest, rowInteger, rowText, type Digest, type Root } from '@layerctl/snapshotter';
 
 /**
  * The build cache in metadata.db (table build_cache; migrations/build-cache.ts says what each
@@ -87,11 +87,6 @@ export function pruneBuildCache(root: Root, options: PruneOptions = {}): number 
     }
     return removed;
   });
-}
-
-/** Every entry, for tests and `layerctl info`. */
-export function cacheEntryCount(metadata: MetadataStore): number {
-  return metadata.read((db: DatabaseSync) => rowNumber(db.prepare(`SELECT count(*) AS n FROM ${TABLE}`).get() ?? {}, 'n'));
 }
 
 function entryOfRow(row: Record<string, SQLOutputValue>): CacheEntry {

@@ -16,10 +16,7 @@ export type BuildEvent =
   | { type: 'layer-written'; step: number; diffId: string; size: number; at: number }
   | { type: 'step-done'; step: number; at: number; ms: number }
   | { type: 'step-failed'; step: number; at: number; message: string }
-  | { type: 'note'; message: string; at: number }
   | { type: 'build-done'; imageId: string; names: string[]; at: number; ms: number };
-
-export type BuildEventType = BuildEvent['type'];
 
 /** Receives events as they happen; must not throw and must not block. */
 export type BuildEventSink = (event: BuildEvent) => void;

@@ -12,6 +12,7 @@ import {
   writeLayerBlob,
   type Digest,
   type Lease,
+  type Mount,
   type MetadataSnapshotter,
   type Root,
 } from '@layerctl/snapshotter';
@@ -91,7 +92,7 @@ async function withParentTree<T>(context: LayerContext, parent: Digest | undefin
 }
 
 /** Mounts `mounts` on a folder of the workspace for `work`, and always takes them off again. */
-export async function withMounted<T>(context: Pick<LayerContext, 'workspace'>, mounts: Parameters<typeof mountAll>[0], work: (rootfs: string) => Promise<T>): Promise<T> {
+export async function withMounted<T>(context: Pick<LayerContext, 'workspace'>, mounts: readonly Mount[], work: (rootfs: string) => Promise<T>): Promise<T> {
   const target = context.workspace.folder('rootfs');
   try {
     mountAll(mounts, target);

@@ -32,8 +32,6 @@ export function plainBuildFormatter(): (event: BuildEvent) => string {
         return `#${event.step} DONE ${seconds(event.ms, 1)}s`;
       case 'step-failed':
         return `#${event.step} ERROR ${event.message}`;
-      case 'note':
-        return `#0 NOTE ${event.message}`;
       case 'build-done':
         return `#0 DONE image ${event.imageId}${event.names.length > 0 ? ` ${event.names.join(' ')}` : ''} in ${seconds(event.ms, 1)}s`;
     }

@@ -25,11 +25,10 @@ export interface BuildView {
   total: number;
   /** Steps by number, in the order they started. */
   steps: StepView[];
-  notes: string[];
   finished?: { imageId: string; names: string[]; ms: number };
 }
 
-export const EMPTY_BUILD_VIEW: BuildView = { startedAt: undefined, total: 0, steps: [], notes: [] };
+export const EMPTY_BUILD_VIEW: BuildView = { startedAt: undefined, total: 0, steps: [] };
 
 /** Steps that finished (cached, done or failed), in the order they started. */
 export function finishedSteps(view: BuildView): StepView[] {
@@ -59,8 +58,6 @@ export function buildViewReducer(view: BuildView, event: BuildEvent): BuildView 
       return updateStep(view, event.step, (step) => ({ ...step, status: 'done', ms: event.ms }));
     case 'step-failed':
       return updateStep(view, event.step, (step) => ({ ...step, status: 'failed', ms: event.at - step.startedAt, error: event.message }));
-    case 'note':
-      return { ...view, notes: [...view.notes, event.message] };
     case 'build-done':
       return { ...view, finished: { imageId: event.imageId, names: event.names, ms: event.ms } };
   }
