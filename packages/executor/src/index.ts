@@ -26,3 +26,4 @@ export { attachTerminal, closeTerminal, type TerminalAttachment } from './termin
 export type { ContainerTerminal } from './terminal/container-terminal.ts';
 export { compileSeccomp } from './security/load-seccomp.ts';
 export { seccompProgram } from './security/seccomp-program.ts';
+export * from './network/index.ts';

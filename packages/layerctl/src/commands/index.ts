@@ -37,6 +37,7 @@ export const commands = {
   pause: lazy(() => import('./pause.ts')),
   unpause: lazy(() => import('./unpause.ts')),
   rm: lazy(() => import('./rm.ts')),
+  network: lazy(() => import('./network.ts')),
   diff: lazy(() => import('./diff.ts')),
   commit: lazy(() => import('./commit.ts')),
   export: lazy(() => import('./export.ts')),

@@ -1,9 +1,11 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
-import { InvalidArgumentError, LayerctlError, UsageError } from '@layerctl/sys';
-import { NETWORK_MODES, RUNTIMES, type NetworkMode } from '../containers/container-config.ts';
+import { LayerctlError, UsageError } from '@layerctl/sys';
+import { RUNTIMES } from '../containers/container-config.ts';
 import { checkContainerName } from '../containers/container-names.ts';
 import { DEFAULT_CGROUP_PARENT } from '../containers/container-paths.ts';
+import { DEFAULT_NETWORK, parseNetworkMode } from '../networks/network-mode.ts';
+import { parsePublishedPort } from '../networks/published-port.ts';
 import { parseResources } from '../containers/resources.ts';
 import { parseVolumeSpec } from '../containers/volumes.ts';
 import { restoreDashes } from '../dash.ts';
@@ -14,11 +16,10 @@ import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'run [words..]';
-export const describe = 'Run a command in a new container (the network is none unless --network host; bridge is issue 7)';
+export const describe = 'Run a command in a new container';
 
 /** The status `run` exits with when layerctl itself failed, not the container (Docker's). */
 export const EXIT_RUN_FAILED = 125;
-const NETWORK_CHOICES = [...NETWORK_MODES, 'bridge'] as const;
 
 /**
  * The options of `run`. yargs cannot stop at IMAGE inside a command (halt-at-non-option halts at
@@ -38,7 +39,8 @@ function runOptions<T>(cli: Argv<T>) {
     .option('workdir', { alias: 'w', type: 'string', describe: 'working directory inside the container' })
     .option('user', { alias: 'u', type: 'string', describe: 'name, uid, name:group or uid:gid' })
     .option('hostname', { type: 'string', describe: 'hostname (default: the first 12 digits of the id)' })
-    .option('network', { choices: NETWORK_CHOICES, default: 'none' as const, describe: 'none (the default until bridge networking lands, issue 7) or host' })
+    .option('network', { type: 'string', default: DEFAULT_NETWORK, describe: 'bridge, none, host, a network made by network create, or container:NAME|ID' })
+    .option('publish', { alias: 'p', type: 'string', array: true, nargs: 1, default: [], describe: 'publish a port: [HOSTIP:]HOSTPORT:CTRPORT[/tcp|udp]' })
     .option('memory', { alias: 'm', type: 'string', describe: 'memory limit, e.g. 64m' })
     .option('cpus', { type: 'number', describe: 'CPU quota in CPUs, e.g. 1.5' })
     .option('cpu-shares', { type: 'number', describe: 'relative CPU weight (default 1024)' })
@@ -133,6 +135,7 @@ function createOptions(args: RunArgs) {
     user: args.user,
     hostname: args.hostname,
     network: networkMode(args.network),
+    ports: args.publish.map((spec) => parsePublishedPort(String(spec))),
     volumes: args.volume.map((spec) => parseVolumeSpec(String(spec))),
     resources: parseResources(
       { memory: args.memory, cpus: args.cpus, cpuShares: args.cpuShares, cpusetCpus: args.cpusetCpus, pidsLimit: args.pidsLimit },
@@ -146,8 +149,9 @@ function createOptions(args: RunArgs) {
   };
 }
 
-function networkMode(mode: (typeof NETWORK_CHOICES)[number]): NetworkMode {
-  if (mode === 'bridge') throw new InvalidArgumentError('--network bridge is not there yet (issue 7: bridge networking); use --network none or --network host');
+/** Checked here, so a bad --network fails before anything is made; container:X is resolved to an id later. */
+function networkMode(mode: string): string {
+  parseNetworkMode(mode);
   return mode;
 }
 

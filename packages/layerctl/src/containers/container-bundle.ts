@@ -5,6 +5,7 @@ import type { ContainerConfig, ContainerResources } from './container-config.ts'
 import { containerPaths, type ContainerPaths } from './container-paths.ts';
 import { EXTERNAL_RUNTIME_SPEC_VERSION } from './runtime-command.ts';
 import type { ContainerRecord } from './container-store.ts';
+import { specNetwork } from '../networks/connect-network.ts';
 
 type SpecOptions = Parameters<typeof containerSpec>[0];
 type SpecMount = SpecOptions['mounts'][number];
@@ -37,7 +38,7 @@ export function writeContainerBundle(rootDir: string, record: ContainerRecord): 
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
     hostname: config.hostname,
     terminal: config.tty,
-    network: config.network,
+    network: specNetwork(rootDir, record.id, config.network),
     mounts: [...etcMounts(paths), ...config.mounts.map(volumeMount)],
     resources: specResources(config.resources),
     cgroupsPath: config.cgroupsPath,

@@ -1,11 +1,12 @@
 import { FailedPreconditionError } from '@layerctl/sys';
+import { validatePublishedPorts, type PublishedPort } from '../networks/published-port.ts';
 
 /** The OCI runtimes `run --runtime` can hand the bundle to; 'layerctl' is our own executor. */
 export const RUNTIMES = ['layerctl', 'crun', 'runc'] as const;
 export type RuntimeName = (typeof RUNTIMES)[number];
 
-export const NETWORK_MODES = ['none', 'host'] as const;
-export type NetworkMode = (typeof NETWORK_MODES)[number];
+/** none, host, bridge, a network's name, or container:<id> (networks/network-mode.ts reads it). */
+export type NetworkMode = string;
 
 /** One -v: a host directory or a named volume on a path inside the container. */
 export interface VolumeMount {
@@ -41,6 +42,8 @@ export interface ContainerConfig {
   mounts: VolumeMount[];
   resources: ContainerResources;
   network: NetworkMode;
+  /** -p: host ports forwarded to the container (a bridge network only). */
+  ports: PublishedPort[];
   autoRemove: boolean;
   tty: boolean;
   interactive: boolean;
@@ -63,7 +66,8 @@ export function validateContainerConfig(value: unknown, where: string): Containe
     user: text(field('user'), `${where}.user`),
     mounts: list(field('mounts'), `${where}.mounts`).map((mount, i) => validateVolumeMount(mount, `${where}.mounts[${i}]`)),
     resources: validateResources(field('resources'), `${where}.resources`),
-    network: oneOf(field('network'), NETWORK_MODES, `${where}.network`),
+    network: text(field('network'), `${where}.network`),
+    ports: validatePublishedPorts(field('ports'), `${where}.ports`),
     autoRemove: flag(field('autoRemove'), `${where}.autoRemove`),
     tty: flag(field('tty'), `${where}.tty`),
     interactive: flag(field('interactive'), `${where}.interactive`),

@@ -15,6 +15,8 @@ import { removeContainer } from './remove-container.ts';
 import type { RunProgress } from '../progress/run-progress.ts';
 import { prepareVolumes, type VolumeSpec } from './volumes.ts';
 import { writeContainerBundle } from './container-bundle.ts';
+import { connectCreated, networkSetting } from '../networks/container-network.ts';
+import type { PublishedPort } from '../networks/published-port.ts';
 
 /** Bytes of randomness in a container id: 64 hex digits, as Docker's. */
 const ID_BYTES = 32;
@@ -36,6 +38,8 @@ export interface CreateOptions {
   user: string | undefined;
   hostname: string | undefined;
   network: NetworkMode;
+  /** -p: published ports. */
+  ports: PublishedPort[];
   volumes: VolumeSpec[];
   resources: ContainerResources;
   tty: boolean;
@@ -66,7 +70,8 @@ export async function createContainer(context: SnapshotContext, options: CreateO
     user: resolved.user,
     mounts: prepareVolumes(root, options.volumes),
     resources: options.resources,
-    network: options.network,
+    network: networkSetting(root, options.network),
+    ports: options.ports,
     autoRemove: options.autoRemove,
     tty: options.tty,
     interactive: options.interactive,
@@ -80,6 +85,7 @@ export async function createContainer(context: SnapshotContext, options: CreateO
   const record = store.resolve(id);
   try {
     await makeLayers(context, record, image.layers.at(-1)?.chainId, progress);
+    connectCreated(root, record);
     writeContainerBundle(root.dir, record);
   } catch (err) {
     await removeAfterFailure(context, record, err);

@@ -9,8 +9,8 @@ const HOST_HOSTS = '/etc/hosts';
 /** Docker's fallback when the host has no nameserver a container can reach. */
 const DEFAULT_NAMESERVERS = ['8.8.8.8', '8.8.4.4'];
 
-/** /etc/hosts of a container with its own network namespace: loopback names and its own hostname. */
-export function hostsFile(hostname: string): string {
+/** /etc/hosts of a container with its own network namespace: loopback names and its own hostname (on its network address, once it has one). */
+export function hostsFile(hostname: string, address = '127.0.0.1'): string {
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -18,7 +18,7 @@ export function hostsFile(hostname: string): string {
     'ff00::0\tip6-mcastprefix',
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
-    `127.0.0.1\t${hostname}`,
+    `${address}\t${hostname}`,
     '',
   ].join('\n');
 }

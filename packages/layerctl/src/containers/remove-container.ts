@@ -5,6 +5,7 @@ import { containerPaths, initLayerKey, initWorkKey, rwLayerKey } from './contain
 import { isLive, stopContainer } from './container-signals.ts';
 import { runRuntime } from './runtime-command.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
+import { disconnectContainer } from '../networks/connect-network.ts';
 
 /**
  * Removes a container: its process (only with `force`: SIGKILL), its rootfs mount, its cgroups,
@@ -33,6 +34,7 @@ export async function releaseRuntime(context: Pick<SnapshotContext, 'root' | 'ap
   context.api.unmountAll(containerPaths(context.root.dir, record.id).rootfs);
   const { openCgroup } = await import('@layerctl/executor');
   openCgroup(record.config.cgroupsPath)?.remove();
+  disconnectContainer(context.root, record.id);
 }
 
 async function removeSnapshot(context: SnapshotContext, key: string): Promise<void> {

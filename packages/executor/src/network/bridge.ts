@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import { formatIpv4, gatewayOf, type Subnet } from './ipv4.ts';
+import { deleteLink, ipBatch, listLinks } from './links.ts';
+import { createNetnsFile, ipInNetns, removeNetnsFile } from './netns-file.ts';
+
+/** The name of a container's end of its veth pair, inside its namespace. */
+export const CONTAINER_INTERFACE = 'eth0';
+
+/**
+ * A bridge per network, its gateway address on it, up. route_localnet on the bridge (and only
+ * there, so no host-wide setting changes) lets a packet the host sends to 127.0.0.1:PORT leave
+ * through the bridge once a published port's DNAT rewrote its destination; the table's
+ * masquerade rewrites its 127.0.0.1 source so the container can answer.
+ */
+export function upBridge(name: string, subnet: Subnet, alias: string): void {
+  const exists = listLinks().some((link) => link.name === name);
+  ipBatch([
+    ...(exists ? [] : [`link add ${name} type bridge`]),
+    `link set dev ${name} alias ${alias}`,
+    `addr replace ${formatIpv4(gatewayOf(subnet))}/${subnet.prefix} dev ${name}`,
+    `link set dev ${name} up`,
+  ]);
+  fs.writeFileSync(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1');
+}
+
+export interface VethOptions {
+  /** The netns file of the container (createNetnsFile). */
+  netns: string;
+  /** The host end's name, at most 15 characters. */
+  hostName: string;
+  bridge: string;
+  alias: string;
+  address: number;
+  subnet: Subnet;
+}
+
+/**
+ * Makes the container's network namespace and wires it to the bridge: a veth pair made with
+ * its container end already in the namespace as eth0, the host end a port of the bridge, the
+ * address and a default route through the gateway inside. On failure, what was made goes again.
+ */
+export function attachVeth(options: VethOptions): void {
+  createNetnsFile(options.netns);
+  try {
+    ipBatch([
+      `link add ${options.hostName} type veth peer name ${CONTAINER_INTERFACE} netns ${options.netns}`,
+      `link set dev ${options.hostName} alias ${options.alias}`,
+      `link set dev ${options.hostName} master ${options.bridge}`,
+      `link set dev ${options.hostName} up`,
+    ]);
+    ipInNetns(options.netns, [
+      `addr add ${formatIpv4(options.address)}/${options.subnet.prefix} dev ${CONTAINER_INTERFACE}`,
+      `link set dev ${CONTAINER_INTERFACE} up`,
+      `route add default via ${formatIpv4(gatewayOf(options.subnet))}`,
+    ]);
+  } catch (err) {
+    detachVeth(options.netns, options.hostName);
+    throw err;
+  }
+}
+
+/** Removes the host end (its peer goes with it), then the netns file. Done again harmlessly. */
+export function detachVeth(netns: string, hostName: string): void {
+  deleteLink(hostName);
+  removeNetnsFile(netns);
+}
+
+/** Deletes a bridge (its ports leave it). Done again harmlessly. */
+export function downBridge(name: string): void {
+  deleteLink(name);
+}

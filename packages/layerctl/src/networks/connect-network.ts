@@ -1,0 +1,140 @@
+import type { DatabaseSync } from 'node:sqlite';
+import fs from 'node:fs';
+import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
+import type { MetadataStore } from '@layerctl/snapshotter';
+import {
+  applyNetworkTable, attachVeth, deleteNetworkTable, detachVeth, downBridge, enableIpForward, formatSubnet, listLinks, parseIpv4, releaseIpForward, subnetsOverlap, upBridge, type Subnet,
+} from '@layerctl/executor';
+import { allocateEndpoint } from './allocate-endpoint.ts';
+import { createNetwork } from './create-network.ts';
+import { bindNetnsOf } from './join-container.ts';
+import { DEFAULT_NETWORK, parseNetworkMode } from './network-mode.ts';
+import { bridgeAlias, netnsFile, parseAlias, vethAlias, vethName } from './network-names.ts';
+import { writeNetworkHosts } from './network-hosts.ts';
+import { deleteEndpoint, endpointsOf, findEndpoint, findNetwork, getNetwork, type EndpointRecord, type NetworkRecord } from './network-store.ts';
+import { hostRoutes } from './pick-subnet.ts';
+import type { PublishedPort } from './published-port.ts';
+
+/** The part of an open root that networking uses. */
+export interface NetworkRoot {
+  dir: string;
+  metadata: MetadataStore;
+}
+
+/** What the executor's containerSpec takes as `network`. */
+export type SpecNetwork = 'none' | 'host' | { path: string };
+
+/**
+ * The network namespace a container's bundle names: its own netns file unless none or host.
+ * For `container:X` the file is a bind of X's namespace (connectContainer made it).
+ */
+export function specNetwork(rootDir: string, containerId: string, mode: string): SpecNetwork {
+  const parsed = parseNetworkMode(mode);
+  if (parsed.kind === 'none' || parsed.kind === 'host') return parsed.kind;
+  return { path: netnsFile(rootDir, containerId) };
+}
+
+/**
+ * Connects a created container to its network before it starts, under the metadata write lock:
+ * on a bridge network an address (allocate-endpoint.ts), the bridge up, the container's
+ * namespace with its veth, the network's nftables table rewritten (ports, NAT, isolation) and
+ * every member's /etc/hosts; for `container:X`, a bind of X's namespace. If any step fails, the
+ * transaction rolls back and what was made on the host is taken down again.
+ */
+export function connectContainer(root: NetworkRoot, containerId: string, mode: string, ports: readonly PublishedPort[]): { address?: string } {
+  const parsed = parseNetworkMode(mode);
+  if (parsed.kind !== 'network' && ports.length > 0) throw new InvalidArgumentError(`-p publishes ports of a container on a bridge network; --network ${mode} has none of its own`);
+  if (parsed.kind === 'none' || parsed.kind === 'host') return {};
+  if (parsed.kind === 'container') {
+    bindNetnsOf(root, parsed.container, netnsFile(root.dir, containerId));
+    return {};
+  }
+  return root.metadata.write((db) => {
+    const network = findNetwork(db, parsed.network) ?? (parsed.network === DEFAULT_NETWORK ? createNetwork(db, root.dir, DEFAULT_NETWORK, undefined) : getNetwork(db, parsed.network));
+    const endpoint = allocateEndpoint(db, network, containerId, ports);
+    try {
+      bringUp(root.dir, network);
+      attachVeth({
+        netns: netnsFile(root.dir, containerId),
+        hostName: vethName(containerId),
+        bridge: network.bridge,
+        alias: vethAlias(root.dir, containerId),
+        address: parseIpv4(endpoint.address, 'endpoint address'),
+        subnet: network.subnet,
+      });
+      refreshNetwork(db, root.dir, network);
+    } catch (err) {
+      deleteEndpoint(db, containerId);
+      takeDown(db, root.dir, network, containerId);
+      throw err;
+    }
+    return { address: endpoint.address };
+  });
+}
+
+/**
+ * Disconnects a container: its namespace file and veth, its endpoint and address, and the
+ * network's table and hosts files rewritten without it; the bridge and table go with the last
+ * member. Done again harmlessly, and cheap for a container that never had a namespace file.
+ */
+export function disconnectContainer(root: NetworkRoot, containerId: string): void {
+  const file = netnsFile(root.dir, containerId);
+  const has = root.metadata.read((db) => findEndpoint(db, containerId)) !== undefined;
+  if (!has && !fs.existsSync(file)) return;
+  root.metadata.write((db) => {
+    const endpoint = findEndpoint(db, containerId);
+    if (endpoint === undefined) {
+      detachVeth(file, vethName(containerId));
+      return;
+    }
+    deleteEndpoint(db, containerId);
+    const network = findNetwork(db, endpoint.network);
+    if (network === undefined) detachVeth(file, vethName(containerId));
+    else takeDown(db, root.dir, network, containerId);
+  });
+}
+
+/** After the container's endpoint row is gone: its veth and namespace, then the network shrunk or taken down. */
+function takeDown(db: DatabaseSync, rootDir: string, network: NetworkRecord, containerId: string): void {
+  detachVeth(netnsFile(rootDir, containerId), vethName(containerId));
+  if (endpointsOf(db, network.name).length > 0) {
+    refreshNetwork(db, rootDir, network);
+    return;
+  }
+  deleteNetworkTable(network.bridge);
+  downBridge(network.bridge);
+  releaseIpForward(listLinks().filter((link) => link.kind === 'bridge' && parseAlias(link.alias) !== undefined).length);
+}
+
+/** The network's table (from every endpoint's ports) and every member's /etc/hosts, as they are now. */
+export function refreshNetwork(db: DatabaseSync, rootDir: string, network: NetworkRecord): void {
+  const endpoints = endpointsOf(db, network.name);
+  applyNetworkTable({ bridge: network.bridge, subnet: network.subnet, ports: endpoints.flatMap(portRules) });
+  writeNetworkHosts(db, rootDir, network.name, endpoints);
+}
+
+function portRules(endpoint: EndpointRecord) {
+  const address = parseIpv4(endpoint.address, `address of ${endpoint.containerId}`);
+  return endpoint.ports.map((port) => ({
+    protocol: port.protocol,
+    hostIp: port.hostIp === undefined ? undefined : parseIpv4(port.hostIp, `-p host address of ${endpoint.containerId}`),
+    hostPort: port.hostPort,
+    address,
+    containerPort: port.containerPort,
+  }));
+}
+
+/** The bridge up with its gateway; a new bridge first checked against the host's routes, so it never hides one. */
+function bringUp(rootDir: string, network: NetworkRecord): void {
+  const exists = listLinks().some((link) => link.name === network.bridge);
+  if (!exists) refuseOverlap(network.name, network.subnet);
+  upBridge(network.bridge, network.subnet, bridgeAlias(rootDir, network.name));
+  enableIpForward();
+}
+
+function refuseOverlap(name: string, subnet: Subnet): void {
+  const clash = hostRoutes().find((route) => subnetsOverlap(route, subnet));
+  if (clash !== undefined) {
+    throw new FailedPreconditionError(`network ${name}: its subnet ${formatSubnet(subnet)} overlaps the host's route to ${formatSubnet(clash)}; remove the network and create it with another --subnet`);
+  }
+}

@@ -1,0 +1,27 @@
+import fs from 'node:fs';
+import { containerPaths } from '../containers/container-paths.ts';
+import type { ContainerRecord } from '../containers/container-store.ts';
+import { connectContainer, type NetworkRoot } from './connect-network.ts';
+import { resolveJoinTarget } from './join-container.ts';
+import { CONTAINER_PREFIX, parseNetworkMode } from './network-mode.ts';
+
+/** The --network value as kept in the container's config: container:<name|id prefix> becomes container:<full id>. */
+export function networkSetting(root: NetworkRoot, mode: string): string {
+  const parsed = parseNetworkMode(mode);
+  return parsed.kind === 'container' ? `${CONTAINER_PREFIX}${resolveJoinTarget(root, parsed.container)}` : mode;
+}
+
+/**
+ * Connects a created container (its /etc files written) to its network. A container that joins
+ * another's namespace also takes that one's /etc/hosts and /etc/resolv.conf, as Docker's do:
+ * the names and servers belong to the namespace.
+ */
+export function connectCreated(root: NetworkRoot, record: Pick<ContainerRecord, 'id' | 'config'>): void {
+  connectContainer(root, record.id, record.config.network, record.config.ports);
+  const parsed = parseNetworkMode(record.config.network);
+  if (parsed.kind !== 'container') return;
+  const own = containerPaths(root.dir, record.id);
+  const target = containerPaths(root.dir, parsed.container);
+  fs.copyFileSync(target.hosts, own.hosts);
+  fs.copyFileSync(target.resolvConf, own.resolvConf);
+}
