@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The README's first command: set this machine up, then walk through layerctl end to end.
 #   sudo ./scripts/quickstart.sh
-# Makes a busybox base rootfs, imports it as busybox:latest into a scratch root on tmpfs, lists,
-# inspects and saves it as an OCI and a Docker archive, lets skopeo read both, loads each into a
-# second root and checks that the image there has the same layers (DiffIDs). Everything it makes
-# is removed at the end.
+# Makes a busybox base rootfs, imports it as busybox:latest into a scratch root on tmpfs, builds
+# the example app (fixtures/dockerfiles/busybox-app) on it and runs it in a container, builds it
+# again from the cache, then saves the base as an OCI and a Docker archive, lets skopeo read both,
+# loads each into a second root and checks that the image there has the same layers (DiffIDs).
+# Everything it makes is removed at the end.
 set -euo pipefail
 
 checkout=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +17,15 @@ hash -r
 scratch_parent=/dev/shm
 [[ -d $scratch_parent && -w $scratch_parent ]] || scratch_parent=${TMPDIR:-/tmp}
 scratch=$(mktemp -d "$scratch_parent/layerctl-quickstart.XXXXXX")
-trap 'rm -rf -- "$scratch"' EXIT
+first=$scratch/root-a
+second=$scratch/root-b
+cleanup() {
+  # Containers first (their mounts live under the root), then the roots' layers, then the files.
+  layerctl --root "$first" rm -f quickstart-app >/dev/null 2>&1 || true
+  layerctl --root "$first" gc >/dev/null 2>&1 || true
+  rm -rf -- "$scratch"
+}
+trap cleanup EXIT
 
 if [[ -t 1 ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
@@ -31,16 +40,31 @@ step "make a busybox base rootfs from Debian's busybox-static"
 run "$checkout/fixtures/busybox/make-rootfs.sh" "$scratch/busybox-rootfs.tar"
 ls -l "$scratch/busybox-rootfs.tar"
 
-first=$scratch/root-a
-second=$scratch/root-b
-
 step "import it as an image"
 run layerctl --root "$first" import "$scratch/busybox-rootfs.tar" busybox:latest
 run layerctl --root "$first" images
 run layerctl --root "$first" inspect busybox:latest
 run layerctl --root "$first" history busybox:latest
 
-step "save it as an OCI archive (zstd layers) and as a Docker archive (gzip layers)"
+step "build the example app on it (fixtures/dockerfiles/busybox-app) and run it"
+run cat "$checkout/fixtures/dockerfiles/busybox-app/Dockerfile"
+run layerctl --root "$first" --progress plain build -t app:latest "$checkout/fixtures/dockerfiles/busybox-app"
+run layerctl --root "$first" history app:latest
+run layerctl --root "$first" run --rm app:latest
+run layerctl --root "$first" run --name quickstart-app --memory 64m --pids-limit 64 app:latest --plain
+run layerctl --root "$first" ps -a
+run layerctl --root "$first" rm quickstart-app
+run layerctl --root "$first" run --rm --network none --entrypoint /bin/sh busybox:latest -c 'echo "PID $$ as $(id -un) on $(hostname); interfaces: $(ls /sys/class/net | tr "\\n" " ")"'
+
+step "build it again: every step comes from the cache, and the image id is the same"
+before=$(layerctl --root "$first" inspect app:latest | node -e 'let t="";process.stdin.on("data",(c)=>{t+=c});process.stdin.on("end",()=>console.log(JSON.parse(t)[0].Id))')
+run layerctl --root "$first" --progress plain build -t app:latest "$checkout/fixtures/dockerfiles/busybox-app"
+after=$(layerctl --root "$first" inspect app:latest | node -e 'let t="";process.stdin.on("data",(c)=>{t+=c});process.stdin.on("end",()=>console.log(JSON.parse(t)[0].Id))')
+echo "image id before: $before"
+echo "image id after:  $after"
+[[ $before == "$after" ]] || { echo "quickstart: the cached rebuild gave another image id" >&2; exit 1; }
+
+step "save the base as an OCI archive (zstd layers) and as a Docker archive (gzip layers)"
 run layerctl --root "$first" save busybox:latest -o "$scratch/busybox-oci.tar" --format oci
 run layerctl --root "$first" save busybox:latest -o "$scratch/busybox-docker.tar" --format docker --compression gzip
 ls -l "$scratch"/busybox-*.tar
@@ -65,4 +89,4 @@ for format in oci docker; do
   echo "same DiffIDs"
 done
 
-step "done: busybox:latest went through import, save and load in both formats unchanged"
+step "done: an app built and run on a local busybox base, rebuilt from the cache, and the base saved and loaded in both formats unchanged"
