@@ -22,7 +22,7 @@ export { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, dockerDefaultMounts, docker
 export { DEFAULT_DEVICES } from './spec/default-devices.ts';
 export type * from './spec/runtime-spec.ts';
 export { OCI_RUNTIME_SPEC_VERSION } from './spec/runtime-spec.ts';
-export { attachTerminal, closeTerminal, type TerminalAttachment } from './terminal/attach-terminal.ts';
+export { attachTerminal, closeTerminal, type TerminalAttachment, type TerminalIo } from './terminal/attach-terminal.ts';
 export type { ContainerTerminal } from './terminal/container-terminal.ts';
 export { compileSeccomp } from './security/load-seccomp.ts';
 export { seccompProgram } from './security/seccomp-program.ts';

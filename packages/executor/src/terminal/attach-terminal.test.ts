@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
+import tty from 'node:tty';
+import { openpty } from '@layerctl/sys';
 import test from 'ava';
 import { startContainer } from '../process/start-container.ts';
 import { testBundle } from '../testing/test-container.ts';
@@ -16,7 +20,7 @@ test('a terminal container gets a pty as stdio and controlling terminal, with th
   const output = new PassThrough();
   let seen = '';
   output.setEncoding('utf8').on('data', (d: string) => (seen += d));
-  const attachment = attachTerminal(terminal, input, output);
+  const attachment = attachTerminal(terminal, { input, output });
   input.write('hello\n');
   const status = await container.wait();
   await attachment.closed;
@@ -36,11 +40,43 @@ test('resize sets the window size the container sees', async (t) => {
   const output = new PassThrough();
   let seen = '';
   output.setEncoding('utf8').on('data', (d: string) => (seen += d));
-  const attachment = attachTerminal(terminal, input, output);
+  const attachment = attachTerminal(terminal, { input, output });
   terminal.resize(132, 43);
   input.write('\n');
   t.like(await container.wait(), { code: 0 });
   await attachment.closed;
   attachment.detach();
   t.regex(seen, /43 132\r\n/);
+});
+
+test("the caller's terminal is raw while attached and back to its own modes after", async (t) => {
+  // A pty stands in for the user's terminal; stty reads its modes from outside.
+  const caller = openpty({ columns: 90, rows: 20 });
+  const device = fs.readlinkSync(`/proc/self/fd/${caller.slave}`);
+  const modes = (): string => execFileSync('stty', ['-F', device, '-g'], { encoding: 'utf8' });
+  const before = modes();
+  const container = await startContainer(testBundle(t, { args: ['sh', '-c', 'read x; stty size'], terminal: true }));
+  const terminal = container.terminal;
+  if (terminal === undefined) return t.fail('no terminal');
+  // Each descriptor is owned (and closed) by one stream: the slave by input, the master by echo.
+  const input = new tty.ReadStream(caller.slave);
+  const output = new PassThrough();
+  let seen = '';
+  output.setEncoding('utf8').on('data', (d: string) => (seen += d));
+  // What the caller's terminal echoes is not looked at, only drained.
+  const echo = new tty.ReadStream(caller.master);
+  echo.resume();
+  const attachment = attachTerminal(terminal, { input, output, inputFd: caller.slave, outputFd: caller.slave });
+  const during = modes();
+  fs.writeSync(caller.master, '\r');
+  t.like(await container.wait(), { code: 0 });
+  await attachment.closed;
+  attachment.detach();
+  t.not(during, before);
+  t.true(execFileSync('stty', ['-F', device, '-a'], { encoding: 'utf8' }).includes(' icanon'));
+  t.is(modes(), before);
+  // The caller's window size went to the container's pty on attach.
+  t.regex(seen, /20 90/);
+  input.destroy();
+  echo.destroy();
 });

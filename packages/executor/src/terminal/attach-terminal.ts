@@ -10,15 +10,28 @@ export interface TerminalAttachment {
   detach(): void;
 }
 
+/** The caller's side: streams to copy, and the descriptors behind them when they are terminals. */
+export interface TerminalIo {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** Put in raw mode while attached when it is a terminal. */
+  inputFd?: number;
+  /** Its window size goes to the container's pty, now and on each SIGWINCH. */
+  outputFd?: number;
+}
+
+const STDIO: TerminalIo = { input: process.stdin, output: process.stdout, inputFd: 0, outputFd: 1 };
+
 /**
  * Connects the caller's terminal to a container's pty, as `docker run -it` does: the caller's
  * terminal goes raw (the container's pty does the line editing and echo), bytes are copied both
  * ways, a window resize of the caller's terminal (SIGWINCH) is passed on, and on detach the raw
  * mode is undone even if the container died mid-way.
  */
-export function attachTerminal(terminal: ContainerTerminal, input: NodeJS.ReadableStream & { fd?: number } = process.stdin, output: NodeJS.WritableStream & { fd?: number } = process.stdout): TerminalAttachment {
-  const inputFd = typeof input.fd === 'number' && tty.isatty(input.fd) ? input.fd : undefined;
-  const outputFd = typeof output.fd === 'number' && tty.isatty(output.fd) ? output.fd : undefined;
+export function attachTerminal(terminal: ContainerTerminal, io: TerminalIo = STDIO): TerminalAttachment {
+  const { input, output } = io;
+  const inputFd = io.inputFd !== undefined && tty.isatty(io.inputFd) ? io.inputFd : undefined;
+  const outputFd = io.outputFd !== undefined && tty.isatty(io.outputFd) ? io.outputFd : undefined;
   const saved: TerminalMode | undefined = inputFd === undefined ? undefined : setRawMode(inputFd);
   const resize = (): void => {
     if (outputFd !== undefined) {
