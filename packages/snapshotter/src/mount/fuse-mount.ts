@@ -27,7 +27,7 @@ const FUSE_SERVERS = new Set(['fuse-overlayfs']);
 const FUSERMOUNT = 'fusermount3';
 
 /** How long a server may take to exit after its mount is gone. */
-const SERVER_EXIT_MS = 10_000;
+const SERVER_EXIT_MS = 60_000;
 const POLL_MS = 2;
 
 export function isFuseMount(m: Pick<Mount, 'type'>): boolean {
