@@ -13,6 +13,7 @@ import {
   sethostname,
   setns,
   setsid,
+  SysError,
   unshare,
 } from '@layerctl/sys';
 import { setupRootfs } from '../rootfs/setup-rootfs.ts';
@@ -62,10 +63,7 @@ function startContainerProcess(spec: Spec, bundle: string, procsFiles: readonly 
     if (spec.linux.seccomp !== undefined) seccomp = seccompProgram(spec.linux.seccomp, SECCOMP_CACHE);
   });
   if (spec.hostname !== undefined && namespaceOf(spec.linux.namespaces, 'uts') !== undefined) sethostname(spec.hostname);
-  if (spec.process.terminal === true) {
-    setsid();
-    setControllingTerminal(0);
-  }
+  if (spec.process.terminal === true) becomeTerminalSession();
   if (spec.process.oomScoreAdj !== undefined) fs.writeFileSync('/proc/self/oom_score_adj', String(spec.process.oomScoreAdj));
   fs.mkdirSync(spec.process.cwd, { recursive: true });
   process.chdir(spec.process.cwd);
@@ -113,6 +111,19 @@ function joinCgroups(fds: readonly number[], spec: Spec): void {
   }
   const cgroup = namespaceOf(spec.linux.namespaces, 'cgroup');
   if (cgroup !== undefined && cgroup.path === undefined) unshare(NAMESPACE_FLAGS.cgroup);
+}
+
+/**
+ * The pty slave (fds 0-2) becomes the controlling terminal of a new session led by the init. A
+ * detached init leads a session already (spawn's setsid), where setsid fails EPERM: that is fine.
+ */
+function becomeTerminalSession(): void {
+  try {
+    setsid();
+  } catch (error) {
+    if (!(error instanceof SysError && error.code === 'EPERM')) throw error;
+  }
+  setControllingTerminal(0);
 }
 
 /** Blocks until the parent says go (true) or goes away (EOF: false). */

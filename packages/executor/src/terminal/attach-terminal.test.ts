@@ -21,6 +21,8 @@ test('a terminal container gets a pty as stdio and controlling terminal, with th
   let seen = '';
   output.setEncoding('utf8').on('data', (d: string) => (seen += d));
   const attachment = attachTerminal(terminal, { input, output });
+  // Typed once the shell has got to its read: the pty echoes input when it is typed.
+  while (!seen.includes('/dev/console')) await new Promise((resolve) => setTimeout(resolve, 10));
   input.write('hello\n');
   const status = await container.wait();
   await attachment.closed;
@@ -28,7 +30,7 @@ test('a terminal container gets a pty as stdio and controlling terminal, with th
   t.is(status.code, 5);
   t.regex(seen, /is-a-tty\r\n30 100\r\n\/dev\/console\r\n/);
   // The pty echoes what was typed and ends lines with CRLF, as a terminal does.
-  t.regex(seen, /hello\r\ngot:hello\r\n/);
+  t.regex(seen, /\/dev\/console\r\nhello\r\ngot:hello\r\n$/);
 });
 
 test('resize sets the window size the container sees', async (t) => {
@@ -79,4 +81,18 @@ test("the caller's terminal is raw while attached and back to its own modes afte
   t.regex(seen, /20 90/);
   input.destroy();
   echo.destroy();
+});
+
+test('a detached terminal container (its own session already) still gets its pty as controlling terminal', async (t) => {
+  const container = await startContainer({ ...testBundle(t, { args: ['sh', '-c', 'test -t 0 && echo tty-ok'], terminal: true }), detached: true });
+  const terminal = container.terminal;
+  if (terminal === undefined) return t.fail('no terminal');
+  const output = new PassThrough();
+  let seen = '';
+  output.setEncoding('utf8').on('data', (d: string) => (seen += d));
+  const attachment = attachTerminal(terminal, { input: new PassThrough(), output });
+  t.like(await container.wait(), { code: 0 });
+  await attachment.closed;
+  attachment.detach();
+  t.is(seen, 'tty-ok\r\n');
 });
