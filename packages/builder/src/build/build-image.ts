@@ -2,8 +2,8 @@ import { InvalidArgumentError, LayerctlError } from '@layerctl/sys';
 import { hostPlatform, openLease, saveImages, unpackImage, type ArchiveFormat, type MetadataSnapshotter, type Root } from '@layerctl/snapshotter';
 import { BuildCache } from '../cache/build-cache.ts';
 import { expandWord, expandingIn, type Lookup } from '../dockerfile/expand.ts';
-import type { Dockerfile, Instruction, Stage } from '../dockerfile/instructions.ts';
-import { parseDockerfile } from '../dockerfile/parse-dockerfile.ts';
+import type { Dockerfile, Stage } from '../dockerfile/instructions.ts';
+import { parseTriggers } from '../dockerfile/parse-dockerfile.ts';
 import { SCRATCH, loadBaseImage, scratchBase, type BaseImage } from '../image-config/base-image.ts';
 import { storeBuiltImage, type StoredBuild } from '../image-config/store-image.ts';
 import type { BuildEvent, BuildEventSink } from '../progress-events/build-event.ts';
@@ -100,7 +100,6 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
         return result;
       },
       stageNamed: (word, from) => stageRef(dockerfile, word, from),
-      parseTriggers,
       now: () => new Date(sourceDateEpoch === undefined ? Date.now() : Number(sourceDateEpoch) * 1000).toISOString(),
     };
     const label = (stage: Stage): string => (dockerfile.stages.length > 1 ? `[${stage.name ?? `stage-${stage.index}`} ` : '[');
@@ -138,7 +137,7 @@ async function buildStage(shared: BuildShared, stage: Stage, from: string, label
   shared.emit({ type: 'step-done', step: firstStep, at: Date.now(), ms: Date.now() - at });
   const builder = new StageBuilder(shared, stage, label, base, key);
   if (triggers.length > 0) {
-    const instructions = shared.parseTriggers(triggers, stage);
+    const instructions = parseTriggers(triggers, { file: stage.from.location.file, line: stage.from.location.startLine });
     await builder.run(instructions, shared.addSteps(instructions.length), total);
   }
   await builder.run(stage.instructions, firstStep + 1, total);
@@ -163,15 +162,6 @@ async function resolveBase(shared: BuildShared, stage: Stage, from: string): Pro
   }
   await unpackImage(root, snapshotter, base.id);
   return { base, key: `image ${base.id}`, triggers: base.config.config.OnBuild ?? [] };
-}
-
-/**
- * A base image's ONBUILD triggers as instructions, parsed as lines of a stage of their own; an
- * error names the trigger and the FROM line that fired it.
- */
-function parseTriggers(triggers: readonly string[], stage: Stage): Instruction[] {
-  const file = `${stage.from.location.file}:${stage.from.location.startLine} ONBUILD`;
-  return parseDockerfile(`FROM ${SCRATCH}\n${triggers.join('\n')}\n`, file).stages[0]?.instructions ?? [];
 }
 
 /** The ARGs before the first FROM, each with its --build-arg value or its default. */

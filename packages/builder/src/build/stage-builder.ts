@@ -43,8 +43,6 @@ export interface BuildShared {
   stageResult(index: number): Promise<StageResult>;
   /** The stage a COPY --from word names, or undefined when it names an image. */
   stageNamed(word: string, from: number): Stage | undefined;
-  /** A base image's ONBUILD triggers as instructions. */
-  parseTriggers(triggers: readonly string[], stage: Stage): Instruction[];
   /** The history time of a step run now: SOURCE_DATE_EPOCH when set. */
   now(): string;
 }
@@ -65,6 +63,8 @@ export class StageBuilder {
   #key: string;
   readonly #args = new Map<string, string>();
   readonly #configState: ConfigStepState = { cmdSet: false };
+  /** Keys this stage hit, marked used in one write when the stage's steps are done. */
+  readonly #hits: string[] = [];
 
   constructor(shared: BuildShared, stage: Stage, label: string, base: BaseImage | StageResult, baseKey: string) {
     this.#shared = shared;
@@ -85,6 +85,7 @@ export class StageBuilder {
       this.#shared.layer.signal?.throwIfAborted();
       await this.#step(instruction, firstStep + i, `${this.#label}${i + 2}/${total}] ${instruction.original}`);
     }
+    this.#shared.cache.touch(this.#hits.splice(0));
   }
 
   result(): StageResult {
@@ -122,7 +123,7 @@ export class StageBuilder {
     const created = hit?.created ?? this.#shared.now();
     const at = Date.now();
     if (hit !== undefined) {
-      this.#shared.cache.touch([key]);
+      this.#hits.push(key);
       this.#shared.emit({ type: 'step-cached', step, name, at });
     } else {
       this.#shared.emit({ type: 'step-started', step, name, at });
@@ -137,7 +138,7 @@ export class StageBuilder {
     const key = stepCacheKey(this.#key, plan.keyParts);
     const hit = this.#shared.noCache ? undefined : this.#cachedLayer(key);
     if (hit !== undefined) {
-      this.#shared.cache.touch([key]);
+      this.#hits.push(key);
       this.#shared.emit({ type: 'step-cached', step, name, at: Date.now() });
       this.#addLayer(hit.layer, hit.chainId, { created: hit.created, created_by: plan.createdBy }, key);
       return;
