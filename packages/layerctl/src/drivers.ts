@@ -44,7 +44,12 @@ const registry: Record<DriverName, Registration> = {
       return (options) => new AufsDriver(options);
     },
   },
-  devmapper: { issue: 5 },
+  devmapper: {
+    async load() {
+      const { DevmapperDriver } = await import('@layerctl/drivers-devmapper');
+      return (options) => new DevmapperDriver(options);
+    },
+  },
 };
 
 /** The scratch dirs in which drivers are tried start with this (tmp/ names carry their pid; see tempName). */
