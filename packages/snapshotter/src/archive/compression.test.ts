@@ -91,6 +91,16 @@ test('zstd decompression reads every frame of a multi-frame stream', async (t) =
   t.true((await decompress('zstd', packed)).equals(Buffer.concat([one, two])));
 });
 
+test('zstd decompression skips skippable frames between frames and refuses bytes after the last frame', async (t) => {
+  const one = sample.subarray(0, MiB);
+  const two = sample.subarray(MiB, 2 * MiB);
+  const skippable = Buffer.concat([Buffer.from([0x5a, 0x2a, 0x4d, 0x18, 5, 0, 0, 0]), Buffer.from('hello')]);
+  const packed = Buffer.concat([await compress('zstd', [one]), skippable, await compress('zstd', [two])]);
+  t.true((await decompress('zstd', packed)).equals(Buffer.concat([one, two])));
+  const trailing = Buffer.concat([packed, Buffer.from('trailing garbage')]);
+  await t.throwsAsync(decompress('zstd', trailing), { instanceOf: InvalidArgumentError, message: /no frame magic number at byte offset/ });
+});
+
 test('zstd decompression keeps its output whole under backpressure, whatever the input chunking', async (t) => {
   for (const size of [7, 4096, 64 * 1024, 1024 * 1024]) {
     // 7-byte chunks cost a call each, so they get a smaller sample.

@@ -26,8 +26,9 @@
  * on the text half of the sample it compresses to 0.34 against 0.47 at level 1 (28% smaller) for
  * about 25% less speed. Callers that want speed over size pass a level.
  *
- * zstd decompression: see zstd-decompress-stream.ts (both ready-made streams were unsafe; speed
- * was equal: 430-600 MiB/s for zstd-napi against 490-620 MiB/s for zlib with 256 KiB-1 MiB chunks).
+ * zstd decompression: node:zlib's decoder, which runs on the thread pool and so overlaps the
+ * reader's work, given one frame at a time (zstd-decompress-stream.ts says why). Alone, both
+ * decoders have the same speed: 430-600 MiB/s for zstd-napi, 490-620 MiB/s for zlib.
  * gzip: node:zlib, level 6 as gzip(1) and Docker use.
  */
 import os from 'node:os';

@@ -1,78 +1,119 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import binding from 'zstd-napi/binding.js';
+import zlib from 'node:zlib';
 import { InvalidArgumentError } from '@layerctl/sys';
 import { errorMessage } from '../error-message.ts';
+import { type FramePiece, ZstdFrameSplitter } from './zstd-frames.ts';
 
-const OUTPUT_CHUNK = binding.dStreamOutSize();
+/** Decoder output chunk: zlib's 16 KiB default costs a thread-pool round trip per 16 KiB; 256 KiB is past the knee. */
+const OUTPUT_CHUNK = 256 * 1024;
 
 /**
- * zstd decompression that honours backpressure inside one input chunk.
+ * Decoded bytes that may wait for the reader: enough that the decoder goes on working on the
+ * thread pool while the reader (applyLayer, writing files) handles the chunks before.
+ */
+const READ_AHEAD = 1024 * 1024;
+
+/**
+ * zstd decompression on the libuv thread pool, every frame, with backpressure.
  *
- * Why not the ready-made streams:
- * - zstd-napi's DecompressStream pushes everything one input chunk expands to before it returns:
- *   a 32 KiB chunk of a bomb became 1 GiB in memory (rss 2.1 GB) before a reader could stop it.
- * - Node's zlib.createZstdDecompress honours backpressure but stops after the first frame and
- *   ignores the rest (two concatenated frames decompressed to one), which would silently cut
- *   multi-frame layers short.
- * This one pauses mid-chunk when push() says the reader is full and resumes in _read, and it
- * decodes frame after frame. The window size is left at zstd's default limit (2^27 bytes), which
- * bounds the memory one hostile frame can ask for.
+ * The decoder is node:zlib's, which works off the main thread, so decompressing overlaps what the
+ * reader does with the output; zstd-napi's decoder runs on the main thread, which kept an unpack
+ * near half the speed of `zstd -d | tar -x` (bench/README.md). node:zlib's decoder stops after
+ * the first frame and ignores the rest, which would silently cut multi-frame layers short, so
+ * zstd-frames.ts cuts the input where frames end and each frame gets a decoder of its own, one
+ * after the other.
+ *
+ * Backpressure: the decoder is paused whenever push() says the reader is full and resumed in
+ * _read; zlib's decoder then stops decoding, even in the middle of an input chunk. A bomb costs
+ * no more than READ_AHEAD and one output chunk, whatever one input chunk expands to (zstd-napi's
+ * ready-made DecompressStream pushed it all at once: 32 KiB of a bomb became 1 GiB in memory).
+ * The window size is left at zstd's default limit (2^27 bytes), which bounds the memory one
+ * hostile frame can ask for.
  */
 export class ZstdDecompressStream extends Transform {
-  readonly #dctx = new binding.DCtx();
-  #inFrame = false;
-  #paused: { input: Buffer; done: TransformCallback } | undefined;
+  readonly #frames = new ZstdFrameSplitter();
+  /** The decoder of the frame being read; undefined between frames. */
+  #decoder: zlib.ZstdDecompress | undefined;
+
+  constructor() {
+    super({ readableHighWaterMark: READ_AHEAD });
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.#pump(chunk, done);
+    let pieces: FramePiece[];
+    try {
+      pieces = this.#frames.split(chunk);
+    } catch (error) {
+      done(error instanceof Error ? error : new InvalidArgumentError(`zstd stream: ${errorMessage(error)}`));
+      return;
+    }
+    this.#decode(pieces).then(() => done(), done);
   }
 
   override _read(size: number): void {
-    const paused = this.#paused;
-    if (paused === undefined) {
-      super._read(size);
-      return;
-    }
-    this.#paused = undefined;
-    // A resumed chunk can finish without output (the decoder had only its flush left). The reader
-    // still waits for data and will not call _read again until something is pushed, so ask
-    // Transform for the next input chunk now, or both sides wait for each other.
-    if (!this.#pump(paused.input, paused.done)) super._read(size);
+    this.#decoder?.resume();
+    super._read(size);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.#inFrame) {
+    if (!this.#frames.atFrameBoundary) {
       done(new InvalidArgumentError('zstd stream: input ends inside a frame (truncated)'));
       return;
     }
     done();
   }
 
-  /** Decodes `input`, pausing when the reader is full; says whether it pushed anything. */
-  #pump(input: Buffer, done: TransformCallback): boolean {
-    let rest = input;
-    let pushed = false;
-    try {
-      for (;;) {
-        const output = Buffer.allocUnsafe(OUTPUT_CHUNK);
-        const [remaining, produced, consumed] = this.#dctx.decompressStream(output, rest);
-        rest = rest.subarray(consumed);
-        pushed ||= produced > 0;
-        const wantsMore = produced === 0 || this.push(output.subarray(0, produced));
-        // All input used and the decoder's own buffers empty (it filled less than a whole chunk).
-        if (rest.length === 0 && (produced < output.length || remaining === 0)) {
-          this.#inFrame = remaining !== 0;
-          done();
-          return pushed;
-        }
-        if (!wantsMore) {
-          this.#paused = { input: rest, done };
-          return pushed;
-        }
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#decoder?.destroy();
+    this.#decoder = undefined;
+    done(error);
+  }
+
+  async #decode(pieces: FramePiece[]): Promise<void> {
+    for (const { bytes, endsFrame } of pieces) {
+      const decoder = (this.#decoder ??= this.#startFrame());
+      if (bytes.length > 0 && !decoder.write(bytes)) await settled(decoder, 'drain');
+      if (endsFrame) {
+        decoder.end();
+        await settled(decoder, 'end');
+        this.#decoder = undefined;
       }
-    } catch (error) {
-      done(new InvalidArgumentError(`zstd stream: ${errorMessage(error)}`, { cause: error }));
-      return pushed;
     }
   }
+
+  #startFrame(): zlib.ZstdDecompress {
+    const decoder = zlib.createZstdDecompress({ chunkSize: OUTPUT_CHUNK });
+    decoder.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) decoder.pause();
+    });
+    // Its errors reach #decode through settled(); this keeps one that comes between writes from being unhandled.
+    decoder.on('error', () => {});
+    return decoder;
+  }
+}
+
+/** Waits for `event`; fails with the decoder's error, or if the decoder closes first. */
+function settled(decoder: zlib.ZstdDecompress, event: 'drain' | 'end'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanUp = (): void => {
+      decoder.off(event, onEvent);
+      decoder.off('error', onError);
+      decoder.off('close', onClose);
+    };
+    const onEvent = (): void => {
+      cleanUp();
+      resolve();
+    };
+    const onError = (error: Error): void => {
+      cleanUp();
+      reject(new InvalidArgumentError(`zstd stream: ${errorMessage(error)}`, { cause: error }));
+    };
+    const onClose = (): void => {
+      cleanUp();
+      reject(new InvalidArgumentError('zstd stream: the decoder stopped before the end of its frame'));
+    };
+    decoder.on(event, onEvent);
+    decoder.on('error', onError);
+    decoder.on('close', onClose);
+  });
 }
