@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../global-options.ts';
 import { collectContainerGarbage } from '../containers/container-garbage.ts';
+import { ContainerStore } from '../containers/container-store.ts';
+import { collectNetworkGarbage } from '../networks/network-garbage.ts';
 import { humanSize } from '../output/human-size.ts';
 import { print, printJson } from '../output/print.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
@@ -22,10 +24,11 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   const report = await withSnapshotter(args, async (context) => {
     const { root, snapshotter, api } = context;
     const containers = await collectContainerGarbage(context);
+    const networks = collectNetworkGarbage(root, new Set(new ContainerStore(root.metadata).list().map((record) => record.id)));
     const released = await api.releaseImageLayers(root, snapshotter);
     const orphans = await api.collectSnapshotGarbage(root, snapshotter.driver);
     const blobs = await api.collectGarbage(root);
-    return { ...blobs, removedSnapshots: released.removed, removedLayers: orphans.removedLayers, containers };
+    return { ...blobs, removedSnapshots: released.removed, removedLayers: orphans.removedLayers, containers, networks };
   });
   if (args.json) return printJson(report);
   const { containers } = report;
@@ -33,6 +36,10 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
     print(
       `removed ${containers.removedContainers.length} exited --rm containers, and of containers that are gone ${containers.removedSnapshots.length} layers, ${containers.removedDirectories.length} directories, ${containers.removedCgroups.length} cgroups\n`,
     );
+  }
+  const { networks } = report;
+  if (networks.removedEndpoints.length + networks.removedNetns.length + networks.removedInterfaces.length + networks.removedTables.length > 0) {
+    print(`removed of containers that are gone ${networks.removedEndpoints.length} network endpoints, ${networks.removedNetns.length} netns files, ${networks.removedInterfaces.length} interfaces, ${networks.removedTables.length} nftables tables\n`);
   }
   print(`removed ${report.removedBlobs} blobs, freed ${humanSize(report.freedBytes)}\n`);
   if (report.removedSnapshots.length + report.removedLayers.length > 0) {

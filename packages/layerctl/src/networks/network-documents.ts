@@ -1,7 +1,7 @@
 import { formatIpv4, formatSubnet, gatewayOf } from '@layerctl/executor';
 import type { NetworkRoot } from './connect-network.ts';
-import { endpointsOf, listNetworks } from './network-store.ts';
-import { formatPublishedPort } from './published-port.ts';
+import { endpointsOf, findEndpoint, findNetwork, listNetworks } from './network-store.ts';
+import { formatPublishedPort, type PublishedPort } from './published-port.ts';
 
 /** `network ls --json`: each network with its bridge and the containers on it. */
 export function networkDocuments(root: NetworkRoot) {
@@ -16,4 +16,25 @@ export function networkDocuments(root: NetworkRoot) {
       created: new Date(network.createdAt).toISOString(),
     })),
   );
+}
+
+/**
+ * A container's network as `inspect` shows it (docker inspect's NetworkSettings): the mode, and
+ * on a bridge network its address, gateway, bridge and published ports.
+ */
+export function networkSettings(root: NetworkRoot, containerId: string, mode: string, ports: readonly PublishedPort[]) {
+  const attached = root.metadata.read((db) => {
+    const endpoint = findEndpoint(db, containerId);
+    const network = endpoint === undefined ? undefined : findNetwork(db, endpoint.network);
+    return endpoint === undefined || network === undefined ? undefined : { endpoint, network };
+  });
+  return {
+    Mode: mode,
+    Network: attached?.network.name ?? null,
+    IPAddress: attached?.endpoint.address ?? null,
+    IPPrefixLen: attached?.network.subnet.prefix ?? null,
+    Gateway: attached === undefined ? null : formatIpv4(gatewayOf(attached.network.subnet)),
+    Bridge: attached?.network.bridge ?? null,
+    Ports: ports.map(formatPublishedPort),
+  };
 }

@@ -1,6 +1,7 @@
 import type { ContainerRecord } from '../containers/container-store.ts';
 import { table } from './table.ts';
 import { timeAgo } from './time-ago.ts';
+import { formatPublishedPort } from '../networks/published-port.ts';
 
 /** How much of the command `ps` shows, as docker ps truncates it. */
 const COMMAND_WIDTH = 20;
@@ -23,13 +24,14 @@ function shownCommand(command: readonly string[]): string {
 
 export function containersTable(records: readonly ContainerRecord[], now: Date = new Date()): string {
   return table(
-    ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'],
+    ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
     records.map((record) => [
       record.id.slice(0, SHORT_ID_LENGTH),
       record.image,
       shownCommand(record.command),
       timeAgo(new Date(record.createdAt), now),
       containerStatus(record, now),
+      record.config.ports.map(formatPublishedPort).join(', '),
       record.name,
     ]),
   );
@@ -54,6 +56,7 @@ export function containerDocument(record: ContainerRecord) {
     finished: iso(record.finishedAt),
     hostname: record.config.hostname,
     network: record.config.network,
+    ports: record.config.ports.map(formatPublishedPort),
     mounts: record.config.mounts,
     autoRemove: record.config.autoRemove,
   };

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { busyboxTarForFile } from './busybox-tar.ts';
+import { containersScratch, eventually } from './containers-scratch.ts';
+import { parseJson, records } from './json-output.ts';
+import { fetchScript, freePort, getFromHost, ipForward, networkLeftovers, networks, networkSettings, NOTHING_LEFT, restoreIpForwardForFile, serverScript } from './network-scratch.ts';
+import { LAYERCTL_BIN } from './run-layerctl.ts';
+import { must } from './snapshot-scratch.ts';
+
+const busyboxTar = busyboxTarForFile(test);
+restoreIpForwardForFile(test);
+
+test('a container on a user-defined network answers another by its name; a container on another network reaches neither', async (t) => {
+  const { run, layerctl } = await containersScratch(t, busyboxTar());
+  await must(t, layerctl, ['network', 'create', 'front']);
+  await must(t, layerctl, ['network', 'create', 'back']);
+  t.is((await run(['-d', '--name', 'web', '--network', 'front', 'busybox', 'sh', '-c', serverScript('hello-from-web')])).code, 0);
+  const byName = await run(['--rm', '--network', 'front', 'busybox', 'sh', '-c', fetchScript('http://web/')]);
+  t.is(byName.code, 0, byName.stderr);
+  t.is(byName.stdout, 'hello-from-web\n');
+
+  const web = await networkSettings(t, layerctl, 'web');
+  t.is(web['Network'], 'front');
+  t.is(ipForward(), '1', 'forwarding is on, so only the isolation rules can keep the networks apart');
+  const across = await run(['--rm', '--network', 'back', 'busybox', 'sh', '-c', `timeout 3 wget -q -O - http://${String(web['IPAddress'])}/; echo "wget $?"; ping -c 1 -W 1 web >/dev/null 2>&1; echo "ping $?"`]);
+  t.is(across.stdout, 'wget 143\nping 1\n', 'the address times out, the name does not resolve');
+});
+
+test('a published port answers on the host\'s 127.0.0.1, and ps and inspect show it', async (t) => {
+  const { run, layerctl } = await containersScratch(t, busyboxTar());
+  const port = await freePort();
+  const started = await run(['-d', '--name', 'pub', '-p', `127.0.0.1:${port}:80`, 'busybox', 'sh', '-c', serverScript('published')]);
+  t.is(started.code, 0, started.stderr);
+  t.is(await getFromHost(port), 'published\n');
+  const [listed] = records(parseJson(await must(t, layerctl, ['ps', '--json'])));
+  t.deepEqual(listed?.['ports'], [`127.0.0.1:${port}->80/tcp`]);
+  t.regex(await must(t, layerctl, ['ps']), new RegExp(`127\\.0\\.0\\.1:${port}->80/tcp\\s+pub`));
+  const settings = await networkSettings(t, layerctl, 'pub');
+  t.like(settings, { Network: 'bridge', Ports: [`127.0.0.1:${port}->80/tcp`] });
+  const clash = await run(['--rm', '-p', `${port}:81`, 'busybox', 'true']);
+  t.is(clash.code, 125);
+  t.regex(clash.stderr, /already published by container/);
+});
+
+test('--network container: shares the target\'s loopback, whether the target is on a bridge or on none', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  t.is((await run(['-d', '--name', 'bridged', 'busybox', 'sh', '-c', serverScript('over-loopback', '127.0.0.1:8080')])).code, 0);
+  const joined = await run(['--rm', '--network', 'container:bridged', 'busybox', 'sh', '-c', fetchScript('http://127.0.0.1:8080/')]);
+  t.is(joined.stdout, 'over-loopback\n', joined.stderr);
+  t.is((await run(['-d', '--name', 'alone', '--network', 'none', 'busybox', 'sh', '-c', serverScript('loopback-only', '127.0.0.1:8081')])).code, 0);
+  const second = await run(['--rm', '--network', 'container:alone', 'busybox', 'sh', '-c', `${fetchScript('http://127.0.0.1:8081/')}`]);
+  t.is(second.stdout, 'loopback-only\n', second.stderr);
+  const stopped = await run(['--name', 'ended', 'busybox', 'true']);
+  t.is(stopped.code, 0);
+  const refused = await run(['--rm', '--network', 'container:ended', 'busybox', 'true']);
+  t.is(refused.code, 125);
+  t.regex(refused.stderr, /ended is exited/);
+});
+
+test('rm and network rm leave no interface, address, netns file or nftables table; a network in use is not removed', async (t) => {
+  const { run, layerctl, root } = await containersScratch(t, busyboxTar());
+  await must(t, layerctl, ['network', 'create', 'tidy', '--subnet', '10.250.1.0/24']);
+  t.is((await run(['-d', '--name', 'one', '--network', 'tidy', '-p', `127.0.0.1:${await freePort()}:80`, 'busybox', 'sleep', '600'])).code, 0);
+  t.is((await run(['-d', '--name', 'two', '--network', 'tidy', 'busybox', 'sleep', '600'])).code, 0);
+  const [tidy] = await networks(t, layerctl);
+  const bridge = String(tidy?.['bridge']);
+  const during = networkLeftovers(root, [bridge]);
+  t.is(during.links.length, 3, 'the bridge and two veths');
+  t.deepEqual(during.tables, [`layerctl_${bridge}`]);
+  t.is(during.netns.length, 2);
+  t.regex(during.addresses.join('\n'), /10\.250\.1\.1\/24/);
+  const busy = await layerctl(['network', 'rm', 'tidy']);
+  t.is(busy.code, 1);
+  t.regex(busy.stderr, /in use by 2 container/);
+  await must(t, layerctl, ['rm', '-f', 'one', 'two']);
+  t.deepEqual(networkLeftovers(root, [bridge]), NOTHING_LEFT);
+  await must(t, layerctl, ['network', 'rm', 'tidy']);
+  t.deepEqual(await networks(t, layerctl), []);
+});
+
+test('after kill -9 of a foreground run and its container, gc removes the endpoint, veth, bridge, netns file and table', async (t) => {
+  const { layerctl, root, cgroupParent } = await containersScratch(t, busyboxTar());
+  const runner = spawn(process.execPath, [LAYERCTL_BIN, '--root', root, 'run', '--rm', '--name', 'victim', '--cgroup-parent', cgroupParent, '-p', `127.0.0.1:${await freePort()}:80`, 'busybox', 'sleep', '600'], { stdio: 'ignore' });
+  t.teardown(() => runner.kill('SIGKILL'));
+  const running = async () => records(parseJson(await must(t, layerctl, ['ps', '--json'])));
+  t.true(await eventually(async () => (await running()).length === 1, 30_000), 'the container runs');
+  const [victim] = await running();
+  runner.kill('SIGKILL');
+  await new Promise((resolve) => runner.once('exit', resolve));
+  process.kill(Number(victim?.['pid']), 'SIGKILL');
+  const [bridgeNetwork] = await networks(t, layerctl);
+  const bridge = String(bridgeNetwork?.['bridge']);
+  t.true(await eventually(async () => (await layerctl(['ps', '--json'])).stdout.trim() === '[]', 10_000), 'seen as exited');
+  const left = networkLeftovers(root, [bridge]);
+  t.is(left.links.length, 2, 'the bridge and the veth stay behind');
+  t.is(left.netns.length, 1);
+  const gc = await must(t, layerctl, ['gc', '--json']);
+  t.regex(gc, /removedEndpoints/);
+  t.deepEqual(networkLeftovers(root, [bridge]), NOTHING_LEFT);
+  t.deepEqual((await networks(t, layerctl)).map((network) => network['containers']), [[]]);
+  t.false(fs.existsSync(path.join(root, 'netns', String(victim?.['id']))));
+});
