@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { readTar, unmountAll, type TarHeader } from '@layerctl/snapshotter';
+import { errorCode, fuseServerPid, readTar, unmountAll, type TarHeader } from '@layerctl/snapshotter';
 import { lgetxattr, lsetxattr, mknod, S_IFCHR } from '@layerctl/sys';
 import { mountPoints, scratchDir } from '@layerctl/sys/testing';
 import { AufsDriver } from './driver.ts';
@@ -22,23 +22,17 @@ async function scratchDriver(t: ExecutionContext): Promise<{ driver: AufsDriver;
 
 const branch = (root: string, id: string): string => path.join(root, 'aufs', 'diff', id);
 
-/** The pid of the fuse-overlayfs serving `target`, read from /proc as the mount helper does. */
-function serverOf(target: string): number | undefined {
-  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    const args = (fs.readFileSync(`/proc/${name}/cmdline`, { encoding: 'utf8', flag: 'r' }) || '').split('\0').filter((a) => a !== '');
-    if (path.basename(args[0] ?? '') === 'fuse-overlayfs' && args.at(-1) === target) return Number(name);
-  }
-  return undefined;
-}
+/** The pid of the fuse-overlayfs serving `target`, found as the mount helper finds it. */
+const serverOf = fuseServerPid;
 
-/** Whether a pid still runs (a zombie has exited). */
-function running(pid: number): boolean {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, { encoding: 'utf8', flag: 'r' });
-  return !/\) [ZX] /.test(stat);
-}
-
+/** Whether a pid still runs: a zombie, or a pid gone from /proc, has exited. */
 function runningOrGone(pid: number): boolean {
-  return fs.existsSync(`/proc/${pid}`) && running(pid);
+  try {
+    return !/\) [ZX] /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (err) {
+    if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ESRCH') return false;
+    throw err;
+  }
 }
 
 async function headers(stream: AsyncIterable<Buffer>): Promise<TarHeader[]> {

@@ -1,16 +1,28 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { applyLayer, compareEntryPaths, errorCode, mountAll, packChanges, unmountAll, type Change, type Driver, type Mount } from '@layerctl/snapshotter';
+import {
+  applyLayer,
+  compareEntryPaths,
+  countMount,
+  countUnmount,
+  diskUsage,
+  errorCode,
+  mountAll,
+  packChanges,
+  unmountAll,
+  type Change,
+  type CountedMount,
+  type Driver,
+  type Mount,
+} from '@layerctl/snapshotter';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, isMountPoint, mountPoints, NotSupportedError, wrapNodeError } from '@layerctl/sys';
 import { branchChanges } from './branch-changes.ts';
 import type { Branches } from './branches.ts';
-import { diskUsage } from './disk-usage.ts';
 import { parseAufsOptions, type AufsOptions, type MountPath } from './driver-options.ts';
 import { fuseMounts } from './fuse-mounts.ts';
 import { kernelAufsMounts } from './kernel-mounts.ts';
 import { DIFF_DIR, FUSE_WORK_DIR, LAYER_DIRS, LAYERS_DIR, Layout, MNT_DIR, MOUNT_COUNT_FILE, MOUNT_LOCK_FILE, REMOVING_SUFFIX, SEALED_FILE, WORK_DIR } from './layout.ts';
-import { countMount, countUnmount, type CountedMount } from './mount-count.ts';
 import { probe, PROC_FILESYSTEMS, unsupported, type ProbeResult } from './probe.ts';
 import { sealBranch } from './seal.ts';
 import { aufsWhiteouts } from './whiteout.ts';
@@ -151,7 +163,7 @@ export class AufsDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    // Mount counts live on disk (mount-count.ts) and FUSE servers outlive us by design.
+    // Mount counts live on disk (countMount in @layerctl/snapshotter) and FUSE servers outlive us by design.
   }
 
   #probed(): Setup {

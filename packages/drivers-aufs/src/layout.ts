@@ -13,7 +13,7 @@ import { InvalidArgumentError, NotFoundError, wrapNodeError } from '@layerctl/sy
  *   mnt/<id>/       where mount(id) mounts the union of the branch and its ancestors.
  *   work/<id>/      layerctl's own: `work/` (fuse-overlayfs's work dir, which must be on the
  *                   branch's filesystem and outside it), `mount-count` and `mount-lock` (mount
- *                   counts across processes, mount-count.ts), `sealed` (the branch holds aufs
+ *                   counts across processes, @layerctl/snapshotter's countMount), `sealed` (the branch holds aufs
  *                   format only; seal.ts).
  *
  * remove(id) renames each of these to `<id>-removing` before deleting them, and init() sweeps

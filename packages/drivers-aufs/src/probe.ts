@@ -1,11 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage, mountAll, tempName, unmountAll } from '@layerctl/snapshotter';
+import { errorMessage, mountAll, readOptional, tempName, unmountAll } from '@layerctl/snapshotter';
 import { LayerctlError, NotSupportedError } from '@layerctl/sys';
 import { FUSE_OVERLAYFS, fuseMounts } from './fuse-mounts.ts';
 import { AUFS_TYPE, kernelAufsMounts } from './kernel-mounts.ts';
-import { readOptional } from './read-optional.ts';
 
 /**
  * What this host offers the aufs driver, found by looking and trying (never by kernel version):

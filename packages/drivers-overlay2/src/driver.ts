@@ -4,18 +4,22 @@ import { Readable } from 'node:stream';
 import {
   applyLayer,
   compareEntryPaths,
+  countMount,
+  countUnmount,
+  diskUsage,
   MOUNT_DATA_MAX,
   mountAll,
   packChanges,
+  readOptional,
   unmountAll,
   type Change,
+  type CountedMount,
   type Driver,
   type Mount,
   type WhiteoutConverter,
 } from '@layerctl/snapshotter';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, isMountPoint, NotSupportedError } from '@layerctl/sys';
 import { parseOverlay2Options, type DiffMode, type Overlay2Options } from './driver-options.ts';
-import { diskUsage } from './disk-usage.ts';
 import {
   DIFF_DIR,
   Layout,
@@ -28,10 +32,8 @@ import {
   newShortId,
   PENDING_LINK_FILE,
 } from './layout.ts';
-import { countMount, countUnmount, type CountedMount } from './mount-count.ts';
 import { layerMounts, MAX_LOWER_LAYERS, type MountApiChoice } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
-import { readOptional } from './read-optional.ts';
 import { treeChanges } from './tree-changes.ts';
 import { upperChanges } from './upper-changes.ts';
 import { overlayWhiteoutConverter } from './whiteout.ts';
@@ -182,7 +184,7 @@ export class Overlay2Driver implements Driver {
   }
 
   async close(): Promise<void> {
-    // Mount counts live on disk (mount-count.ts); nothing is held in memory.
+    // Mount counts live on disk (@layerctl/snapshotter's countMount); nothing is held in memory.
   }
 
   /** The whiteout converter for the xattr namespace overlay uses here. */

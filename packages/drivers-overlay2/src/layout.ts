@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { InvalidArgumentError, NotFoundError } from '@layerctl/sys';
-import { readOptional } from './read-optional.ts';
+import { readOptional } from '@layerctl/snapshotter';
 
 /**
  * The tree under <root>/overlay2, Docker's overlay2 layout:
@@ -18,7 +18,7 @@ import { readOptional } from './read-optional.ts';
  *   <id>/work/          overlay's work dir, on the same filesystem as diff/ as the kernel requires.
  *   <id>/merged/        where mount(id) mounts the layer with everything below it.
  *   <id>/mount-count    how many mount(id) calls have no unmount(id) yet, across processes
- *                       (mount-count.ts); absent means 0. layerctl's own, not Docker's.
+ *                       (countMount in @layerctl/snapshotter); absent means 0. layerctl's own, not Docker's.
  *   <id>/mount-lock     held while the count changes; it names its owner's pid.
  *
  * A layer is complete once its `link` file exists: it is written last, so list() and gc can

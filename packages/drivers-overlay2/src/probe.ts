@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorCode, errorMessage, mountAll, tempName, unmountAll, type Mount } from '@layerctl/snapshotter';
+import { errorCode, errorMessage, mountAll, readOptional, tempName, unmountAll, type Mount } from '@layerctl/snapshotter';
 import { lgetxattr, LayerctlError, NotSupportedError } from '@layerctl/sys';
 import type { MountApi } from './mount-options.ts';
-import { readOptional } from './read-optional.ts';
 import { isWhiteoutDevice, OPAQUE_NAME, OPAQUE_VALUE, TRUSTED_OVERLAY_PREFIX, USER_OVERLAY_PREFIX } from './whiteout.ts';
 
 /**

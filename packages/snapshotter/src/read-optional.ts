@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { errorCode } from '@layerctl/snapshotter';
+import { errorCode } from './error-code.ts';
 import { wrapNodeError } from '@layerctl/sys';
 
 /** A small file's text, or undefined when it does not exist; other failures are SysErrors naming the path. */

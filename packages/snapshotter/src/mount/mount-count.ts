@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorCode, processAlive } from '@layerctl/snapshotter';
 import { FailedPreconditionError, InvalidArgumentError, isMountPoint, wrapNodeError } from '@layerctl/sys';
-import { readOptional } from './read-optional.ts';
+import { errorCode } from '../error-code.ts';
+import { processAlive } from '../process-alive.ts';
+import { readOptional } from '../read-optional.ts';
 
 /**
  * Mount counts that hold across processes: layerctl has no daemon, so `snapshot mount` in one
  * command and `snapshot unmount` in the next must see the same count, and a build running beside
  * them must not unmount what they mounted.
  *
- * The count lives in a file next to the layer (layout.ts, `mount-count`), changed only while a
+ * The count lives in a file next to the layer (the driver's layout names it), changed only while a
  * lock file is held. The count alone is not trusted on its own: whether the tree is mounted is
  * read from /proc/self/mountinfo, so a count left behind by a reboot or by an unmount from
  * outside (umount(8)) is reset instead of blocking the next mount. A holders file of pids was
