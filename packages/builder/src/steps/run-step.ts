@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
+import { FailedPreconditionError } from '@layerctl/sys';
 import type { StepKeyParts } from '../cache/cache-key.ts';
 import type { BuildWorkspace } from '../build/build-workspace.ts';
 import type { Heredoc, RunInstruction } from '../dockerfile/instructions.ts';
@@ -71,12 +71,9 @@ function withNewline(text: string): string {
   return text === '' || text.endsWith('\n') ? text : `${text}\n`;
 }
 
+/** RUN --network=none|host; `default` (or no flag) is the build's --network. The parser refuses other values. */
 function runNetwork(instruction: RunInstruction, fallback: 'none' | 'host'): 'none' | 'host' {
-  if (instruction.network === undefined) return fallback;
-  if (!Object.hasOwn(RUN_NETWORKS, instruction.network)) {
-    throw new InvalidArgumentError(`RUN --network=${instruction.network}: not a network a build step can use (none, host or default)`);
-  }
-  return RUN_NETWORKS[instruction.network] ?? fallback;
+  return RUN_NETWORKS[instruction.network ?? 'default'] ?? fallback;
 }
 
 export function runEnv(env: readonly string[], args: ReadonlyMap<string, string>): string[] {
