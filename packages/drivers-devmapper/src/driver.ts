@@ -71,7 +71,7 @@ export class DevmapperDriver implements Driver {
       ['Devices', String(this.#ready().store.all().length)],
       ['Transaction ID', String(this.#ready().store.transactionId())],
       ['Driver state', `${path.join(this.#home, DEVICE_DB)} (SQLite: device rows, states, 24-bit ids, transaction ids)`],
-      ...(backend.name === 'dm-thin' ? dmThinStatus() : []),
+      ...dmThinStatus(backend.name === 'dm-thin'),
     ];
   }
 

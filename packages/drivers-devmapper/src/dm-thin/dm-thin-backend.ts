@@ -12,8 +12,9 @@ const NAME_PREFIX = 'layerctl';
 export const BASE_DEVICE_ID = 0;
 
 /** What `layerctl info` says of this backend on every host: its kernel path has not run here. */
-export function dmThinStatus(): Array<[string, string]> {
-  return [['dm-thin', 'written to the device-mapper interface and tested without a kernel device-mapper (ioctl structures, messages, sequences, rollback); untested against a real dm-thin pool on this host']];
+export function dmThinStatus(inUse: boolean): Array<[string, string]> {
+  const tested = 'written to the device-mapper interface and tested without a kernel device-mapper (ioctl structures, messages, sequences, rollback); untested against a real dm-thin pool on this host';
+  return [['dm-thin', inUse ? `in use: ${tested}` : `not in use: ${tested}`]];
 }
 
 /**
