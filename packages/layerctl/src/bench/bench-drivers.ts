@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openRoot, openSnapshotter, type Driver, type Snapshotter } from '@layerctl/snapshotter';
 import { LayerctlError } from '@layerctl/sys';
@@ -38,11 +39,11 @@ export interface BenchOptions {
 
 const MiB = 1024 ** 2;
 
-/** The issue's sizes, and --quick's: fewer runs and shallower chains, every workload still measured. */
+/** The issue's sizes, and --quick's: fewer runs, shallower chains, a tenth of the files; every workload still measured. */
 export function sizesFor(quick: boolean): Sizes {
   return quick
-    ? { plan: { runs: 3, warmups: 1 }, commandPlan: { runs: 2, warmups: 0 }, mountDepths: [1, 16], copyUpBytes: 8 * MiB, walkFiles: 10000 }
-    : { plan: { runs: 10, warmups: 2 }, commandPlan: { runs: 5, warmups: 1 }, mountDepths: [1, 16, 128, 500], copyUpBytes: 256 * MiB, walkFiles: 10000 };
+    ? { plan: { runs: 2, warmups: 1 }, commandPlan: { runs: 2, warmups: 0 }, mountDepths: [1, 16], copyUpBytes: 8 * MiB, walkFiles: 2000, diffManyFiles: 1000 }
+    : { plan: { runs: 10, warmups: 2 }, commandPlan: { runs: 5, warmups: 1 }, mountDepths: [1, 16, 128, 500], copyUpBytes: 256 * MiB, walkFiles: 10000, diffManyFiles: 10000 };
 }
 
 const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -67,6 +68,12 @@ export async function benchDrivers(options: BenchOptions): Promise<BenchReport> 
   const failures: Failure[] = [];
   const filesystems: BenchFilesystem[] = [];
   let cleanup = '';
+  const finish = async (): Promise<void> => {
+    options.signal.removeEventListener('abort', stopChildren);
+    await runner.stopAll();
+    cleanup = await cleanUp(cleanups, cgroupParent);
+    options.progress(`cleanup: ${cleanup}`);
+  };
   try {
     const commands = await commandContext(scratch, runner, cgroupParent, options);
     for (const [index, choice] of options.filesystems.entries()) {
@@ -81,12 +88,12 @@ export async function benchDrivers(options: BenchOptions): Promise<BenchReport> 
         drivers.push(run);
       }
     }
-  } finally {
-    options.signal.removeEventListener('abort', stopChildren);
-    await runner.stopAll();
-    cleanup = await cleanUp(cleanups, cgroupParent);
-    options.progress(`cleanup: ${cleanup}`);
+  } catch (error) {
+    // The bench's own failure is what the user needs to read; a cleanup failure after it is a progress line.
+    await finish().catch((cleanupError: unknown) => options.progress(`cleanup failed too: ${String(cleanupError)}`));
+    throw error;
   }
+  await finish();
   return {
     format: REPORT_FORMAT,
     date: new Date().toISOString(),
@@ -184,10 +191,23 @@ async function cleanUp(dirs: readonly string[], cgroupParent: string): Promise<s
     cgroup.remove();
     done.push(`cgroup ${cgroupParent} removed`);
   }
-  const left = dirs.flatMap((dir) => [...mountsUnder(dir), ...loopsUnder(dir).map((n) => `/dev/loop${n}`)]);
+  const left = await settled(() => dirs.flatMap((dir) => [...mountsUnder(dir), ...loopsUnder(dir).map((n) => `/dev/loop${n}`)]));
   if (left.length > 0) throw new LayerctlError(`bench cleanup: ${left.join(', ')} still there after cleanup`);
   return `${done.join('; ')}; no mount or loop device left`;
 }
+
+/** Autoclear loop devices detach a moment after their filesystem is unmounted: asks again for a while before believing one is left. */
+async function settled(look: () => string[]): Promise<string[]> {
+  let left = look();
+  for (let attempt = 0; attempt < SETTLE_ATTEMPTS && left.length > 0; attempt++) {
+    await setTimeout(SETTLE_INTERVAL_MS);
+    left = look();
+  }
+  return left;
+}
+
+const SETTLE_ATTEMPTS = 40;
+const SETTLE_INTERVAL_MS = 50;
 
 function machineFacts(loadAverageStart: number[]): MachineFacts {
   return {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { drain, makeChain, makeLayer, removeLayers, SMALL_FILE_BYTES, writeFiles } from './driver-layers.ts';
 import { measure, time, timePerCall } from './measure.ts';
-import type { Workload, WorkloadContext, WorkloadFigure } from './workload.ts';
+import type { Sizes, Workload, WorkloadContext, WorkloadFigure } from './workload.ts';
 
 /**
  * moby's graphdriver benchmarks (daemon/graphdriver/graphtest/graphbench_unix.go), on the
@@ -14,12 +14,18 @@ import type { Workload, WorkloadContext, WorkloadFigure } from './workload.ts';
 const EXISTS_CALLS = 1000;
 /** Files of the base layer DiffBase diffs. */
 const DIFF_BASE_FILES = 10;
+/** The few files of DiffN's cases; the many are sizes.diffManyFiles (moby: 10000). */
+const DIFF_N_FEW = 10;
+
 /** DiffN's cases: files in the layer below, files in the layer diffed. */
-const DIFF_N_CASES: ReadonlyArray<readonly [number, number]> = [
-  [10, 10],
-  [10, 10000],
-  [10000, 10],
-];
+function diffNCases(sizes: Sizes): Array<[number, number]> {
+  const many = sizes.diffManyFiles;
+  return [
+    [DIFF_N_FEW, DIFF_N_FEW],
+    [DIFF_N_FEW, many],
+    [many, DIFF_N_FEW],
+  ];
+}
 const DIFF_APPLY_FILES = 100;
 /** Layers of DeepLayerDiff and DeepLayerRead's chain. */
 const DEEP_LAYERS = 20;
@@ -78,10 +84,10 @@ const diffBase: Workload = {
 
 const diffN: Workload = {
   name: 'DiffN',
-  describe: () => `moby DiffN: diff of a layer of M files on a base of N files (N/M: ${DIFF_N_CASES.map(([n, m]) => `${n}/${m}`).join(', ')})`,
+  describe: (sizes) => `moby DiffN: diff of a layer of M files on a base of N files (N/M: ${diffNCases(sizes).map(([n, m]) => `${n}/${m}`).join(', ')})`,
   async run(context) {
     const figures: WorkloadFigure[] = [];
-    for (const [below, above] of DIFF_N_CASES) {
+    for (const [below, above] of diffNCases(context.sizes)) {
       context.progress(`DiffN ${below}/${above}`);
       figures.push(await diffNCase(context, below, above));
     }

@@ -9,6 +9,8 @@ export interface Sizes {
   mountDepths: number[];
   copyUpBytes: number;
   walkFiles: number;
+  /** The larger file count of DiffN's cases (moby: 10000). */
+  diffManyFiles: number;
 }
 
 /** What a workload runs against: one initialised driver on one filesystem, and the snapshotter over it. */
