@@ -65,7 +65,7 @@ async function waitForMonitors(root: string): Promise<void> {
 }
 
 /** Polls `check` until it is true or `ms` pass; returns its last answer. */
-export async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<boolean> {
+export async function eventually(check: () => Promise<boolean> | boolean, ms = 30_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
     if (await check()) return true;
