@@ -3,6 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { buildScratch, cachedAndRun } from './build-scratch.ts';
+import { networkLeftovers, NOTHING_LEFT } from './network-scratch.ts';
 import { parseJson, records } from './json-output.ts';
 import { must } from './snapshot-scratch.ts';
 
@@ -177,11 +178,14 @@ test('a FROM image the store lacks is an error saying the builder pulls nothing'
   t.regex(built.stderr, /FROM alpine:3\.20: .*not found.*pulls nothing/);
 });
 
-test('--network bridge is refused with what to use instead', async (t) => {
-  const { build, context } = await buildScratch(t, busyboxTar());
-  const built = await build(['--network', 'bridge', context('net', { Dockerfile: 'FROM busybox\n' })]);
-  t.is(built.code, 2);
-  t.regex(built.stderr, /bridge networking is not available yet.*--network host or --network none/);
+test('RUN steps get a bridge network by default, as docker build: eth0 besides lo, and nothing left after the build', async (t) => {
+  const { build, context, imageFile, root } = await buildScratch(t, busyboxTar());
+  const dir = context('net', { Dockerfile: 'FROM busybox\nRUN grep -c : /proc/net/dev > /interfaces && ip -4 -o addr show eth0 | grep -c inet > /addresses\n' });
+  const built = await build(['-t', 'bridged', dir]);
+  t.is(built.code, 0, built.stderr);
+  t.is((await imageFile('bridged', '/interfaces'))?.content, '2\n', 'lo and eth0');
+  t.is((await imageFile('bridged', '/addresses'))?.content, '1\n');
+  t.deepEqual(networkLeftovers(root, []), NOTHING_LEFT);
 });
 
 test('RUN runs as USER in WORKDIR (made when missing), with the network RUN --network or --network asks for', async (t) => {

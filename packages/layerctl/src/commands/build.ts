@@ -5,6 +5,7 @@ import { UsageError, wrapNodeError } from '@layerctl/sys';
 import type { GlobalOptions } from '../global-options.ts';
 import { print } from '../output/print.ts';
 import { openBuildDisplay } from '../progress/build-display.ts';
+import { buildBridge } from '../networks/build-bridge.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
@@ -24,8 +25,8 @@ export function builder(cli: Argv<GlobalOptions>) {
     .option('cache', { type: 'boolean', default: true, describe: 'use the build cache; --no-cache runs every step again' })
     .option('network', {
       choices: ['none', 'host', 'bridge'] as const,
-      default: 'host' as const,
-      describe: 'network of RUN steps (bridge arrives with container networking; host is the default until then)',
+      default: 'bridge' as const,
+      describe: 'network of RUN steps: bridge (the default, as docker build), host or none',
     })
     .option('cgroup-parent', { type: 'string', requiresArg: true, describe: 'the cgroup RUN steps are created below' })
     .option('output', { type: 'string', requiresArg: true, describe: 'also write the image as an archive: type=oci|docker,dest=PATH' });
@@ -44,10 +45,6 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   const dockerfile = parseDockerfile(readDockerfile(dockerfilePath), args.file ?? DEFAULT_DOCKERFILE);
   const buildArgs = parseBuildArgs(args.buildArg ?? []);
   const output = args.output === undefined ? undefined : parseOutput(args.output);
-  const network = args.network;
-  if (network === 'bridge') {
-    throw new UsageError('--network bridge: bridge networking is not available yet (issue 7); use --network host or --network none');
-  }
   const abort = new AbortController();
   const interrupt = (): void => abort.abort();
   process.once('SIGINT', interrupt);
@@ -64,7 +61,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
         buildArgs,
         target: args.target,
         noCache: !args.cache,
-        network,
+        network: args.network === 'bridge' ? buildBridge(root) : args.network,
         cgroupParent: args.cgroupParent,
         output,
         signal: abort.signal,
