@@ -18,3 +18,4 @@ export type { ContextEntry } from './context/walk-source.ts';
 export { checksumSources, CONTEXT_CHECKSUM_ALGORITHM } from './context/checksum-sources.ts';
 export { copyTargets, destinationIsDirectory, destinationPath } from './context/copy-targets.ts';
 export type { CopySource } from './context/copy-targets.ts';
+export type { BuildNetwork, BridgeAttacher } from './steps/build-network.ts';

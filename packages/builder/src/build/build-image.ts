@@ -1,3 +1,4 @@
+import type { BuildNetwork } from '../steps/build-network.ts';
 import { InvalidArgumentError, LayerctlError } from '@layerctl/sys';
 import { hostPlatform, openLease, saveImages, unpackImage, type ArchiveFormat, type MetadataSnapshotter, type Root } from '@layerctl/snapshotter';
 import { BuildCache } from '../cache/build-cache.ts';
@@ -24,7 +25,7 @@ export interface BuildOptions {
   target?: string;
   noCache?: boolean;
   /** The network RUN steps get unless RUN --network says otherwise; 'none' by default. */
-  network?: 'none' | 'host';
+  network?: BuildNetwork;
   /** The cgroup RUN steps are created below (Docker's --cgroup-parent); layerctl's own by default. */
   cgroupParent?: string;
   /** Also write the image as an archive here. */

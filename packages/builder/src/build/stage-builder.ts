@@ -1,3 +1,4 @@
+import type { BuildNetwork } from '../steps/build-network.ts';
 import { LayerctlError, NotFoundError } from '@layerctl/sys';
 import { chainIds, type Digest, type HistoryEntry } from '@layerctl/snapshotter';
 import { baseCacheKey, stepCacheKey } from '../cache/cache-key.ts';
@@ -34,7 +35,7 @@ export interface BuildShared {
   buildArgs: Readonly<Record<string, string>>;
   /** Global ARGs (before the first FROM) with their values. */
   globalArgs: ReadonlyMap<string, string | undefined>;
-  network: 'none' | 'host';
+  network: BuildNetwork;
   cgroupParent: string | undefined;
   emit: (event: BuildEvent) => void;
   /** Reserves `count` more step numbers (ONBUILD triggers), returning the first. */

@@ -5,6 +5,7 @@ import { FailedPreconditionError } from '@layerctl/sys';
 import type { StepKeyParts } from '../cache/cache-key.ts';
 import type { BuildWorkspace } from '../build/build-workspace.ts';
 import type { Heredoc, RunInstruction } from '../dockerfile/instructions.ts';
+import { networkName, stepSpecNetwork, type BuildNetwork } from './build-network.ts';
 import { DEFAULT_PATH, DEFAULT_SHELL, type BuildContainerConfig } from '../image-config/build-config.ts';
 import { getEnv, setEnv } from './config-step.ts';
 import { makeDirectoryInRoot } from './copy-files.ts';
@@ -22,7 +23,7 @@ export interface RunContext {
   config: BuildContainerConfig;
   /** ARG values in scope: RUN sees them as environment variables, under ENV of the same name. */
   args: ReadonlyMap<string, string>;
-  network: 'none' | 'host';
+  network: BuildNetwork;
   /** The cgroup RUN steps go below; layerctl's own by default. */
   cgroupParent: string | undefined;
   workspace: BuildWorkspace;
@@ -49,7 +50,7 @@ export function planRun(instruction: RunInstruction, context: RunContext): RunPl
   const cwd = context.config.WorkingDir || '/';
   const user = context.config.User || 'root';
   return {
-    keyParts: { instruction: ['RUN', args, network, user, cwd], args: Object.fromEntries(context.args) },
+    keyParts: { instruction: ['RUN', args, networkName(network), user, cwd], args: Object.fromEntries(context.args) },
     createdBy: `RUN ${args.join(' ')}`,
     execute: (rootfs, onLine) => runInRootfs({ rootfs, args, env, cwd, user, network, cgroupParent: context.cgroupParent, workspace: context.workspace, signal: context.signal, onLine }),
   };
@@ -72,7 +73,7 @@ function withNewline(text: string): string {
 }
 
 /** RUN --network=none|host; `default` (or no flag) is the build's --network. The parser refuses other values. */
-function runNetwork(instruction: RunInstruction, fallback: 'none' | 'host'): 'none' | 'host' {
+function runNetwork(instruction: RunInstruction, fallback: BuildNetwork): BuildNetwork {
   return RUN_NETWORKS[instruction.network ?? 'default'] ?? fallback;
 }
 
@@ -89,7 +90,7 @@ interface RunOptions {
   env: string[];
   cwd: string;
   user: string;
-  network: 'none' | 'host';
+  network: BuildNetwork;
   cgroupParent: string | undefined;
   workspace: BuildWorkspace;
   signal: AbortSignal | undefined;
@@ -112,7 +113,7 @@ async function runInRootfs(options: RunOptions): Promise<void> {
       user: readImageUser(options.rootfs, options.user),
       hostname: BUILD_HOSTNAME,
       terminal: false,
-      network: options.network,
+      network: stepSpecNetwork(options.network, id),
       mounts: [],
       cgroupsPath: options.cgroupParent === undefined ? defaultCgroupsPath(id) : `${options.cgroupParent}/${id}`,
     });
@@ -132,6 +133,7 @@ async function runInRootfs(options: RunOptions): Promise<void> {
       options.signal?.removeEventListener('abort', kill);
     }
   } finally {
+    if (typeof options.network !== 'string') options.network.detach(path.basename(bundle));
     options.workspace.release(bundle);
   }
 }
