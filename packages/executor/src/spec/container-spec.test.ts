@@ -45,4 +45,8 @@ test('what containerSpec writes passes readSpec, and a wrong field is named by i
   const empty = JSON.parse(JSON.stringify({ ...spec, process: { ...spec.process, args: [] } }));
   t.throws(() => parseSpec(empty, 'c'), { message: 'c: config.process.args must be a non-empty array' });
   t.throws(() => parseSpec({ ...spec, linux: undefined }, 'd'), { message: 'd: config.linux must be present' });
+  const relative = JSON.parse(JSON.stringify({ ...spec, process: { ...spec.process, cwd: 'work' } }));
+  t.throws(() => parseSpec(relative, 'e'), { message: 'e: config.process.cwd must be an absolute path' });
+  const unknown = JSON.parse(JSON.stringify({ ...spec, linux: { ...spec.linux, namespaces: [{ type: 'pidd' }] } }));
+  t.throws(() => parseSpec(unknown, 'f'), { message: /^f: config.linux.namespaces\[0\].type must be one of pid, network/ });
 });

@@ -68,7 +68,12 @@ const object =
   };
 
 const strings = array(string);
-const mount = object({ destination: string, 'type?': string, 'source?': string, 'options?': strings });
+const oneOf =
+  (...values: string[]): Check =>
+  (v, at) =>
+    void (typeof v === 'string' && values.includes(v) ? undefined : fail(at, `one of ${values.join(', ')}`));
+const absolutePath: Check = (v, at) => void (typeof v === 'string' && v.startsWith('/') ? undefined : fail(at, 'an absolute path'));
+const mount = object({ destination: absolutePath, 'type?': string, 'source?': string, 'options?': strings });
 const capabilities = object({ 'bounding?': strings, 'effective?': strings, 'inheritable?': strings, 'permitted?': strings, 'ambient?': strings });
 const seccompArg = object({ index: integer, value: integer, 'valueTwo?': integer, op: string });
 const seccomp = object({
@@ -77,7 +82,7 @@ const seccomp = object({
   'architectures?': strings,
   'syscalls?': array(object({ names: strings, action: string, 'errnoRet?': integer, 'args?': array(seccompArg) })),
 });
-const device = object({ type: string, path: string, 'major?': integer, 'minor?': integer, 'fileMode?': integer, 'uid?': integer, 'gid?': integer });
+const device = object({ type: oneOf('c', 'b', 'u', 'p'), path: absolutePath, 'major?': integer, 'minor?': integer, 'fileMode?': integer, 'uid?': integer, 'gid?': integer });
 const resources = object({
   'devices?': array(object({ allow: boolean, 'type?': string, 'major?': integer, 'minor?': integer, 'access?': string })),
   'memory?': object({ 'limit?': integer, 'swap?': integer, 'reservation?': integer, 'disableOOMKiller?': boolean }),
@@ -97,7 +102,7 @@ const specShape = object({
       if (Array.isArray(v) && v.length === 0) fail(at, 'a non-empty array');
     },
     env: strings,
-    cwd: string,
+    cwd: absolutePath,
     'capabilities?': capabilities,
     'rlimits?': array(object({ type: string, hard: integer, soft: integer })),
     'noNewPrivileges?': boolean,
@@ -107,7 +112,7 @@ const specShape = object({
   'hostname?': string,
   mounts: array(mount),
   linux: object({
-    namespaces: array(object({ type: string, 'path?': string })),
+    namespaces: array(object({ type: oneOf('pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time'), 'path?': absolutePath })),
     'cgroupsPath?': string,
     'resources?': resources,
     'devices?': array(device),
