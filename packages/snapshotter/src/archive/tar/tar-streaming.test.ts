@@ -52,3 +52,23 @@ function countZeros(piece: Buffer): number {
   }
   return zeros;
 }
+
+test('small entries come out gathered into few chunks, with the same bytes as one entry at a time', async (t) => {
+  const entries = Array.from({ length: 2000 }, (_, i) => {
+    const body = Buffer.from(`file ${i}\n`.repeat(i % 50));
+    return { header: tarHeader({ name: `dir/file-${i}`, type: 'file', mode: 0o644, size: body.length }), body };
+  });
+  const chunks: Buffer[] = [];
+  for await (const chunk of writeTar(entries)) chunks.push(chunk);
+  const oneByOne: Buffer[] = [];
+  for (const entry of entries) {
+    const single = [];
+    for await (const chunk of writeTar([entry])) single.push(chunk);
+    // Each single-entry tar ends with the two zero blocks; the whole tar has them once.
+    oneByOne.push(Buffer.concat(single).subarray(0, -1024));
+  }
+  oneByOne.push(Buffer.alloc(1024));
+  t.true(Buffer.concat(chunks).equals(Buffer.concat(oneByOne)));
+  // 2000 entries of headers, bodies and padding would be about 6000 chunks one piece at a time.
+  t.true(chunks.length < 20, `${chunks.length} chunks`);
+});

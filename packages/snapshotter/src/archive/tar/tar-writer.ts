@@ -64,13 +64,55 @@ const PAX_HEADER_DIR = 'PaxHeaders/';
 const PAX_HEADER_MODE = 0o644n;
 
 async function* tarChunks(entries: AsyncIterable<TarInput> | Iterable<TarInput>): AsyncGenerator<Buffer> {
+  const batch = new ChunkBatch();
   for await (const { header, body } of entries) {
     const where = `tar entry ${JSON.stringify(header.name)}`;
     checkHeader(header, where);
-    yield headerBlocks(header);
-    yield* bodyBlocks(header.size, body, where);
+    yield* batch.add(headerBlocks(header));
+    if (body instanceof Uint8Array || body === undefined) {
+      yield* batch.add(wholeBody(header.size, body, where));
+    } else {
+      for await (const piece of bodyBlocks(header.size, body, where)) yield* batch.add(piece);
+    }
+    if (header.size % BLOCK_SIZE !== 0) yield* batch.add(padding(header.size));
   }
-  yield END_OF_ARCHIVE;
+  yield* batch.add(END_OF_ARCHIVE);
+  yield* batch.flush();
+}
+
+/** Pieces smaller than this are copied into a batch; bigger ones go on as they are. */
+const DIRECT_BYTES = 64 * 1024;
+/** Size of the chunks small pieces are gathered into. */
+const BATCH_BYTES = 256 * 1024;
+
+/**
+ * Gathers headers, small bodies and padding into chunks of BATCH_BYTES: a tree of small files
+ * otherwise becomes three or four tiny chunks per file, and every consumer down the line (the
+ * DiffID hash, the compressor, the blob file) pays a call and an await for each. Each batch is a
+ * new Buffer, since a consumer may keep what it was given.
+ */
+class ChunkBatch {
+  #buffer: Buffer | undefined;
+  #used = 0;
+
+  /** What is ready to go on after `piece`: nothing, a full batch, and/or the piece itself. */
+  add(piece: Buffer): Buffer[] {
+    if (piece.length === 0) return [];
+    if (piece.length >= DIRECT_BYTES) return [...this.flush(), piece];
+    const ready = this.#used + piece.length > BATCH_BYTES ? this.flush() : [];
+    this.#buffer ??= Buffer.allocUnsafe(BATCH_BYTES);
+    this.#used += piece.copy(this.#buffer, this.#used);
+    return ready;
+  }
+
+  /** The batch gathered so far, if any. */
+  flush(): Buffer[] {
+    if (this.#buffer === undefined || this.#used === 0) return [];
+    const full = this.#buffer.subarray(0, this.#used);
+    this.#buffer = undefined;
+    this.#used = 0;
+    return [full];
+  }
 }
 
 /** The entry's ustar header, preceded by its PAX header when it needs one. */
@@ -157,22 +199,25 @@ function paxHeader(name: string, records: PaxRecord[]): Buffer {
   return Buffer.concat([header, body, padding(body.length)]);
 }
 
-async function* bodyBlocks(size: number, body: AsyncIterable<Buffer> | Buffer | undefined, where: string) {
+/** A body given whole (or none), checked against header.size. */
+function wholeBody(size: number, body: Uint8Array | undefined, where: string): Buffer {
+  const bytes = body === undefined ? EMPTY : asBuffer(body);
+  if (bytes.length !== size) throw wrongLength(where, `${bytes.length} bytes`, size);
+  return bytes;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** A streamed body, checked against header.size as it comes. */
+async function* bodyBlocks(size: number, body: AsyncIterable<Buffer>, where: string): AsyncGenerator<Buffer> {
   let written = 0;
-  if (body instanceof Uint8Array) {
-    written = body.length;
-    if (written > size) throw wrongLength(where, `${written} bytes`, size);
-    if (written > 0) yield asBuffer(body);
-  } else if (body !== undefined) {
-    for await (const chunk of body) {
-      const piece = asBuffer(chunk);
-      written += piece.length;
-      if (written > size) throw wrongLength(where, `more than ${size} bytes`, size);
-      if (piece.length > 0) yield piece;
-    }
+  for await (const chunk of body) {
+    const piece = asBuffer(chunk);
+    written += piece.length;
+    if (written > size) throw wrongLength(where, `more than ${size} bytes`, size);
+    yield piece;
   }
   if (written !== size) throw wrongLength(where, `${written} bytes`, size);
-  if (size % BLOCK_SIZE !== 0) yield padding(size);
 }
 
 function wrongLength(where: string, got: string, size: number): InvalidArgumentError {
