@@ -2,6 +2,7 @@ import type { Digest, ImageConfig, ImageManifest, Root } from '@layerctl/snapsho
 import type { SnapshotContext } from '../with-snapshotter.ts';
 import { containerLayerTar } from './container-layer.ts';
 import type { ContainerRecord } from './container-store.ts';
+import { setContainerPaused } from './pause-container.ts';
 
 /** Variables the runtime sets per container; an image committed from one must not carry them. */
 const RUNTIME_ENV = ['HOSTNAME='];
@@ -13,9 +14,20 @@ const COMMIT_COMPRESSION = 'zstd';
  * new image NAME whose config keeps the container's command, environment, working directory and
  * user (Docker's commit). The layer is streamed from the driver's diff straight into the content
  * store (DiffID and blob digest computed on the way); blobs are leased until the name is recorded.
- * Returns the new image id.
+ * A running container is paused meanwhile, as Docker's commit does, so the layer is one moment
+ * of its files rather than a tar of files changing under it. Returns the new image id.
  */
 export async function commitContainer(context: SnapshotContext, record: ContainerRecord, ref: string): Promise<Digest> {
+  if (record.state !== 'running') return commitLayer(context, record, ref);
+  await setContainerPaused(context.root.metadata, record, true);
+  try {
+    return await commitLayer(context, record, ref);
+  } finally {
+    await setContainerPaused(context.root.metadata, { ...record, state: 'paused' }, false);
+  }
+}
+
+async function commitLayer(context: SnapshotContext, record: ContainerRecord, ref: string): Promise<Digest> {
   const { root, api } = context;
   const image = await api.inspectImage(root, record.imageId);
   const lease = api.openLease(root.metadata);
