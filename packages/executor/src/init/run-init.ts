@@ -57,7 +57,7 @@ function startContainerProcess(spec: Spec, bundle: string, procsFiles: readonly 
   // Opened while the host's /sys/fs/cgroup is still reachable, written once everything else is done.
   const cgroupFds = procsFiles.map((file) => fs.openSync(file, 'w'));
   let seccomp: Buffer | undefined;
-  setupRootfs(spec, bundle, () => {
+  setupRootfs(spec, bundle, procsFiles, () => {
     // Compiled (or read from the cache) while the host's files are reachable: after pivot_root,
     // libseccomp and the cache would be looked up in the image.
     if (spec.linux.seccomp !== undefined) seccomp = seccompProgram(spec.linux.seccomp, SECCOMP_CACHE);

@@ -88,3 +88,12 @@ test('a volume bind is writable through to its host directory, a read-only one r
   t.is(fs.readFileSync(`${volume}/file`, 'utf8'), 'data\n');
   t.deepEqual(fs.readdirSync(readonly), []);
 });
+
+test("/sys/fs/cgroup shows the container's own cgroups, read-only, with its limits", async (t) => {
+  const script = 'ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/pids.max; echo 1 > /sys/fs/cgroup/pids/pids.max || echo refused';
+  const run = await runCaptured(testBundle(t, { args: ['sh', '-c', script], resources: { pids: { limit: 42 } } }));
+  t.is(run.status.code, 0, run.stderr);
+  const lines = run.stdout.trim().split('\n');
+  t.true(lines.includes('memory') && lines.includes('pids'), run.stdout);
+  t.deepEqual(lines.slice(-2), ['42', 'refused']);
+});

@@ -24,7 +24,8 @@ test('the program is PID 1 and sees only its own processes in /proc', async (t) 
   t.true(pids.length <= 3, `pids seen: ${pids.join(' ')}`);
 });
 
-test('SIGHUP to layerctl while runContainer waits goes to the container', async (t) => {
+// Serial: a signal to this worker reaches every runContainer in it, and the listener count is shared.
+test.serial('SIGHUP to layerctl while runContainer waits goes to the container', async (t) => {
   const { bundle, id, dir } = testBundle(t, { args: ['sh', '-c', 'trap "exit 7" HUP; echo ready > /tmp/ready; while :; do sleep 0.05; done'] });
   const ready = path.join(dir, 'rootfs', 'tmp', 'ready');
   const status = runContainer({ id, bundle });

@@ -8,7 +8,6 @@ import {
   mkdirInRoot,
   mknodInRoot,
   mount,
-  NotSupportedError,
   O_DIRECTORY,
   O_PATH,
   openInRoot,
@@ -29,9 +28,6 @@ import { procFdPath } from './proc-fd-path.ts';
 export function mountInRoot(rootFd: number, entry: Mount, bundle: string): void {
   if (!path.posix.isAbsolute(entry.destination)) {
     throw new InvalidArgumentError(`mount destination ${JSON.stringify(entry.destination)} must be absolute`);
-  }
-  if (entry.type === 'cgroup') {
-    throw new NotSupportedError(`mount ${entry.destination}: cgroup filesystems in the container are not supported yet`);
   }
   const options = parseMountOptions(entry.options ?? [], entry.type);
   const source = options.bind ? path.resolve(bundle, entry.source ?? '') : (entry.source ?? entry.type ?? 'none');

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { MS_BIND, MS_PRIVATE, MS_REC, mount, O_DIRECTORY, O_PATH, wrapNodeError } from '@layerctl/sys';
 import type { Spec } from '../spec/runtime-spec.ts';
 import { bindConsole, createDevices } from './create-devices.ts';
+import { mountCgroups } from './mount-cgroups.ts';
 import { mountInRoot } from './mount-in-root.ts';
 import { pivotInto } from './pivot-into.ts';
 import { maskPaths, readonlyPaths, readonlyRoot } from './protect-paths.ts';
@@ -16,7 +17,7 @@ const DEFAULT_UMASK = 0o022;
  * it `/`. Sync calls only: the namespace is the main thread's alone. Until pivot_root every
  * destination is resolved inside the rootfs; after it, there is nothing else to resolve against.
  */
-export function setupRootfs(spec: Spec, bundle: string, beforePivot: () => void): void {
+export function setupRootfs(spec: Spec, bundle: string, procsFiles: readonly string[], beforePivot: () => void): void {
   // Nothing mounted here may propagate to the host's mount table, and pivot_root needs it too.
   mount('', '/', null, MS_REC | MS_PRIVATE);
   const rootfs = path.resolve(bundle, spec.root.path);
@@ -25,7 +26,10 @@ export function setupRootfs(spec: Spec, bundle: string, beforePivot: () => void)
   // Device nodes and tmpfs modes are made exactly as the spec says.
   process.umask(0);
   try {
-    for (const entry of spec.mounts) mountInRoot(rootFd, entry, bundle);
+    for (const entry of spec.mounts) {
+      if (entry.type === 'cgroup') mountCgroups(rootFd, entry, procsFiles);
+      else mountInRoot(rootFd, entry, bundle);
+    }
     if (spec.mounts.some((m) => path.posix.normalize(m.destination) === '/dev')) createDevices(rootFd, spec.linux.devices ?? []);
     if (spec.process.terminal === true) bindConsole(rootFd);
     beforePivot();

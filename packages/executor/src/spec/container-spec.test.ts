@@ -19,7 +19,7 @@ const OPTIONS: ContainerSpecOptions = {
 test("Docker's defaults: namespaces, mounts in order with the caller's last, masked and read-only /proc paths, caps, seccomp", (t) => {
   const spec = containerSpec(OPTIONS);
   t.deepEqual(spec.linux.namespaces.map((n) => n.type).sort(), ['cgroup', 'ipc', 'mount', 'network', 'pid', 'uts']);
-  t.deepEqual(spec.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/sys', '/dev/mqueue', '/dev/shm', '/etc/hosts']);
+  t.deepEqual(spec.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm', '/etc/hosts']);
   t.true(spec.linux.maskedPaths?.includes('/proc/kcore'));
   t.true(spec.linux.readonlyPaths?.includes('/proc/sys'));
   t.deepEqual(spec.process.capabilities?.bounding, [...DEFAULT_CAPABILITIES]);
