@@ -1,7 +1,8 @@
 /**
  * bench/snapshots: aufs (on this host: fuse-overlayfs over aufs branches) against overlay2, side by
  * side in the same run (issue 4, "Proof": users should see what FUSE costs):
- *   node bench/snapshots/aufs-vs-overlay2.ts [--layers 16] [--files 2000] [--runs 10] [--dir /dev/shm] [--json FILE]
+ *   node bench/snapshots/aufs-vs-overlay2.ts [--layers 16] [--files 2000] [--runs 10] [--depths 1,16,128]
+ *                                            [--dir /dev/shm] [--json FILE] [--no-file-ops]
  *
  * Each driver gets its own root below one scratch dir and the same chain: `--layers` committed
  * layers that together hold `--files` files of 4 KiB in 20 directories, written through each
@@ -14,7 +15,8 @@
  * - diff: the layer tar of a layer that adds 500 files, rewrites 100 and deletes 100;
  * - apply: that tar applied to a fresh layer on the same parent.
  * Then containerd's benchmark shape (file-ops-layers.ts, as run.ts runs it on overlay2) on each
- * driver through the Snapshotter: 16 layers of 1 MiB of file operations, steps timed apart.
+ * driver through the Snapshotter: 16 layers of 1 MiB of file operations, steps timed apart; and
+ * chain depth (aufs-depths.ts): prepare + mount of a snapshot on `--depths` committed layers.
  * Every mount below the scratch dir is taken off (FUSE servers waited for) and the dir removed at
  * the end, also on error.
  */
@@ -30,6 +32,7 @@ import { AufsDriver } from '@layerctl/drivers-aufs';
 import { Overlay2Driver } from '@layerctl/drivers-overlay2';
 import { summarize, type Sample, type Summary } from '../archive/measure.ts';
 import { timed, timedAsync } from './bench-context.ts';
+import { depthsOn, depthsReport, type DepthSummary } from './aufs-depths.ts';
 import { fileOpsLayers, type FileOpsResult } from './file-ops-layers.ts';
 
 const FILE_BYTES = 4096;
@@ -48,6 +51,7 @@ interface Options {
   baseDir: string;
   json: string | undefined;
   fileOps: boolean;
+  depths: number[];
 }
 
 function parseOptions(): Options {
@@ -59,6 +63,7 @@ function parseOptions(): Options {
       dir: { type: 'string', default: '/dev/shm' },
       json: { type: 'string' },
       'no-file-ops': { type: 'boolean', default: false },
+      depths: { type: 'string', default: '1,16,128' },
     },
   });
   const whole = (name: string, value: string, min: number): number => {
@@ -66,7 +71,7 @@ function parseOptions(): Options {
     if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} ${value}: a whole number of at least ${min}`);
     return n;
   };
-  return { layers: whole('layers', values.layers, 1), files: whole('files', values.files, DIFF_REWRITES + DIFF_DELETES), runs: whole('runs', values.runs, 1), baseDir: values.dir, json: values.json, fileOps: !values['no-file-ops'] };
+  return { layers: whole('layers', values.layers, 1), files: whole('files', values.files, DIFF_REWRITES + DIFF_DELETES), runs: whole('runs', values.runs, 1), baseDir: values.dir, json: values.json, fileOps: !values['no-file-ops'], depths: values.depths.split(',').filter((d) => d !== '').map((d) => whole('depths', d, 1)) };
 }
 
 /** One driver on its root, with the chain built and the changed layer whose diff is measured. */
@@ -228,11 +233,17 @@ async function main(): Promise<void> {
     const statusLines = subjects.map((s) => `${s.name}: ${s.driver.status().filter(([k]) => k === 'Mount path' || k === 'Mount API' || k === 'Backing Filesystem').map(([k, v]) => `${k} ${v}`).join('; ')}`);
     const shapes: Array<[string, FileOpsResult]> = [];
     if (opts.fileOps) for (const [name, make] of DRIVERS) shapes.push([name, await fileOpsOn(name, make, workDir, opts.runs)]);
-    const text = report(subjects, opts, { start, end: os.loadavg() }, statusLines) + (shapes.length > 0 ? shapeReport(shapes) : '');
+    const depths: Array<[string, Map<number, DepthSummary>]> = [];
+    if (opts.depths.length > 0) for (const [name, make] of DRIVERS) depths.push([name, await depthsOn(name, make, workDir, opts.depths, opts.runs)]);
+    const [depthsA, depthsB] = depths;
+    const text =
+      report(subjects, opts, { start, end: os.loadavg() }, statusLines) +
+      (shapes.length > 0 ? shapeReport(shapes) : '') +
+      (depthsA !== undefined && depthsB !== undefined ? depthsReport(depthsA, depthsB) : '');
     process.stdout.write(`${text}\n`);
     if (opts.json !== undefined) {
       const json = Object.fromEntries(subjects.map((s) => [s.name, Object.fromEntries(STEPS.map((step) => [step, summarize(s.samples.get(step) ?? [])]))]));
-      fs.writeFileSync(opts.json, `${JSON.stringify({ date: new Date().toISOString(), opts, results: json, containerdShape: Object.fromEntries(shapes) }, null, 2)}\n`);
+      fs.writeFileSync(opts.json, `${JSON.stringify({ date: new Date().toISOString(), opts, results: json, containerdShape: Object.fromEntries(shapes), depths: Object.fromEntries(depths.map(([name, byDepth]) => [name, Object.fromEntries(byDepth)])) }, null, 2)}\n`);
     }
   } finally {
     for (const point of mountPoints().filter((m) => m.startsWith(`${workDir}/`)).reverse()) unmountAll(point);
