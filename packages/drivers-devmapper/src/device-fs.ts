@@ -9,7 +9,8 @@ import type { DeviceFs } from './options.ts';
  * - ext4 read-only mounts skip journal replay with `noload` (replay writes to the device).
  * - ext4's lazy inode-table init would have every mount zero the tables in the background,
  *   copying them into each snapshot: formatted lazily, mounted with `noinit_itable`.
- * - `discard` returns freed blocks to the pool (the loop device punches holes in the image).
+ * - No `discard` (as Docker's devicemapper mounts): freed blocks stay in the image until the
+ *   device is removed; online discard would punch holes in the image while the filesystem runs.
  */
 
 /** The loop devices' logical block size: direct I/O needs the pool filesystem's block size. */
@@ -21,8 +22,8 @@ export function mkfsCommand(fs: DeviceFs, image: string): [string, string[]] {
 }
 
 export function mountOptions(fs: DeviceFs, readonly: boolean): string[] {
-  if (fs === 'xfs') return readonly ? ['ro', 'norecovery', 'nouuid'] : ['nouuid', 'discard'];
-  return readonly ? ['ro', 'noload', 'noinit_itable'] : ['discard', 'noinit_itable'];
+  if (fs === 'xfs') return readonly ? ['ro', 'norecovery', 'nouuid'] : ['nouuid'];
+  return readonly ? ['ro', 'noload', 'noinit_itable'] : ['noinit_itable'];
 }
 
 /** The directory mkfs leaves in the root, which an empty layer must not show. */

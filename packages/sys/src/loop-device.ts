@@ -26,6 +26,8 @@ const LOOP_SET_DIRECT_IO = 0x4c08;
 const LOOP_SET_BLOCK_SIZE = 0x4c09;
 const LOOP_CONFIGURE = 0x4c0a;
 const LOOP_CTL_GET_FREE = 0x4c82;
+/** _IO(0x12, 97) from <linux/fs.h>: write back and drop the block device's page cache. */
+const BLKFLSBUF = 0x1261;
 
 export const LO_FLAGS_READ_ONLY = 1;
 export const LO_FLAGS_AUTOCLEAR = 4;
@@ -118,6 +120,9 @@ export function attachLoop(file: string, opts: LoopOptions = {}): LoopDevice & {
         if (err instanceof SysError && err.code === 'EBUSY') continue;
         throw err;
       }
+      // A loop number is reused as soon as it is free: pages the previous backing file left in
+      // the device's own page cache must not be read as this file's blocks.
+      check(bind().ioctlLong(fd, BLKFLSBUF, 0), 'ioctl(BLKFLSBUF)', devicePath);
       return { path: devicePath, number, fd, directIo: loopDirectIo(number) };
     }
     throw new SysError('ioctl(LOOP_CONFIGURE)', constants.errno.EBUSY, file, { message: `attach ${file}: every free loop device was taken by another process ${ATTACH_ATTEMPTS} times in a row` });
