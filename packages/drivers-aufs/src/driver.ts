@@ -30,7 +30,10 @@ import { aufsWhiteouts } from './whiteout.ts';
 /** layerctl's own folders are private; branches are the image's root dirs and keep 0755 like Docker's. */
 const PRIVATE_MODE = 0o700;
 const BRANCH_MODE = 0o755;
-/** aufs's inode table file, under the root's tmp/ (swept with it). */
+/**
+ * aufs's external inode table (aufs(5) "xino="), one file for every mount of this root, under the
+ * root's tmp/ on the branches' filesystem; not a tempName, so tmp/'s sweep leaves it alone.
+ */
 const XINO_FILE = 'aufs.xino';
 
 /**
@@ -40,7 +43,8 @@ const XINO_FILE = 'aufs.xino';
  * Two mount paths over the same branches, chosen by probe.ts (or `aufs.mount=`): kernel aufs
  * (kernel-mounts.ts) where the kernel has it, else fuse-overlayfs (fuse-mounts.ts). FUSE mounts
  * are served by a fuse-overlayfs process, which the snapshotter's mount helper starts and, on
- * unmount, waits out; init() unmounts what a killed server left under mnt/ (ENOTCONN).
+ * unmount, waits out; any later process finds that server again by its mount point in /proc
+ * (fuseServerPid). init() unmounts what a killed server left under mnt/ (ENOTCONN).
  *
  * fuse-overlayfs writes its own whiteout forms into the upper branch; a layer's branch is sealed
  * into pure aufs format (seal.ts) when it becomes a parent, which only a committed layer can.
