@@ -117,3 +117,27 @@ test('two attaches of different files get different devices', (t) => {
   const b = attachInTest(t, sparseFile(t, MiB), {});
   t.not(a.number, b.number);
 });
+
+test('a loop number used again shows the new file, not blocks the previous file left cached in the device', (t) => {
+  const first = sparseFile(t, 4 * MiB);
+  const second = sparseFile(t, 4 * MiB);
+  fs.writeFileSync(first, Buffer.alloc(4 * MiB, 'a'));
+  fs.writeFileSync(second, Buffer.alloc(4 * MiB, 'b'));
+  const readThrough = (device: LoopDevice & { fd: number }): string => {
+    const buf = Buffer.alloc(4096);
+    // Buffered reads through the device fill its page cache, as a filesystem's metadata reads do.
+    const fd = fs.openSync(device.path, 'r');
+    try {
+      fs.readSync(fd, buf, 0, 4096, MiB);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return String.fromCharCode(buf[0] ?? 0);
+  };
+  const a = attachInTest(t, first, { blockSize: 4096 });
+  t.is(readThrough(a), 'a');
+  fs.closeSync(a.fd);
+  detachLoop(a.number);
+  const b = attachInTest(t, second, { blockSize: 4096 });
+  t.is(readThrough(b), 'b', `/dev/loop${b.number} (was /dev/loop${a.number}) reads the second file`);
+});
