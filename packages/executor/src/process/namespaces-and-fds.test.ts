@@ -32,3 +32,20 @@ test('a detached container leads its own session and can still be waited for', a
   container.kill('SIGKILL');
   t.like(await container.wait(), { code: 137 });
 });
+
+test("a container joins another's pid namespace by its path and sees that container's PID 1", async (t) => {
+  const first = await startContainer({ ...testBundle(t, { args: ['sleep', '60'] }), stdout: 'ignore' });
+  t.teardown(() => first.kill('SIGKILL'));
+  const pidns = `/proc/${first.pid}/ns/pid`;
+  const run = await runCaptured(
+    testBundle(t, { args: ['sh', '-c', 'cat /proc/1/cmdline; echo; echo $$'] }, (spec) => {
+      spec.linux.namespaces = spec.linux.namespaces.map((ns) => (ns.type === 'pid' ? { type: 'pid', path: pidns } : ns));
+    }),
+  );
+  t.is(run.status.code, 0, run.stderr);
+  const [cmdline, self] = run.stdout.split('\n');
+  t.is(cmdline, 'sleep\x0060\x00');
+  t.not(self, '1');
+  first.kill('SIGKILL');
+  t.like(await first.wait(), { code: 137 });
+});

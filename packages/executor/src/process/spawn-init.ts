@@ -17,18 +17,22 @@ const INIT_NODE_OPTIONS = ['--no-warnings'];
  */
 const INIT_COMPILE_CACHE = fileURLToPath(new URL('../../node_modules/.cache/layerctl-init', import.meta.url));
 
+/** Where the init goes: PID 1 of a new pid namespace, into an existing one (its path), or the host's. */
+export type PidNamespace = { kind: 'new' } | { kind: 'join'; path: string } | { kind: 'host' };
+
 /**
- * Spawns the init as PID 1 of a new pid namespace. unshare(CLONE_NEWPID) changes only where this
- * thread's future children go, and only this (main) thread forks in child_process.spawn, so: save
- * our own pid namespace, unshare, spawn, and setns back at once, before anything else can fork.
+ * Spawns the init in its pid namespace. unshare(CLONE_NEWPID), like setns(CLONE_NEWPID), changes
+ * only where this thread's future children go, and only this (main) thread forks in
+ * child_process.spawn, so: save our own pid namespace, unshare (or setns into the one to join),
+ * spawn, and setns back at once, before anything else can fork.
  */
-export function spawnInit(bundle: string, procsFiles: readonly string[], stdio: StdioOptions, newPidNamespace: boolean, detached: boolean): ChildProcess {
+export function spawnInit(bundle: string, procsFiles: readonly string[], stdio: StdioOptions, pid: PidNamespace, detached: boolean): ChildProcess {
   const args = [...INIT_NODE_OPTIONS, INIT_MAIN, bundle, ...procsFiles];
   const options = { stdio, detached, env: { NODE_COMPILE_CACHE: INIT_COMPILE_CACHE } };
-  if (!newPidNamespace) return spawn(process.execPath, args, options);
+  if (pid.kind === 'host') return spawn(process.execPath, args, options);
   const ownFd = fs.openSync(OWN_PID_NAMESPACE, 'r');
   try {
-    unshare(CLONE_NEWPID);
+    enterForChildren(pid);
     try {
       return spawn(process.execPath, args, options);
     } finally {
@@ -36,5 +40,18 @@ export function spawnInit(bundle: string, procsFiles: readonly string[], stdio: 
     }
   } finally {
     fs.closeSync(ownFd);
+  }
+}
+
+function enterForChildren(pid: Exclude<PidNamespace, { kind: 'host' }>): void {
+  if (pid.kind === 'new') {
+    unshare(CLONE_NEWPID);
+    return;
+  }
+  const fd = fs.openSync(pid.path, 'r');
+  try {
+    setns(fd, CLONE_NEWPID, pid.path);
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -13,7 +13,7 @@ import type { Spec } from '../spec/runtime-spec.ts';
 import { ContainerStartError } from './container-start-error.ts';
 import { type ExitStatus, exitStatus } from './exit-status.ts';
 import { readInitFailure } from './read-init-failure.ts';
-import { spawnInit } from './spawn-init.ts';
+import { type PidNamespace, spawnInit } from './spawn-init.ts';
 
 /** Where a container's stdin, stdout or stderr goes: ours, nowhere, a pipe to the caller, or an open fd. */
 export type StdioTarget = 'inherit' | 'ignore' | 'pipe' | number;
@@ -71,8 +71,7 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
     const stdio: StdioOptions = pty === undefined
       ? [options.stdin ?? 'inherit', options.stdout ?? 'inherit', options.stderr ?? 'inherit', 'pipe', 'pipe']
       : [pty.slave, pty.slave, pty.slave, 'pipe', 'pipe'];
-    const newPidNamespace = namespaceOf(spec.linux.namespaces, 'pid')?.path === undefined && namespaceOf(spec.linux.namespaces, 'pid') !== undefined;
-    child = spawnInit(options.bundle, cgroup?.procsFiles() ?? [], stdio, newPidNamespace, options.detached === true);
+    child = spawnInit(options.bundle, cgroup?.procsFiles() ?? [], stdio, pidNamespace(spec), options.detached === true);
   } catch (error) {
     if (pty !== undefined) fs.closeSync(pty.master);
     cgroup?.remove();
@@ -118,6 +117,12 @@ async function started(child: ChildProcess, spec: Spec, options: StartOptions, c
     },
     kill: (signal) => void child.kill(signal),
   };
+}
+
+function pidNamespace(spec: Spec): PidNamespace {
+  const pid = namespaceOf(spec.linux.namespaces, 'pid');
+  if (pid === undefined) return { kind: 'host' };
+  return pid.path === undefined ? { kind: 'new' } : { kind: 'join', path: pid.path };
 }
 
 function waitForExit(child: ChildProcess, cgroup: Cgroup | undefined, keepCgroup: boolean): Promise<ExitStatus> {
