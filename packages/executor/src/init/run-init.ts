@@ -82,8 +82,16 @@ function enterNamespaces(spec: Spec): void {
     const ns = namespaceOf(spec.linux.namespaces, type);
     if (ns !== undefined && ns.path === undefined) flags |= NAMESPACE_FLAGS[type];
   }
-  if (namespaceOf(spec.linux.namespaces, 'mount') === undefined) {
-    throw new NotSupportedError('container init: the spec must give the container its own mount namespace');
+  const mount = namespaceOf(spec.linux.namespaces, 'mount');
+  if (mount === undefined || mount.path !== undefined) {
+    throw new NotSupportedError('container init: the spec must give the container a new mount namespace of its own (no path)');
+  }
+  if (namespaceOf(spec.linux.namespaces, 'user') !== undefined) {
+    // See the README: unshare(CLONE_NEWUSER) is refused to a multithreaded process such as Node.
+    throw new NotSupportedError('container init: user namespaces are not supported by this executor yet; use --runtime crun or runc');
+  }
+  if (namespaceOf(spec.linux.namespaces, 'time') !== undefined) {
+    throw new NotSupportedError('container init: time namespaces are not supported by this executor');
   }
   unshare(flags);
   for (const ns of spec.linux.namespaces) {

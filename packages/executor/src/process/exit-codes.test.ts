@@ -55,3 +55,12 @@ test('the init failing before exec (a bind source missing) is 125 and leaves not
   t.regex(error?.message ?? '', /layerctl-no-such-dir/);
   t.false(fs.existsSync(path.join(bundle.rootfs, 'data')));
 });
+
+test('a spec asking for a user namespace is refused with 125, naming why', async (t) => {
+  const bundle = testBundle(t, { args: ['true'] }, (spec) => {
+    spec.linux.namespaces.push({ type: 'user' });
+  });
+  const error = await t.throwsAsync(runContainer(bundle), { instanceOf: ContainerStartError });
+  t.is(error?.exitCode, 125);
+  t.regex(error?.message ?? '', /user namespaces are not supported/);
+});
