@@ -1,4 +1,4 @@
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { FailedPreconditionError } from '@layerctl/sys';
@@ -29,6 +29,9 @@ export interface RunContext {
   workspace: BuildWorkspace;
   signal: AbortSignal | undefined;
 }
+
+/** Bytes of randomness in a RUN step's container id: 64 hex digits, as Docker's. */
+const CONTAINER_ID_BYTES = 32;
 
 /** The host name a RUN step sees. */
 const BUILD_HOSTNAME = 'layerctl-build';
@@ -103,8 +106,10 @@ async function runInRootfs(options: RunOptions): Promise<void> {
   // WORKDIR is made when missing, inside the rootfs; it becomes part of the layer, as in Docker.
   makeDirectoryInRoot(options.rootfs, options.cwd);
   const bundle = options.workspace.folder('bundle');
+  // A container id as Docker makes them: random from its first character, since names derived
+  // from it (cgroups, a bridge endpoint's veth) keep only a prefix.
+  const id = randomBytes(CONTAINER_ID_BYTES).toString('hex');
   try {
-    const id = path.basename(bundle);
     const spec = containerSpec({
       rootfs: options.rootfs,
       args: options.args,
@@ -133,7 +138,7 @@ async function runInRootfs(options: RunOptions): Promise<void> {
       options.signal?.removeEventListener('abort', kill);
     }
   } finally {
-    if (typeof options.network !== 'string') options.network.detach(path.basename(bundle));
+    if (typeof options.network !== 'string') options.network.detach(id);
     options.workspace.release(bundle);
   }
 }
