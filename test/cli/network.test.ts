@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { busyboxTarForFile } from './busybox-tar.ts';
-import { containersScratch, eventually } from './containers-scratch.ts';
+import { containersScratch, eventually, processesUsing } from './containers-scratch.ts';
 import { parseJson, records } from './json-output.ts';
 import { fetchScript, freePort, getFromHost, ipForward, networkLeftovers, networks, networkSettings, NOTHING_LEFT, restoreIpForwardForFile, serverScript } from './network-scratch.ts';
 import { LAYERCTL_BIN } from './run-layerctl.ts';
@@ -101,4 +101,59 @@ test('after kill -9 of a foreground run and its container, gc removes the endpoi
   t.deepEqual(networkLeftovers(root, [bridge]), NOTHING_LEFT);
   t.deepEqual((await networks(t, layerctl)).map((network) => network['containers']), [[]]);
   t.false(fs.existsSync(path.join(root, 'netns', String(victim?.['id']))));
+});
+
+test('containers started at once on one network get distinct addresses, and a freed address is not the next one handed out', async (t) => {
+  const { run, layerctl } = await containersScratch(t, busyboxTar());
+  await must(t, layerctl, ['network', 'create', 'many', '--subnet', '10.250.2.0/29']);
+  const names = ['a1', 'a2', 'a3'];
+  const started = await Promise.all(names.map((name) => run(['-d', '--name', name, '--network', 'many', 'busybox', 'sleep', '600'])));
+  t.deepEqual(started.map((result) => result.code), [0, 0, 0], started.map((result) => result.stderr).join(''));
+  const addresses = await Promise.all(names.map(async (name) => String((await networkSettings(t, layerctl, name))['IPAddress'])));
+  t.is(new Set(addresses).size, 3, addresses.join(' '));
+  t.deepEqual([...addresses].sort(), ['10.250.2.2', '10.250.2.3', '10.250.2.4']);
+  const freed = String((await networkSettings(t, layerctl, 'a1'))['IPAddress']);
+  await must(t, layerctl, ['rm', '-f', 'a1']);
+  t.is((await run(['-d', '--name', 'a4', '--network', 'many', 'busybox', 'sleep', '600'])).code, 0);
+  const next = String((await networkSettings(t, layerctl, 'a4'))['IPAddress']);
+  t.not(next, freed);
+  t.is(next, '10.250.2.5');
+  const inside = await run(['--rm', '--network', 'many', 'busybox', 'sh', '-c', 'ip -4 -o addr show eth0; ip route']);
+  t.regex(inside.stdout, /inet 10\.250\.2\.6\/29/);
+  t.regex(inside.stdout, /default via 10\.250\.2\.1 dev eth0/);
+  const full = await run(['--rm', '--network', 'many', 'busybox', 'true'], {});
+  t.is(full.code, 0, 'the .6 of the last run came back');
+  await must(t, layerctl, ['rm', '-f', 'a2', 'a3', 'a4']);
+});
+
+test('--network host shares the host\'s interfaces and /etc/hosts; none has only lo; the default is bridge with eth0', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  const host = await run(['--rm', '--network', 'host', 'busybox', 'sh', '-c', 'ls /sys/class/net; echo ---; cat /etc/hosts']);
+  const [interfaces = '', hosts] = host.stdout.split('---\n');
+  t.is(hosts, fs.readFileSync('/etc/hosts', 'utf8'));
+  // Other tests' bridges and veths (lc*) come and go meanwhile; the host's own interfaces stay.
+  const stable = (names: readonly string[]) => names.filter((name) => name !== '' && !name.startsWith('lc')).sort();
+  t.deepEqual(stable(interfaces.split('\n')), stable(fs.readdirSync('/sys/class/net')));
+  t.is((await run(['--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net'])).stdout, 'lo\n');
+  const bridged = await run(['--rm', 'busybox', 'sh', '-c', 'ls /sys/class/net; grep -c "$(hostname)" /etc/hosts']);
+  t.is(bridged.stdout, 'eth0\nlo\n1\n', bridged.stderr);
+});
+
+test('any root\'s gc takes down the bridge of a root that was deleted', async (t) => {
+  const gone = await containersScratch(t, busyboxTar());
+  const keeper = await containersScratch(t, busyboxTar());
+  t.is((await gone.run(['-d', '--name', 'orphan', 'busybox', 'sleep', '600'])).code, 0);
+  const [bridgeNetwork] = await networks(t, gone.layerctl);
+  const bridge = String(bridgeNetwork?.['bridge']);
+  // What a crash and a deleted root leave: the container killed and its netns file unmounted
+  // by hand, the root's files gone; the bridge and its table stay on the host.
+  const [orphan] = records(parseJson(await must(t, gone.layerctl, ['ps', '--json'])));
+  for (const monitor of processesUsing(gone.root)) process.kill(monitor, 'SIGKILL');
+  process.kill(Number(orphan?.['pid']), 'SIGKILL');
+  for (const file of fs.readdirSync(path.join(gone.root, 'netns'))) spawnSync('umount', ['-l', path.join(gone.root, 'netns', file)]);
+  fs.rmSync(path.join(gone.root, 'metadata.db'));
+  t.is(networkLeftovers(gone.root, [bridge]).tables.length, 1, 'the table is still there');
+  await must(t, keeper.layerctl, ['gc']);
+  t.deepEqual(networkLeftovers(gone.root, [bridge]).links, []);
+  t.deepEqual(networkLeftovers(gone.root, [bridge]).tables, []);
 });

@@ -1,5 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import fs from 'node:fs';
+import path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
 import type { MetadataStore } from '@layerctl/snapshotter';
 import {
@@ -9,7 +10,7 @@ import { allocateEndpoint } from './allocate-endpoint.ts';
 import { createNetwork } from './create-network.ts';
 import { bindNetnsOf } from './join-container.ts';
 import { DEFAULT_NETWORK, parseNetworkMode } from './network-mode.ts';
-import { bridgeAlias, netnsFile, parseAlias, vethAlias, vethName } from './network-names.ts';
+import { bridgeAlias, netnsFile, parseAlias, rootStamp, rootTag, vethAlias, vethName } from './network-names.ts';
 import { writeNetworkHosts } from './network-hosts.ts';
 import { deleteEndpoint, endpointsOf, findEndpoint, findNetwork, getNetwork, type EndpointRecord, type NetworkRecord } from './network-store.ts';
 import { hostRoutes } from './pick-subnet.ts';
@@ -129,7 +130,15 @@ function bringUp(rootDir: string, network: NetworkRecord): void {
   const exists = listLinks().some((link) => link.name === network.bridge);
   if (!exists) refuseOverlap(network.name, network.subnet);
   upBridge(network.bridge, network.subnet, bridgeAlias(rootDir, network.name));
+  stampRoot(rootDir);
   enableIpForward();
+}
+
+/** Records which root a tag stands for (network-names.ts ROOT_STAMPS_DIR). */
+function stampRoot(rootDir: string): void {
+  const stamp = rootStamp(rootTag(rootDir));
+  fs.mkdirSync(path.dirname(stamp), { recursive: true, mode: 0o755 });
+  fs.writeFileSync(stamp, path.resolve(rootDir));
 }
 
 function refuseOverlap(name: string, subnet: Subnet): void {

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { deleteLink, deleteNetworkTable, listLinks, listNetworkTables, releaseIpForward, removeNetnsFile, tableName } from '@layerctl/executor';
-import { errorCode } from '@layerctl/snapshotter';
 import { disconnectContainer, type NetworkRoot } from './connect-network.ts';
-import { NETNS_DIR, netnsFile, parseAlias, rootTag } from './network-names.ts';
+import { NETNS_DIR, netnsFile, parseAlias, rootStamp, rootTag } from './network-names.ts';
 import { allEndpoints, endpointsOf, listNetworks } from './network-store.ts';
 
 export interface NetworkGarbageReport {
@@ -32,7 +31,7 @@ export function collectNetworkGarbage(root: NetworkRoot, liveContainers: Readonl
     removeNetnsFile(netnsFile(root.dir, id));
     removedNetns.push(id);
   }
-  const removedInterfaces = removeOrphanLinks(root, liveContainers);
+  const removedInterfaces = [...removeOrphanLinks(root, liveContainers), ...removeLinksOfGoneRoots(root)];
   const removedTables = removeIdleTables(root);
   releaseIpForward(listLinks().filter((link) => link.kind === 'bridge' && parseAlias(link.alias) !== undefined).length);
   return { removedEndpoints, removedNetns, removedInterfaces, removedTables };
@@ -55,6 +54,29 @@ function removeOrphanLinks(root: NetworkRoot, liveContainers: ReadonlySet<string
   return removed;
 }
 
+/**
+ * Interfaces (and bridges' tables) another root made whose root directory is gone: nobody can
+ * ever use or remove them otherwise. A root whose stamp is missing is left alone.
+ */
+function removeLinksOfGoneRoots(root: NetworkRoot): string[] {
+  const own = rootTag(root.dir);
+  const removed: string[] = [];
+  for (const link of listLinks()) {
+    const owner = parseAlias(link.alias);
+    if (owner === undefined || owner.tag === own || !rootIsGone(owner.tag)) continue;
+    deleteLink(link.name);
+    if (owner.kind === 'network') deleteNetworkTable(link.name);
+    removed.push(link.name);
+  }
+  return removed;
+}
+
+function rootIsGone(tag: string): boolean {
+  const stamp = rootStamp(tag);
+  if (!fs.existsSync(stamp)) return false;
+  return !fs.existsSync(path.join(fs.readFileSync(stamp, 'utf8').trim(), METADATA_FILE));
+}
+
 /** Tables of this root's networks with no container (a crash between table and bridge removal). */
 function removeIdleTables(root: NetworkRoot): string[] {
   const idle = root.metadata.read((db) => listNetworks(db).filter((network) => endpointsOf(db, network.name).length === 0));
@@ -69,10 +91,8 @@ function removeIdleTables(root: NetworkRoot): string[] {
 }
 
 function listDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return [];
-    throw err;
-  }
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
 }
+
+/** A root is a directory holding metadata.db (DESIGN.md "On disk"). */
+const METADATA_FILE = 'metadata.db';

@@ -8,6 +8,12 @@ export const DEFAULT_ROOT = '/var/lib/layerctl';
 export const NETNS_DIR = 'netns';
 /** Every interface layerctl makes carries an alias starting so: layerctl/<root tag>/<what>. */
 export const ALIAS_PREFIX = 'layerctl/';
+/**
+ * /run/layerctl/roots/<root tag> holds the root's path: a later gc of any root can then tell
+ * that the root behind another tag's interfaces is gone (a removed scratch root, say) and take
+ * them down. On /run, so it goes at reboot with the interfaces themselves.
+ */
+export const ROOT_STAMPS_DIR = '/run/layerctl/roots';
 /** Linux interface names are at most 15 characters (IFNAMSIZ - 1). */
 const HEX_IN_NAME = 11;
 
@@ -45,6 +51,10 @@ export function parseAlias(alias: string | undefined): { tag: string; kind: stri
   const [tag, kind, ...rest] = alias.slice(ALIAS_PREFIX.length).split('/');
   if (tag === undefined || kind === undefined || rest.length === 0) return undefined;
   return { tag, kind, name: rest.join('/') };
+}
+
+export function rootStamp(tag: string): string {
+  return path.join(ROOT_STAMPS_DIR, tag);
 }
 
 export function netnsFile(rootDir: string, containerId: string): string {
