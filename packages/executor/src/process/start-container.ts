@@ -79,11 +79,14 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
   } finally {
     if (pty !== undefined) fs.closeSync(pty.slave);
   }
-  return started(child, spec, options, cgroup, pty?.master);
+  return started(child, options, cgroup, pty?.master);
 }
 
-async function started(child: ChildProcess, spec: Spec, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
+async function started(child: ChildProcess, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
   const exited = waitForExit(child, cgroup, options.keepCgroup === true);
+  // Marked as handled: a caller that never waits must not crash the process on a failed cgroup
+  // removal; one that does wait still gets the rejection from wait().
+  exited.catch(() => undefined);
   const go = child.stdio[3];
   const errors = child.stdio[4];
   if (!(go instanceof Socket) || !(errors instanceof Socket)) {
