@@ -77,7 +77,7 @@ export function loopsUnder(dir: string): number[] {
  */
 export function removeScratch(scratch: string): string {
   let unmounted = 0;
-  let detached = 0;
+  const detached = new Set<number>();
   for (let pass = 0; pass < CLEANUP_PASSES; pass++) {
     // The last pass detaches lazily: a mount some descriptor still holds goes once it is closed.
     const flags = pass === CLEANUP_PASSES - 1 ? MNT_DETACH : 0;
@@ -85,8 +85,10 @@ export function removeScratch(scratch: string): string {
       if (tryUnmount(point, flags)) unmounted++;
     }
     const loops = loopsUnder(scratch);
-    for (const number of loops) detachLoop(number);
-    detached += loops.length;
+    for (const number of loops) {
+      detachLoop(number);
+      detached.add(number);
+    }
     if (mountsUnder(scratch).length === 0 && loopsUnder(scratch).length === 0) break;
   }
   const left = mountsUnder(scratch);
@@ -96,7 +98,7 @@ export function removeScratch(scratch: string): string {
   } catch (err) {
     throw wrapNodeError(err, scratch);
   }
-  return `${unmounted} mounts taken off, ${detached} loop devices detached, ${scratch} removed`;
+  return `${unmounted} mounts taken off, ${detached.size} loop devices detached, ${scratch} removed`;
 }
 
 /** Passes over the mounts: a loop device backed by a file on a filesystem holds that filesystem busy until it is detached. */

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Argv } from 'yargs';
-import { UsageError } from '@layerctl/sys';
+import { LayerctlError } from '@layerctl/sys';
 import { DRIVERS, type GlobalOptions } from '../global-options.ts';
 import type { CommandArgs } from './command-args.ts';
 
@@ -41,7 +41,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   const abort = new AbortController();
   const interrupt = (signal: NodeJS.Signals) => (): void => {
     process.stderr.write(`bench: ${signal}: stopping after the current step and removing what the bench made\n`);
-    abort.abort(new UsageError(`bench interrupted by ${signal}`));
+    abort.abort(new LayerctlError(`bench interrupted by ${signal}`));
   };
   const onInt = interrupt('SIGINT');
   const onTerm = interrupt('SIGTERM');
