@@ -1,0 +1,33 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { busyboxTarForFile } from './busybox-tar.ts';
+import { buildScratch } from './build-scratch.ts';
+import { LAYERCTL_BIN } from './run-layerctl.ts';
+
+const busyboxTar = busyboxTarForFile(test);
+
+test('--progress auto without a terminal prints plain lines: one per event, CACHED steps on a rebuild', async (t) => {
+  const { layerctl, fixture, cgroupParent } = await buildScratch(t, busyboxTar());
+  const dir = fixture('multi-stage');
+  const first = await layerctl(['build', '--cgroup-parent', cgroupParent, '-t', 'p', dir]);
+  t.is(first.code, 0, first.stderr);
+  t.regex(first.stderr, /^#0 building 7 steps\n/);
+  t.regex(first.stderr, /\n#4 \[build 4\/4\] RUN mkdir -p \/out .*\n#4 layer sha256:[0-9a-f]{64} [\d.]+kB\n#4 DONE \d+\.\ds\n/);
+  t.regex(first.stderr, /\n#0 DONE image sha256:[0-9a-f]{64} docker\.io\/library\/p:latest in \d+\.\ds\n$/);
+  const again = await layerctl(['build', '--cgroup-parent', cgroupParent, '-t', 'p', dir]);
+  t.regex(again.stderr, /\n#4 CACHED \[build 4\/4\] RUN mkdir -p \/out/);
+  t.is(again.stdout, first.stdout, 'the same image id on stdout');
+});
+
+test('on a terminal the Ink display draws the build and ends with Finished and the steps done', async (t) => {
+  const { root, fixture, cgroupParent } = await buildScratch(t, busyboxTar());
+  const dir = fixture('busybox-app');
+  const command = [process.execPath, LAYERCTL_BIN, '--root', root, 'build', '--cgroup-parent', cgroupParent, '-t', 'app', dir].map((word) => `'${word}'`).join(' ');
+  // util-linux script(1) runs the build on a pseudo-terminal and copies what it draws to stdout.
+  const { stdout } = await promisify(execFile)('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, COLUMNS: '100', LINES: '30' } });
+  t.regex(stdout, /\[\+\] Building \d+\.\ds \(\d+\/14\)/);
+  t.regex(stdout, /=> \[8\/14\] RUN chmod 0755 app\.sh && \.\/app\.sh > built-greeting\.txt +\d+\.\ds  [\d.]+kB/);
+  t.regex(stdout, /\[\+\] Finished \d+\.\ds \(14\/14\)/);
+  t.regex(stdout, /sha256:[0-9a-f]{64}/);
+});
