@@ -12,8 +12,7 @@ export const CONTAINER_INTERFACE = 'eth0';
  * through the bridge once a published port's DNAT rewrote its destination; the table's
  * masquerade rewrites its 127.0.0.1 source so the container can answer.
  */
-export function upBridge(name: string, subnet: Subnet, alias: string): void {
-  const exists = listLinks().some((link) => link.name === name);
+export function upBridge(name: string, subnet: Subnet, alias: string, exists = listLinks().some((link) => link.name === name)): void {
   ipBatch([
     ...(exists ? [] : [`link add ${name} type bridge`]),
     `link set dev ${name} alias ${alias}`,

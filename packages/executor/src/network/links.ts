@@ -36,7 +36,6 @@ export function ipBatch(commands: readonly string[], options: { force?: boolean 
  * namespace of its peer is torn down, so a failed delete counts only if the interface is still there.
  */
 export function deleteLink(name: string): void {
-  if (!listLinks().some((link) => link.name === name)) return;
   try {
     ipBatch([`link delete dev ${name}`]);
   } catch (err) {

@@ -104,6 +104,11 @@ function takeDown(db: DatabaseSync, rootDir: string, network: NetworkRecord, con
   }
   deleteNetworkTable(network.bridge);
   downBridge(network.bridge);
+  releaseForwardingIfIdle();
+}
+
+/** ip_forward back off if layerctl turned it on and no layerctl bridge of any root is left. */
+export function releaseForwardingIfIdle(): void {
   releaseIpForward(listLinks().filter((link) => link.kind === 'bridge' && parseAlias(link.alias) !== undefined).length);
 }
 
@@ -129,7 +134,7 @@ function portRules(endpoint: EndpointRecord) {
 function bringUp(rootDir: string, network: NetworkRecord): void {
   const exists = listLinks().some((link) => link.name === network.bridge);
   if (!exists) refuseOverlap(network.name, network.subnet);
-  upBridge(network.bridge, network.subnet, bridgeAlias(rootDir, network.name));
+  upBridge(network.bridge, network.subnet, bridgeAlias(rootDir, network.name), exists);
   stampRoot(rootDir);
   enableIpForward();
 }

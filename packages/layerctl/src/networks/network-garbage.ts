@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { deleteLink, deleteNetworkTable, listLinks, listNetworkTables, releaseIpForward, removeNetnsFile, tableName } from '@layerctl/executor';
-import { disconnectContainer, type NetworkRoot } from './connect-network.ts';
+import { deleteLink, deleteNetworkTable, listLinks, listNetworkTables, removeNetnsFile, tableName } from '@layerctl/executor';
+import { disconnectContainer, releaseForwardingIfIdle, type NetworkRoot } from './connect-network.ts';
 import { NETNS_DIR, netnsFile, parseAlias, rootStamp, rootTag } from './network-names.ts';
 import { allEndpoints, endpointsOf, listNetworks } from './network-store.ts';
 
@@ -33,7 +33,7 @@ export function collectNetworkGarbage(root: NetworkRoot, liveContainers: Readonl
   }
   const removedInterfaces = [...removeOrphanLinks(root, liveContainers), ...removeLinksOfGoneRoots(root)];
   const removedTables = removeIdleTables(root);
-  releaseIpForward(listLinks().filter((link) => link.kind === 'bridge' && parseAlias(link.alias) !== undefined).length);
+  releaseForwardingIfIdle();
   return { removedEndpoints, removedNetns, removedInterfaces, removedTables };
 }
 
