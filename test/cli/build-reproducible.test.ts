@@ -1,4 +1,6 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { Overlay2Driver } from '@layerctl/drivers-overlay2';
+import { TMP_DIR, UNPACKING_PID_LABEL, openRoot, openSnapshotter } from '@layerctl/snapshotter';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
@@ -107,4 +109,59 @@ for (const driver of ['devmapper', 'aufs']) {
     t.deepEqual(writtenDiffIds(parseEvents(onOther.stderr)), writtenDiffIds(onOverlay.events));
     t.is(writtenDiffIds(onOverlay.events).length, 3);
   });
+}
+
+test('a build killed with SIGKILL during a RUN leaves garbage that is cleared: its mount by the next build, its snapshot by gc', async (t) => {
+  const { context, root, dir: scratch, layerctl, cgroupParent, build } = await buildScratch(t, busyboxTar());
+  const dir = context('killed', { Dockerfile: 'FROM busybox\nCOPY Dockerfile /\nRUN echo started && sleep 60\n' });
+  const child = spawn(process.execPath, [LAYERCTL_BIN, '--root', root, 'build', '--progress', 'json', '--network', 'none', '--cgroup-parent', cgroupParent, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('"line":"started"')) resolve();
+    });
+    child.on('close', () => reject(new Error(`the build ended before its RUN started: ${stderr}`)));
+  });
+  child.kill('SIGKILL');
+  await exited;
+  t.true(mountsUnder(scratch).length > 0, 'the killed build left its step mounted');
+  const next = await build(['--network', 'none', context('next', { Dockerfile: 'FROM busybox\nCOPY Dockerfile /next\n' })]);
+  t.is(next.code, 0, next.stderr);
+  t.deepEqual(mountsUnder(scratch), [], 'the next build took the mount of the dead build off');
+  await must(t, layerctl, ['gc']);
+  const active = records(parseJson(await must(t, layerctl, ['snapshot', 'ls', '--json']))).filter((s) => s['kind'] === 'active');
+  t.deepEqual(active, [], 'gc released the snapshot of the killed step');
+});
+
+test("a build removes the views killed builds left (their owner's pid is dead), and no one else's", async (t) => {
+  const { root, layerctl, build, context } = await buildScratch(t, busyboxTar());
+  const [base] = records(parseJson(await must(t, layerctl, ['snapshot', 'ls', '--json']))).filter((s) => s['kind'] === 'committed');
+  const parent = String(base?.['name']);
+  const opened = openRoot(root);
+  const snapshotter = await openSnapshotter(opened, new Overlay2Driver({ root, tmpDir: path.join(root, TMP_DIR), options: {} }));
+  try {
+    await snapshotter.view('build-view-of-a-dead-build', parent, { labels: { [UNPACKING_PID_LABEL]: String(deadPid()) } });
+    await snapshotter.view('build-view-of-a-live-build', parent, { labels: { [UNPACKING_PID_LABEL]: String(process.pid) } });
+    await snapshotter.view('a-view-someone-made', parent);
+  } finally {
+    await snapshotter.close();
+    opened.close();
+  }
+  t.teardown(async () => {
+    await layerctl(['snapshot', 'rm', 'build-view-of-a-live-build']);
+    await layerctl(['snapshot', 'rm', 'a-view-someone-made']);
+  });
+  const built = await build(['--network', 'none', context('any', { Dockerfile: 'FROM busybox\nCOPY Dockerfile /\n' })]);
+  t.is(built.code, 0, built.stderr);
+  const views = records(parseJson(await must(t, layerctl, ['snapshot', 'ls', '--json']))).filter((s) => s['kind'] === 'view').map((s) => s['name']);
+  t.deepEqual(views.sort(), ['a-view-someone-made', 'build-view-of-a-live-build']);
+});
+
+/** The pid of a process that has exited and been reaped. */
+function deadPid(): number {
+  const child = spawnSync('true');
+  if (child.pid === undefined) throw new TypeError('could not run true(1)');
+  return child.pid;
 }

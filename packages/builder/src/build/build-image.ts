@@ -66,8 +66,9 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
   const abort = new AbortController();
   const onAbort = (): void => abort.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const lease = openLease(root.metadata);
   const workspace = BuildWorkspace.open(root);
+  await BuildWorkspace.removeDeadViews(snapshotter);
+  const lease = openLease(root.metadata);
   try {
     let total = planned.reduce((sum, { stage }) => sum + 1 + stage.instructions.length, 0);
     emit({ type: 'build-started', total, at: started });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { processAlive, tempName, tempNameOwner, unmountAll, type Root } from '@layerctl/snapshotter';
+import { UNPACKING_PID_LABEL, processAlive, tempName, tempNameOwner, unmountAll, type MetadataSnapshotter, type Root } from '@layerctl/snapshotter';
 
 /**
  * `<root>/builds`: the mount points and runtime bundles of builds in progress, one folder each,
@@ -26,6 +26,18 @@ export class BuildWorkspace {
       if (owner !== undefined && !processAlive(owner)) removeFolder(path.join(dir, name));
     }
     return new BuildWorkspace(dir);
+  }
+
+  /**
+   * Removes the read-only views killed builds left (labelled with a pid no longer alive), once
+   * their mounts are gone (open() took them off): they would keep the layers below them from
+   * ever being released. Their active snapshots are the layer store's to release.
+   */
+  static async removeDeadViews(snapshotter: MetadataSnapshotter): Promise<void> {
+    for (const info of snapshotter.walk('kind==view')) {
+      const owner = info.labels[UNPACKING_PID_LABEL];
+      if (owner !== undefined && !processAlive(Number(owner))) await snapshotter.remove(info.name);
+    }
   }
 
   /** A new empty folder for one mount point or bundle; `release` it when done. */

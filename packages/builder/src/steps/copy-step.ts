@@ -7,7 +7,7 @@ import type { BuildShared } from '../build/stage-builder.ts';
 import type { CopyInstruction } from '../dockerfile/instructions.ts';
 import { expandHeredoc, type Lookup } from '../dockerfile/expand.ts';
 import type { BuildContainerConfig } from '../image-config/build-config.ts';
-import { withMounted } from './layer-step.ts';
+import { buildSnapshotLabels, withMounted } from './layer-step.ts';
 import type { Expander } from './config-step.ts';
 import { copyEntries, makeDirectoryInRoot, type CopyEntry, type CopyOwnership } from './copy-files.ts';
 import { addArchive, isLocalArchive } from './add-archive.ts';
@@ -160,7 +160,7 @@ async function copySource(context: CopyContext, word: string): Promise<TreeSourc
       if (chainId === undefined) return useEmpty(shared, use);
       const { snapshotter } = shared.layer;
       const key = `build-view-${randomBytes(8).toString('hex')} ${chainId}`;
-      const mounts = await snapshotter.view(key, chainId);
+      const mounts = await snapshotter.view(key, chainId, { labels: buildSnapshotLabels() });
       try {
         await withMounted(shared.layer, mounts, use);
       } finally {

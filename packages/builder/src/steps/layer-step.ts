@@ -56,7 +56,7 @@ export async function buildLayer(context: LayerContext, parentDiffIds: readonly 
   const { snapshotter } = context;
   const parent = chainIds([...parentDiffIds]).at(-1);
   const key = `${BUILD_KEY_PREFIX}${randomBytes(8).toString('hex')} ${parent ?? 'base'}`;
-  const mounts = await snapshotter.prepare(key, parent, { labels: { [UNPACKING_PID_LABEL]: String(process.pid) } });
+  const mounts = await snapshotter.prepare(key, parent, { labels: buildSnapshotLabels() });
   try {
     await withMounted(context, mounts, work);
     context.signal?.throwIfAborted();
@@ -79,11 +79,19 @@ export async function buildLayer(context: LayerContext, parentDiffIds: readonly 
   }
 }
 
+/**
+ * The labels of every snapshot a build makes for itself: the owner's pid, so what a killed build
+ * leaves is found (the layer store releases such active snapshots; the next build removes views).
+ */
+export function buildSnapshotLabels(): Record<string, string> {
+  return { [UNPACKING_PID_LABEL]: String(process.pid) };
+}
+
 /** The parent chain mounted read-only for `use` (undefined for a layer on nothing), removed again after. */
 async function withParentTree<T>(context: LayerContext, parent: Digest | undefined, use: (parentRoot: string | undefined) => Promise<T>): Promise<T> {
   if (parent === undefined) return use(undefined);
   const key = `${BUILD_KEY_PREFIX}parent-${randomBytes(8).toString('hex')} ${parent}`;
-  const mounts = await context.snapshotter.view(key, parent);
+  const mounts = await context.snapshotter.view(key, parent, { labels: buildSnapshotLabels() });
   try {
     return await withMounted(context, mounts, use);
   } finally {
