@@ -157,3 +157,25 @@ test('any root\'s gc takes down the bridge of a root that was deleted', async (t
   t.deepEqual(networkLeftovers(gone.root, [bridge]).links, []);
   t.deepEqual(networkLeftovers(gone.root, [bridge]).tables, []);
 });
+
+test('network create refuses a taken name, an overlapping subnet, a subnet with host bits and the names none and host', async (t) => {
+  const { layerctl } = await containersScratch(t, busyboxTar());
+  await must(t, layerctl, ['network', 'create', 'first', '--subnet', '10.250.3.0/24']);
+  const refusals: Array<[string[], RegExp]> = [
+    [['first'], /network first already exists/],
+    [['second', '--subnet', '10.250.0.0/16'], /overlaps network first \(10\.250\.3\.0\/24\)/],
+    [['third', '--subnet', '10.250.4.1/24'], /host bits set; the subnet starts at 10\.250\.4\.0\/24/],
+    [['none'], /means --network none/],
+    [['host'], /means --network host/],
+  ];
+  for (const [args, message] of refusals) {
+    const result = await layerctl(['network', 'create', ...args]);
+    t.is(result.code, 1, args.join(' '));
+    t.regex(result.stderr, message);
+  }
+  const listed = await networks(t, layerctl);
+  t.deepEqual(listed.map((network) => [network['name'], network['subnet'], network['gateway']]), [['first', '10.250.3.0/24', '10.250.3.1']]);
+  t.regex(await must(t, layerctl, ['network', 'ls']), /^NAME\s+SUBNET\s+GATEWAY\s+BRIDGE\s+CONTAINERS\nfirst\s+10\.250\.3\.0\/24\s+10\.250\.3\.1\s+lcb[0-9a-f]{11}\s+0\n$/);
+  const unknown = await layerctl(['network', 'rm', 'nope']);
+  t.regex(unknown.stderr, /network nope: no such network/);
+});

@@ -1,9 +1,12 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { AlreadyExistsError } from '@layerctl/sys';
+import { AlreadyExistsError, InvalidArgumentError } from '@layerctl/sys';
 import { formatSubnet, hostOffsets, subnetsOverlap, type Subnet } from '@layerctl/executor';
 import { bridgeName, rootTag } from './network-names.ts';
 import { insertNetwork, listNetworks, type NetworkRecord } from './network-store.ts';
 import { pickSubnet } from './pick-subnet.ts';
+
+/** Names --network reads as modes of their own. */
+const RESERVED: ReadonlySet<string> = new Set(['none', 'host']);
 
 /**
  * Records a network (the bridge and its table come with its first container). Without a subnet
@@ -11,6 +14,7 @@ import { pickSubnet } from './pick-subnet.ts';
  * overlap another network of this root.
  */
 export function createNetwork(db: DatabaseSync, rootDir: string, name: string, subnet: Subnet | undefined): NetworkRecord {
+  if (RESERVED.has(name)) throw new InvalidArgumentError(`network name "${name}" means --network ${name}, which is not a bridge network; choose another`);
   const others = listNetworks(db);
   if (subnet !== undefined) {
     const clash = others.find((other) => subnetsOverlap(other.subnet, subnet));
