@@ -98,8 +98,8 @@ export class StageBuilder {
     if (isConfigInstruction(instruction)) {
       return this.#configOnly(step, name, () => expandingIn(instruction, () => applyConfigInstruction(this.#config.config, instruction, this.#expander(), this.#configState)), true);
     }
-    if (instruction.kind === 'RUN') return this.#layerStep(step, name, instruction, await this.#planRun(instruction));
-    if (instruction.kind === 'COPY' || instruction.kind === 'ADD') return this.#layerStep(step, name, instruction, await this.#planCopy(instruction));
+    if (instruction.kind === 'RUN') return this.#layerStep(step, name, instruction, await placing(instruction, () => this.#planRun(instruction)));
+    if (instruction.kind === 'COPY' || instruction.kind === 'ADD') return this.#layerStep(step, name, instruction, await placing(instruction, () => this.#planCopy(instruction)));
     throw new DockerfileError({ file: instruction.location.file, line: instruction.location.startLine }, instruction.kind, 'may only start a stage');
   }
 
@@ -228,6 +228,15 @@ export class StageBuilder {
     const lookup = this.#lookup();
     const escape = this.#shared.escape;
     return { word: (word) => expandWord(word, lookup, escape), words: (word) => expandWords(word, lookup, escape) };
+  }
+}
+
+/** Runs `plan`, placing its failure (a missing COPY source, a bad --chmod) at the instruction's line. */
+async function placing<T>(instruction: Instruction, plan: () => Promise<T>): Promise<T> {
+  try {
+    return await plan();
+  } catch (err) {
+    throw placed(instruction, err);
   }
 }
 
