@@ -16,6 +16,8 @@ test('a program not on PATH fails the start with 127, naming it', async (t) => {
   const error = await t.throwsAsync(runContainer(bundle), { instanceOf: ContainerStartError });
   t.is(error?.exitCode, 127);
   t.is(error?.message, 'exec no-such-program: executable file not found in $PATH');
+  // The start failed whole: the init has exited and its cgroup is gone.
+  t.false(fs.existsSync(`/sys/fs/cgroup/pids/layerctl-test-${bundle.id}`));
 });
 
 test('a missing absolute path is 127 too', async (t) => {
