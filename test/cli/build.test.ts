@@ -214,3 +214,27 @@ test('RUN runs as USER in WORKDIR (made when missing), with the network RUN --ne
   const hostInterfaces = Number((await imageFile('host', '/default'))?.content);
   t.true(hostInterfaces > 1, `--network host: RUN sees the host's interfaces (${hostInterfaces})`);
 });
+
+test('global ARGs serve FROM, and a stage sees one only when it redeclares it without a default', async (t) => {
+  const { build, context, imageFile } = await buildScratch(t, busyboxTar());
+  const dir = context('global-args', {
+    Dockerfile: [
+      'ARG BASE=busybox',
+      'ARG SHARED=global',
+      'ARG OVERRIDDEN=global',
+      'FROM $BASE',
+      'RUN echo "[$SHARED]" > /before',
+      'ARG SHARED',
+      'ARG OVERRIDDEN=stage',
+      'RUN echo "$SHARED $OVERRIDDEN" > /after',
+      '',
+    ].join('\n'),
+  });
+  const built = await build(['-t', 'scoped', '--network', 'none', dir]);
+  t.is(built.code, 0, built.stderr);
+  t.is((await imageFile('scoped', '/before'))?.content, '[]\n', 'not visible before it is redeclared');
+  t.is((await imageFile('scoped', '/after'))?.content, 'global stage\n');
+  const given = await build(['-t', 'given', '--network', 'none', '--build-arg', 'SHARED=cli', '--build-arg', 'OVERRIDDEN=cli', dir]);
+  t.is(given.code, 0, given.stderr);
+  t.is((await imageFile('given', '/after'))?.content, 'cli cli\n');
+});

@@ -103,12 +103,16 @@ export class StageBuilder {
     throw new DockerfileError({ file: instruction.location.file, line: instruction.location.startLine }, instruction.kind, 'may only start a stage');
   }
 
-  /** ARG: each name takes its --build-arg value, else the global value when redeclared, else its default. */
+  /**
+   * ARG: each name takes its --build-arg value, else its default, else (redeclared without one)
+   * the value of the global ARG of that name, as Docker scopes them.
+   */
   #arg(instruction: ArgInstruction): { canonical: unknown; createdBy: string } {
     const set: Array<[string, string]> = [];
     for (const { name, defaultValue } of instruction.args) {
-      const given = this.#shared.buildArgs[name] ?? this.#shared.globalArgs.get(name);
-      const value = given ?? (defaultValue === undefined ? undefined : expandingIn(instruction, () => expandWord(defaultValue, this.#lookup(), this.#shared.escape)));
+      const fallback = (): string | undefined =>
+        defaultValue === undefined ? this.#shared.globalArgs.get(name) : expandingIn(instruction, () => expandWord(defaultValue, this.#lookup(), this.#shared.escape));
+      const value = this.#shared.buildArgs[name] ?? fallback();
       if (value === undefined) continue;
       this.#args.set(name, value);
       set.push([name, value]);
