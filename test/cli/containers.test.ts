@@ -142,3 +142,13 @@ test('run -d of a program the image lacks exits 127, as in the foreground, and l
   t.like((await psJson(t, scratch))[0], { name: 'never', state: 'created' });
   t.deepEqual(mountsUnder(scratch.dir), []);
 });
+
+test('a foreground container\'s stdout and stderr reach run\'s own and are kept for logs', async (t) => {
+  const scratch = await containersScratch(t, busyboxTar());
+  const result = await scratch.run(['--name', 'fg', 'busybox', 'sh', '-c', 'echo to-out; echo to-err >&2']);
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, 'to-out\n');
+  t.is(result.stderr, 'to-err\n');
+  const logged = (await must(t, scratch.layerctl, ['logs', 'fg'])).split('\n').sort();
+  t.deepEqual(logged, ['', 'to-err', 'to-out']);
+});

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import fs from 'node:fs';
 import tty from 'node:tty';
 import { once } from 'node:events';
@@ -20,12 +21,15 @@ export interface ContainerExit {
 export interface StartedContainer {
   /** Host pid of the container's PID 1 (for crun and runc: of the runtime process that waits on it). */
   readonly pid: number;
+  /** The container's output, for stdout or stderr given as 'pipe'. */
+  readonly stdout?: Readable | undefined;
+  readonly stderr?: Readable | undefined;
   wait(): Promise<ContainerExit>;
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Where the container's stdio goes: this process's own (inherit), nothing, or an open fd (the log). */
-export type Stdio = 'inherit' | 'ignore' | number;
+/** Where the container's stdio goes: this process's own (inherit), nothing, a pipe to this process, or an open fd (the log). */
+export type Stdio = 'inherit' | 'ignore' | 'pipe' | number;
 
 /** The exit status of a process killed by a signal, as a shell and Docker report it. */
 const SIGNAL_STATUS_BASE = 128;
@@ -44,6 +48,8 @@ export async function startContainerProcess(rootDir: string, record: ContainerRe
   if (started.terminal !== undefined && typeof stdio.stdout === 'number') copyTerminal(started.terminal.master, stdio.stdout);
   return {
     pid: started.pid,
+    stdout: started.stdout,
+    stderr: started.stderr,
     async wait() {
       const status = await started.wait();
       return { code: exitCode(status.code, status.signal), oomKilled: status.oomKilled };
@@ -76,9 +82,15 @@ async function attachedToTerminal(record: ContainerRecord, bundle: string): Prom
       const status = await done;
       return { code: exitCode(status.code, status.signal), oomKilled: status.oomKilled };
     },
-    kill: (signal) => process.kill(found, signal),
+    // runContainer passes these on itself; forwarding them again would deliver each twice.
+    kill: (signal) => {
+      if (!RUN_CONTAINER_FORWARDS.has(signal)) process.kill(found, signal);
+    },
   };
 }
+
+/** The signals the executor's runContainer forwards to the container on its own. */
+const RUN_CONTAINER_FORWARDS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 /**
  * A detached -t container writes to its pty; what it writes goes to `out` (the log). The master
@@ -126,6 +138,8 @@ async function startWithRuntime(runtime: Exclude<RuntimeName, 'layerctl'>, bundl
   }
   return {
     pid: child.pid ?? 0,
+    stdout: child.stdout ?? undefined,
+    stderr: child.stderr ?? undefined,
     async wait() {
       return { code: await exited, oomKilled: false };
     },

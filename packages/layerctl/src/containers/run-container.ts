@@ -7,6 +7,7 @@ import { LayerctlError } from '@layerctl/sys';
 import type { SnapshotContext } from '../with-snapshotter.ts';
 import { containerPaths } from './container-paths.ts';
 import { startContainerProcess, type StartedContainer } from './container-process.ts';
+import { LOG_MODE, teeOutput } from './container-log.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import { processIdentity } from './process-identity.ts';
 import { releaseRuntime, removeContainer } from './remove-container.ts';
@@ -21,7 +22,8 @@ export const MONITOR_STATUS_FD = 3;
 
 /**
  * Runs a created container in this process and waits for it: its stdio is ours (stdin only with
- * -i), signals sent to us go to it, and its exit status is the one returned. The record shows
+ * -i), signals sent to us go to it, and its exit status is the one returned. Without --rm or -t
+ * its output also goes to its log, as Docker keeps it, for `logs` afterwards. The record shows
  * it running meanwhile (pid and start time), so `ps`, `stop` and `kill` from another shell find
  * it. After it exits: the status recorded, the rootfs unmounted and the cgroups removed, and with
  * --rm the container removed.
@@ -29,17 +31,25 @@ export const MONITOR_STATUS_FD = 3;
 export async function runForeground(context: SnapshotContext, record: ContainerRecord): Promise<number> {
   const store = new ContainerStore(context.root.metadata);
   let started: StartedContainer;
+  // A --rm container's log would go with it, and a terminal is copied by the executor: both write straight to ours.
+  const output = record.config.autoRemove || record.config.tty ? 'inherit' : 'pipe';
   try {
-    started = await startContainerProcess(context.root.dir, record, { stdin: record.config.interactive ? 'inherit' : 'ignore', stdout: 'inherit', stderr: 'inherit' });
+    started = await startContainerProcess(context.root.dir, record, { stdin: record.config.interactive ? 'inherit' : 'ignore', stdout: output, stderr: output });
   } catch (err) {
     await afterRun(context, record);
     throw err;
   }
-  store.markRunning(record.id, processIdentity(started.pid) ?? { pid: started.pid, startTime: 0 });
+  // Forwarding first: once the record says running, another shell may signal us.
   const forward = (signal: NodeJS.Signals): void => started.kill(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  store.markRunning(record.id, processIdentity(started.pid) ?? { pid: started.pid, startTime: 0 });
+  const copied = teeOutput(containerPaths(context.root.dir, record.id).log, [
+    [started.stdout, process.stdout],
+    [started.stderr, process.stderr],
+  ]);
   try {
     const exit = await started.wait();
+    await copied;
     store.markExited(record.id, exit.code, exit.oomKilled);
     return exit.code;
   } finally {
@@ -63,7 +73,7 @@ export async function afterRun(context: SnapshotContext, record: ContainerRecord
  * once the monitor reports the container started; its failure to start is this command's error.
  */
 export async function runDetached(rootDir: string, record: ContainerRecord): Promise<void> {
-  const log = fs.openSync(containerPaths(rootDir, record.id).log, 'a', 0o600);
+  const log = fs.openSync(containerPaths(rootDir, record.id).log, 'a', LOG_MODE);
   const monitor = spawn(process.execPath, [MONITOR_MAIN, rootDir, record.id], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
   fs.closeSync(log);
   const status = monitor.stdio[MONITOR_STATUS_FD];
