@@ -16,6 +16,8 @@ export interface DeviceBackend {
   ensureBase(): void;
   /** Makes `row`'s device as a copy-on-write snapshot of `origin`'s, or of the base device. */
   snapshot(row: DeviceRow, origin: DeviceRow | undefined): void;
+  /** Whether `id`'s device is in use (attached or active): a snapshot of it suspends it around the snapshot. */
+  busy(id: string): boolean;
   /** Deletes `id`'s device, detaching what shows it; a device that does not exist is fine. */
   delete(id: string): void;
   /** Activates the device and returns the stable path of its block device. */

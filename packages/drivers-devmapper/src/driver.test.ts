@@ -182,3 +182,24 @@ test('mounts() is data for a caller while the driver is open: the stable path mo
   await driver.unmount('a');
   unmountAll(target);
 });
+
+test('a snapshot holds what its parent wrote even when another mount namespace still holds the parent’s filesystem', async (t) => {
+  const root = scratchRoot(t);
+  const driver = await openDriver(t, root);
+  await driver.create('parent', undefined, { readonly: false });
+  const dir = await driver.mount('parent');
+  fs.writeFileSync(`${dir}/written`, 'in the page cache only');
+  // A process that unshares its mount namespace now (an executor, any container runtime) copies
+  // this mount: our unmount then leaves the superblock alive, with the write not on the image.
+  const holder = spawn('unshare', ['--mount', '--propagation', 'private', 'sleep', '60'], { stdio: 'ignore' });
+  t.teardown(() => holder.kill('SIGKILL'));
+  await sleep(300);
+  await driver.unmount('parent');
+  t.false(isMountPoint(dir));
+  await driver.create('child', 'parent', { readonly: false });
+  const child = await driver.mount('child');
+  t.is(fs.readFileSync(`${child}/written`, 'utf8'), 'in the page cache only');
+  await driver.unmount('child');
+  holder.kill('SIGKILL');
+  await new Promise((resolve) => holder.on('exit', resolve));
+});

@@ -85,8 +85,10 @@ export class DevmapperDriver implements Driver {
       store.locked(() => {
         this.#openPool();
         if (origin === undefined) backend.ensureBase();
-        // An origin in use is suspended (frozen) around the snapshot; one not in use needs nothing.
-        const suspend = origin !== undefined && backend.mountPoints(origin.id).length > 0;
+        // The origin is committed now (only committed snapshots are parents): containerd
+        // deactivates on commit. One still in use is suspended (frozen) around the snapshot.
+        if (origin !== undefined) backend.release(origin.id);
+        const suspend = origin !== undefined && backend.busy(origin.id);
         if (suspend) store.setState(origin.id, 'suspended');
         try {
           backend.snapshot(row, origin);
@@ -102,8 +104,6 @@ export class DevmapperDriver implements Driver {
       });
       throw err;
     }
-    // The parent is committed now (only committed snapshots are parents): containerd deactivates on commit.
-    if (origin !== undefined) backend.release(origin.id);
   }
 
   async remove(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { cloneFile, detachLoop, mount, umount2 } from '@layerctl/sys';
+import { cloneFile, detachLoop, mount, MS_RDONLY, SysError, umount2 } from '@layerctl/sys';
 import type { DeviceBackend } from './device-backend.ts';
 import { MKFS_LEFTOVERS, mkfsCommand, mountOptions } from './device-fs.ts';
 import type { DeviceRow } from './device-store.ts';
@@ -9,14 +9,16 @@ import type { DevmapperOptions } from './options.ts';
 import { ReflinkPool } from './reflink-pool.ts';
 import { runTool } from './run-tool.ts';
 
+/** Where an attached origin is mounted again to be frozen around its snapshot. */
+const FREEZE_DIR = 'freeze';
 /** Where the base device is mounted while mkfs's leftovers are taken out of it. */
 const BASE_MOUNT = 'base-mnt';
 
 /**
  * The reflink backend: devices are sparse image files of a fixed virtual size in the reflink
  * pool (reflink-pool.ts), snapshots are FICLONE clones, activation is a loop device
- * (loop-activation.ts). A mounted origin is frozen (fsfreeze) around its clone so the clone
- * holds a clean filesystem, as dm-thin suspends an origin around create_snap.
+ * (loop-activation.ts). An origin still attached is frozen (fsfreeze) around its clone so the
+ * clone holds a clean filesystem, as dm-thin suspends an origin around create_snap.
  */
 export class ReflinkBackend implements DeviceBackend {
   readonly name = 'reflink';
@@ -71,15 +73,40 @@ export class ReflinkBackend implements DeviceBackend {
     const image = this.pool.image(row.id);
     if (origin === undefined) return cloneFile(this.pool.baseImage(), image);
     const source = this.pool.image(origin.id);
-    const frozen = this.mountPoints(origin.id).filter((m) => !m.includes('\n'))[0];
-    if (frozen === undefined) return cloneFile(source, image);
-    // A mounted origin may hold writes not yet on its device: freezing flushes them and holds new ones.
-    runTool('fsfreeze', ['--freeze', frozen]);
+    const [attached] = this.#loops.linked(origin.id, source);
+    if (attached === undefined) return cloneFile(source, image);
+    // Still attached: a filesystem on it may hold writes that are not in the image yet, mounted
+    // here or kept alive by a mount namespace that copied the mount before it was unmounted here
+    // (the superblock then outlives our unmount). Mounting the device again gives that same
+    // superblock; freezing it writes everything out and holds new writes while the image is cloned.
+    const target = path.join(this.#home, FREEZE_DIR, row.id);
+    fs.mkdirSync(target, { recursive: true, mode: 0o700 });
     try {
-      cloneFile(source, image);
+      try {
+        mount(`/dev/loop${attached}`, target, this.#opts.fs, origin.readonly ? MS_RDONLY : 0, mountOptions(this.#opts.fs, origin.readonly).filter((o) => o !== 'ro').join(','));
+      } catch (err) {
+        // ENXIO, ENOENT: the device went away meanwhile, and its filesystem with it.
+        if (err instanceof SysError && (err.code === 'ENXIO' || err.code === 'ENOENT')) return cloneFile(source, image);
+        throw err;
+      }
+      try {
+        runTool('fsfreeze', ['--freeze', target]);
+        try {
+          cloneFile(source, image);
+        } finally {
+          runTool('fsfreeze', ['--unfreeze', target]);
+        }
+      } finally {
+        umount2(target);
+      }
     } finally {
-      runTool('fsfreeze', ['--unfreeze', frozen]);
+      fs.rmdirSync(target);
     }
+  }
+
+  /** Whether the device is attached (in use here or elsewhere): a snapshot of it then suspends it. */
+  busy(id: string): boolean {
+    return this.#loops.linked(id, this.pool.image(id)).length > 0;
   }
 
   delete(id: string): void {

@@ -117,6 +117,10 @@ export class DmThinBackend implements DeviceBackend {
     this.delete(id);
   }
 
+  busy(id: string): boolean {
+    return this.#exists(this.deviceName(id));
+  }
+
   held(id: string): boolean {
     return this.#exists(this.deviceName(id));
   }
