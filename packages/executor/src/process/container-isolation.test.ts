@@ -97,3 +97,12 @@ test("/sys/fs/cgroup shows the container's own cgroups, read-only, with its limi
   t.true(lines.includes('memory') && lines.includes('pids'), run.stdout);
   t.deepEqual(lines.slice(-2), ['42', 'refused']);
 });
+
+test("the spec's rootfsPropagation is applied to the container's root", async (t) => {
+  const bundle = testBundle(t, { args: ['awk', '$5 == "/"', '/proc/self/mountinfo'] }, (spec) => {
+    spec.linux.rootfsPropagation = 'rshared';
+  });
+  const run = await runCaptured(bundle);
+  t.is(run.status.code, 0, run.stderr);
+  t.regex(run.stdout, / shared:\d+ /);
+});

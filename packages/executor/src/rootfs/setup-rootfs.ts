@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MS_BIND, MS_PRIVATE, MS_REC, mount, O_DIRECTORY, O_PATH, wrapNodeError } from '@layerctl/sys';
+import { InvalidArgumentError, MS_BIND, MS_PRIVATE, MS_REC, mount, O_DIRECTORY, O_PATH, wrapNodeError } from '@layerctl/sys';
 import type { Spec } from '../spec/runtime-spec.ts';
 import { bindConsole, createDevices } from './create-devices.ts';
 import { mountCgroups } from './mount-cgroups.ts';
 import { mountInRoot } from './mount-in-root.ts';
+import { parseMountOptions } from './mount-options.ts';
 import { pivotInto } from './pivot-into.ts';
 import { maskPaths, readonlyPaths, readonlyRoot } from './protect-paths.ts';
 import { writeSysctls } from './write-sysctls.ts';
@@ -38,10 +39,18 @@ export function setupRootfs(spec: Spec, bundle: string, procsFiles: readonly str
     fs.closeSync(rootFd);
     process.umask(spec.process.user.umask ?? DEFAULT_UMASK);
   }
+  if (spec.linux.rootfsPropagation !== undefined) setRootPropagation(spec.linux.rootfsPropagation);
   writeSysctls(spec.linux.sysctl ?? {});
   if (spec.root.readonly === true) readonlyRoot();
   maskPaths(spec.linux.maskedPaths ?? []);
   readonlyPaths(spec.linux.readonlyPaths ?? []);
+}
+
+/** The spec's rootfsPropagation ('rslave', 'rshared'...) on the new root, once it is `/`. */
+function setRootPropagation(value: string): void {
+  const { propagation } = parseMountOptions([value], undefined);
+  if (propagation === 0) throw new InvalidArgumentError(`rootfsPropagation ${JSON.stringify(value)} is not a propagation mode`);
+  mount('', '/', null, propagation);
 }
 
 function openRoot(rootfs: string): number {
