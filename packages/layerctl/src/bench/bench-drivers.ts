@@ -17,6 +17,7 @@ import { type BenchFilesystem, hostDirFilesystem, type LoopKind, loopsUnder, mak
 import { metadataWalk } from './metadata-walk.ts';
 import { mobyWorkloads } from './moby-workloads.ts';
 import { mountLatency } from './mount-latency.ts';
+import { checkpoint } from './measure.ts';
 import type { CommandContext, Sizes, Workload, WorkloadContext } from './workload.ts';
 
 /** Every workload, in the order they run and are reported. */
@@ -77,7 +78,7 @@ export async function benchDrivers(options: BenchOptions): Promise<BenchReport> 
   try {
     const commands = await commandContext(scratch, runner, cgroupParent, options);
     for (const [index, choice] of options.filesystems.entries()) {
-      options.signal.throwIfAborted();
+      await checkpoint(options.signal);
       const filesystem = choice.kind === 'loop' ? makeLoopFilesystem(choice.type, scratch, options.loopBytes) : hostDirFilesystem(choice.dir);
       if (choice.kind === 'dir') cleanups.push(filesystem.dir);
       filesystems.push(filesystem);
@@ -147,6 +148,7 @@ async function benchDriver(
     const status = driver.status();
     const sizes = sizesFor(options.quick);
     for (const [index, workload] of options.workloads.entries()) {
+      await checkpoint(options.signal);
       const step = `${where} · ${workload.name} ${index + 1}/${options.workloads.length}`;
       options.progress(`[${step}] ${workload.describe(sizes)}`);
       const context: WorkloadContext = {

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { summarize } from '../../../../bench/archive/measure.ts';
 import { timedAsync } from '../../../../bench/snapshots/bench-context.ts';
 
@@ -25,7 +26,7 @@ export interface Measured {
 export async function measure(plan: Plan, signal: AbortSignal, round: (index: number) => Promise<number>): Promise<Measured> {
   const samples: Array<{ ms: number; maxRssBytes: undefined }> = [];
   for (let index = 0; index < plan.warmups + plan.runs; index++) {
-    signal.throwIfAborted();
+    await checkpoint(signal);
     const ms = await round(index);
     if (index >= plan.warmups) samples.push({ ms, maxRssBytes: undefined });
   }
@@ -43,4 +44,14 @@ export async function timePerCall(calls: number, work: () => unknown): Promise<n
   return (await time(() => {
     for (let i = 0; i < calls; i++) work();
   })) / calls;
+}
+
+/**
+ * Between two steps: lets the event loop turn, then stops if Ctrl-C came. Drivers and the
+ * snapshotter do their work synchronously (their promises resolve without waiting), so without
+ * the turn the signal's listener would never run while a workload loops.
+ */
+export async function checkpoint(signal: AbortSignal): Promise<void> {
+  await setImmediate();
+  signal.throwIfAborted();
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { mountAll, unmountAll } from '@layerctl/snapshotter';
 import { NotSupportedError } from '@layerctl/sys';
 import { removeUnmounted } from './loop-filesystem.ts';
-import { measure, time } from './measure.ts';
+import { checkpoint, measure, time } from './measure.ts';
 import type { Workload, WorkloadContext, WorkloadFigure } from './workload.ts';
 
 /**
@@ -34,7 +34,7 @@ async function byDepth(context: WorkloadContext, target: string, chain: string[]
   const deepest = Math.max(...context.sizes.mountDepths);
   const figures: WorkloadFigure[] = [];
   for (let depth = 1; depth <= deepest; depth++) {
-    context.signal.throwIfAborted();
+    await checkpoint(context.signal);
     if (depth % 50 === 0 || wanted.has(depth)) context.progress(`mount latency: chain at ${depth}/${deepest} layers`);
     const key = `bench-chain-${depth}-active`;
     try {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { mountAll, unmountAll } from '@layerctl/snapshotter';
 import { removeUnmounted } from './loop-filesystem.ts';
+import { checkpoint } from './measure.ts';
 import type { WorkloadContext } from './workload.ts';
 
 /**
@@ -28,7 +29,7 @@ export async function snapshotChain(context: WorkloadContext, prefix: string, de
   };
   try {
     for (let level = 0; level < depth; level++) {
-      context.signal.throwIfAborted();
+      await checkpoint(context.signal);
       const key = `${prefix}-${level}-active`;
       mountAll(await snapshotter.prepare(key, names.at(-1)), target);
       try {
