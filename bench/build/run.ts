@@ -7,11 +7,15 @@
  * - cold: a fresh root with busybox imported (not timed), then `layerctl build -t bench CONTEXT`.
  * - cached: the same build again on that root: every step hits the cache.
  * - startup: `layerctl --version`, the floor of any command here.
- * buildah and Docker (BuildKit and the legacy builder) run on the same Dockerfile and base when
- * installed; otherwise the report says they are missing and shows the figures the issue gives
- * for this kind of machine instead, marked as not measured here. The store and the page cache
- * are on the same tmpfs for every variant. Everything lives in one scratch dir under --dir,
- * removed at the end, on error and on Ctrl-C; the RUN steps' cgroups (layerctl-bench-<random>) go too.
+ * - buildah, when installed: `buildah build --layers` on the same Dockerfile and context, FROM the
+ *   same busybox (saved by layerctl as an OCI archive and pulled into a fresh buildah root per
+ *   run, not timed), overlay storage, OCI isolation through runc (crun refuses this host's hybrid
+ *   cgroups); cold and cached as ours.
+ * Docker (BuildKit and the legacy builder) needs a daemon; without one the report says so. The
+ * issue's figures for this kind of machine are printed too, marked as not measured here. The
+ * stores and the page cache are on the same tmpfs for every variant. Everything lives in one
+ * scratch dir under --dir, unmounted and removed at the end, on error and on Ctrl-C; the RUN
+ * steps' cgroups (layerctl-bench-<random>) go too.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -21,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openCgroup } from '@layerctl/executor';
 import { LayerctlError, UsageError } from '@layerctl/sys';
+import { unmountUnder } from '../snapshots/scratch-mounts.ts';
 
 const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAYERCTL = path.join(CHECKOUT, 'packages/layerctl/bin/layerctl.js');
@@ -47,6 +52,8 @@ interface FixtureResult {
   fixture: string;
   cold: Summary;
   cached: Summary;
+  /** The same fixture under buildah, when it is installed. */
+  buildah?: { cold: Summary; cached: Summary };
 }
 
 const abort = new AbortController();
@@ -63,15 +70,19 @@ async function main(): Promise<void> {
   try {
     const busybox = path.join(scratch, 'busybox.tar');
     await command(MAKE_ROOTFS, [busybox]);
+    const peers = installedPeers();
+    const busyboxOci = peers['buildah'] === 'not installed' ? undefined : await ociArchiveOf(scratch, busybox);
     const startup = summarize(await repeat(runs, () => timed(process.execPath, [LAYERCTL, '--version'])));
     const results: FixtureResult[] = [];
     for (const fixture of fs.readdirSync(FIXTURES).sort()) {
-      results.push(await benchFixture(scratch, busybox, fixture, runs, cgroupParent));
+      const result = await benchFixture(scratch, busybox, fixture, runs, cgroupParent);
+      if (busyboxOci !== undefined) result.buildah = await benchBuildah(scratch, busyboxOci, fixture, runs);
+      results.push(result);
     }
-    const peers = installedPeers();
     report(results, startup, peers, runs);
     if (values.json !== undefined) fs.writeFileSync(values.json, `${JSON.stringify({ runs, startup, results, peers }, null, 2)}\n`);
   } finally {
+    unmountUnder(scratch);
     fs.rmSync(scratch, { recursive: true, force: true });
     const cgroup = openCgroup(cgroupParent);
     cgroup?.killAll('SIGKILL');
@@ -94,6 +105,39 @@ async function benchFixture(scratch: string, busybox: string, fixture: string, r
   return { fixture, cold: summarize(cold), cached: summarize(cached) };
 }
 
+/** busybox as an OCI archive, for buildah to pull: the same base layer our builds start from. */
+async function ociArchiveOf(scratch: string, busybox: string): Promise<string> {
+  const root = path.join(scratch, 'export-root');
+  const archive = path.join(scratch, 'busybox-oci.tar');
+  await command(process.execPath, [LAYERCTL, '--root', root, 'import', busybox, 'busybox']);
+  await command(process.execPath, [LAYERCTL, '--root', root, 'save', 'busybox', '--format', 'oci', '-o', archive]);
+  fs.rmSync(root, { recursive: true, force: true });
+  return archive;
+}
+
+/** runc: crun refuses this host's hybrid cgroup layout. */
+const BUILDAH_RUNTIME = 'runc';
+
+async function benchBuildah(scratch: string, busyboxOci: string, fixture: string, runs: number): Promise<{ cold: Summary; cached: Summary }> {
+  const context = path.join(FIXTURES, fixture);
+  const runtime = spawnSync('which', [BUILDAH_RUNTIME], { encoding: 'utf8' }).stdout.trim();
+  const cold: number[] = [];
+  const cached: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const dir = path.join(scratch, `buildah-${fixture}-${run}`);
+    const global = ['--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--storage-driver', 'overlay'];
+    await command('buildah', [...global, 'pull', '--quiet', `oci-archive:${busyboxOci}`]);
+    await command('buildah', [...global, 'tag', 'docker.io/library/busybox:latest', 'busybox']);
+    const build = [...global, 'build', '--quiet', '--layers', '--isolation', 'oci', '--runtime', runtime, '-t', 'bench', context];
+    cold.push(await timed('buildah', build));
+    cached.push(await timed('buildah', build));
+    await command('buildah', [...global, 'rmi', '--all', '--force']);
+    unmountUnder(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { cold: summarize(cold), cached: summarize(cached) };
+}
+
 /** Which peers could run here; each that cannot is named with why (none is driven by this bench yet). */
 function installedPeers(): Record<string, string> {
   const found: Record<string, string> = {};
@@ -112,14 +156,17 @@ function report(results: FixtureResult[], startup: Summary, peers: Record<string
   const ms = (value: number): string => `${value.toFixed(0)} ms`;
   const lines = [`bench/build: median of ${runs} runs, wall clock of the whole command (Node start-up included)`, ''];
   lines.push(`layerctl --version (start-up floor): ${ms(startup.medianMs)}`, '');
-  lines.push('fixture          cold (min-max)                cached (min-max)             cached/cold');
-  for (const { fixture, cold, cached } of results) {
-    lines.push(
-      `${fixture.padEnd(16)} ${`${ms(cold.medianMs)} (${ms(cold.minMs)}-${ms(cold.maxMs)})`.padEnd(29)} ${`${ms(cached.medianMs)} (${ms(cached.minMs)}-${ms(cached.maxMs)})`.padEnd(28)} ${(cached.medianMs / cold.medianMs).toFixed(2)}x`,
-    );
+  const row = (name: string, cold: Summary, cached: Summary): string =>
+    `${name.padEnd(24)} ${`${ms(cold.medianMs)} (${ms(cold.minMs)}-${ms(cold.maxMs)})`.padEnd(29)} ${`${ms(cached.medianMs)} (${ms(cached.minMs)}-${ms(cached.maxMs)})`.padEnd(28)} ${(cached.medianMs / cold.medianMs).toFixed(2)}x`;
+  lines.push(`${'fixture'.padEnd(24)} ${'cold (min-max)'.padEnd(29)} ${'cached (min-max)'.padEnd(28)} cached/cold`);
+  for (const { fixture, cold, cached, buildah } of results) {
+    lines.push(row(`${fixture} layerctl`, cold, cached));
+    if (buildah === undefined) continue;
+    lines.push(row(`${fixture} buildah`, buildah.cold, buildah.cached));
+    lines.push(`${''.padEnd(24)} layerctl/buildah: cold ${(cold.medianMs / buildah.cold.medianMs).toFixed(2)}x, cached ${(cached.medianMs / buildah.cached.medianMs).toFixed(2)}x`);
   }
   lines.push('', 'peers:');
-  for (const [tool, where] of Object.entries(peers)) lines.push(`  ${tool}: ${where} (not measured in this run)`);
+  for (const [tool, where] of Object.entries(peers)) lines.push(`  ${tool}: ${where}${tool === 'buildah' && where !== 'not installed' ? ' (measured above)' : ' (not measured in this run)'}`);
   const fastestCold = Math.min(...Object.values(PEER_FIGURES).map((figure) => figure.cold));
   const fastestCached = Math.min(...Object.values(PEER_FIGURES).map((figure) => figure.cached));
   lines.push('', "the issue's figures for a small busybox build on this kind of machine (NOT measured here):");
