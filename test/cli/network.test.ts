@@ -45,10 +45,11 @@ test('a published port answers on the host\'s 127.0.0.1, and ps and inspect show
 });
 
 test('--network container: shares the target\'s loopback, whether the target is on a bridge or on none', async (t) => {
-  const { run } = await containersScratch(t, busyboxTar());
+  const { run, layerctl } = await containersScratch(t, busyboxTar());
   t.is((await run(['-d', '--name', 'bridged', 'busybox', 'sh', '-c', serverScript('over-loopback', '127.0.0.1:8080')])).code, 0);
-  const joined = await run(['--rm', '--network', 'container:bridged', 'busybox', 'sh', '-c', fetchScript('http://127.0.0.1:8080/')]);
-  t.is(joined.stdout, 'over-loopback\n', joined.stderr);
+  const joined = await run(['--rm', '--network', 'container:bridged', 'busybox', 'sh', '-c', `(${fetchScript('http://127.0.0.1:8080/')}) && hostname && grep -c "$(hostname)" /etc/hosts`]);
+  const target = records(parseJson(await must(t, layerctl, ['ps', '--json']))).find((container) => container['name'] === 'bridged');
+  t.is(joined.stdout, `over-loopback\n${String(target?.['hostname'])}\n1\n`, 'its hostname and /etc/hosts are the target\'s too, as Docker\'s');
   t.is((await run(['-d', '--name', 'alone', '--network', 'none', 'busybox', 'sh', '-c', serverScript('loopback-only', '127.0.0.1:8081')])).code, 0);
   const second = await run(['--rm', '--network', 'container:alone', 'busybox', 'sh', '-c', `${fetchScript('http://127.0.0.1:8081/')}`]);
   t.is(second.stdout, 'loopback-only\n', second.stderr);

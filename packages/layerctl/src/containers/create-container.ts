@@ -15,7 +15,7 @@ import { removeContainer } from './remove-container.ts';
 import type { RunProgress } from '../progress/run-progress.ts';
 import { prepareVolumes, type VolumeSpec } from './volumes.ts';
 import { writeContainerBundle } from './container-bundle.ts';
-import { connectCreated, networkSetting } from '../networks/container-network.ts';
+import { connectCreated, joinedHostname, networkSetting } from '../networks/container-network.ts';
 import type { PublishedPort } from '../networks/published-port.ts';
 
 /** Bytes of randomness in a container id: 64 hex digits, as Docker's. */
@@ -61,7 +61,8 @@ export async function createContainer(context: SnapshotContext, options: CreateO
   const image = await api.inspectImage(root, options.image);
   await unpackIfNeeded(context, options.image, image, progress);
   const id = randomBytes(ID_BYTES).toString('hex');
-  const hostname = options.hostname ?? (options.network === 'host' ? os.hostname() : id.slice(0, HOSTNAME_ID_LENGTH));
+  const network = networkSetting(root, options.network);
+  const hostname = options.hostname ?? joinedHostname(root, network) ?? (network === 'host' ? os.hostname() : id.slice(0, HOSTNAME_ID_LENGTH));
   const resolved = resolveProcess(image.config.config ?? {}, { ...options, hostname });
   const config: ContainerConfig = {
     hostname,
@@ -70,7 +71,7 @@ export async function createContainer(context: SnapshotContext, options: CreateO
     user: resolved.user,
     mounts: prepareVolumes(root, options.volumes),
     resources: options.resources,
-    network: networkSetting(root, options.network),
+    network,
     ports: options.ports,
     autoRemove: options.autoRemove,
     tty: options.tty,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { containerPaths } from '../containers/container-paths.ts';
-import type { ContainerRecord } from '../containers/container-store.ts';
+import { ContainerStore, type ContainerRecord } from '../containers/container-store.ts';
 import { connectContainer, type NetworkRoot } from './connect-network.ts';
 import { resolveJoinTarget } from './join-container.ts';
 import { CONTAINER_PREFIX, parseNetworkMode } from './network-mode.ts';
@@ -9,6 +9,12 @@ import { CONTAINER_PREFIX, parseNetworkMode } from './network-mode.ts';
 export function networkSetting(root: NetworkRoot, mode: string): string {
   const parsed = parseNetworkMode(mode);
   return parsed.kind === 'container' ? `${CONTAINER_PREFIX}${resolveJoinTarget(root, parsed.container)}` : mode;
+}
+
+/** The hostname of the container whose network namespace `network` (container:<id>) joins, as Docker gives it. */
+export function joinedHostname(root: NetworkRoot, network: string): string | undefined {
+  const parsed = parseNetworkMode(network);
+  return parsed.kind === 'container' ? new ContainerStore(root.metadata).resolve(parsed.container).config.hostname : undefined;
 }
 
 /**
