@@ -4,7 +4,7 @@
  *   node bench/run/run.ts [--runs 20] [--dir /dev/shm] [--json FILE]
  *
  * Variants, taking turns, each `--runs` times after one warm-up round; times are wall clock:
- * - layerctl: `layerctl run --rm busybox /bin/true` (CLI start, prepare the init and rw
+ * - layerctl: `layerctl run --rm --network none busybox /bin/true` (CLI start, the init and rw
  *   layers, mount, the executor, unmount, remove): the end-to-end number.
  * - executor: our executor alone (runContainer, in this process) on a prepared bundle.
  * - crun, runc: `crun|runc run --bundle B ID` on that same bundle.
@@ -141,7 +141,8 @@ async function measure(options: Options, dir: string, root: string, cgroupParent
   fs.mkdirSync(rootfs, { recursive: true });
   execFileSync('tar', ['-xf', tar, '-C', rootfs]);
   const variants: Variant[] = [
-    { name: 'layerctl', once: () => timedSpawn(process.execPath, [LAYERCTL, '--root', root, 'run', '--rm', '--cgroup-parent', cgroupParent, IMAGE, ...COMMAND]) },
+    // --network none, as podman's and docker's lines in the issue (run's default is a bridge network).
+    { name: 'layerctl', once: () => timedSpawn(process.execPath, [LAYERCTL, '--root', root, 'run', '--rm', '--network', 'none', '--cgroup-parent', cgroupParent, IMAGE, ...COMMAND]) },
     {
       name: 'executor',
       async once(round) {
