@@ -183,7 +183,8 @@ test('mounts() is data for a caller while the driver is open: the stable path mo
   unmountAll(target);
 });
 
-test('a snapshot holds what its parent wrote even when another mount namespace still holds the parent’s filesystem', async (t) => {
+// Serial: the namespace unshare(1) makes copies every mount of the moment, other tests' too.
+test.serial('a snapshot holds what its parent wrote even when another mount namespace still holds the parent’s filesystem', async (t) => {
   const root = scratchRoot(t);
   const driver = await openDriver(t, root);
   await driver.create('parent', undefined, { readonly: false });

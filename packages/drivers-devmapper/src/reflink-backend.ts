@@ -11,8 +11,6 @@ import { runTool } from './run-tool.ts';
 
 /** Where an attached origin is mounted again to be frozen around its snapshot. */
 const FREEZE_DIR = 'freeze';
-/** Where the base device is mounted while mkfs's leftovers are taken out of it. */
-const BASE_MOUNT = 'base-mnt';
 
 /**
  * The reflink backend: devices are sparse image files of a fixed virtual size in the reflink
@@ -156,27 +154,12 @@ export class ReflinkBackend implements DeviceBackend {
     return swept;
   }
 
-  /** Takes mkfs's lost+found out of the base device, so an empty layer is an empty directory. */
+  /**
+   * Takes mkfs's lost+found out of the base device, so an empty layer is an empty directory.
+   * Offline, with debugfs: a mount would do, but a mount namespace copied meanwhile could keep
+   * that filesystem alive past our unmount, with the removal not yet in the image.
+   */
   #tidyBase(image: string): void {
-    const leftovers = MKFS_LEFTOVERS[this.#opts.fs];
-    if (leftovers.length === 0) return;
-    const target = path.join(this.#home, BASE_MOUNT);
-    fs.mkdirSync(target, { recursive: true, mode: 0o700 });
-    const loops = new LoopActivations(path.join(this.#home, BASE_MOUNT + '-dev'));
-    const number = loops.activate('base', image, false);
-    try {
-      mount(`/dev/loop${number}`, target, this.#opts.fs, 0, mountOptions(this.#opts.fs, false).join(','));
-      try {
-        for (const name of leftovers) fs.rmSync(path.join(target, name), { recursive: true, force: true });
-        fs.chmodSync(target, 0o755);
-      } finally {
-        umount2(target);
-      }
-    } finally {
-      loops.release('base');
-      loops.unlink('base');
-      fs.rmSync(path.join(this.#home, BASE_MOUNT + '-dev'), { recursive: true, force: true });
-      fs.rmdirSync(target);
-    }
+    for (const name of MKFS_LEFTOVERS[this.#opts.fs]) runTool('debugfs', ['-w', '-R', `rmdir ${name}`, image]);
   }
 }

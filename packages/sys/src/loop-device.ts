@@ -193,7 +193,8 @@ export function loopBackingFile(number: number): string | undefined {
     return fs.readFileSync(path.join(SYS_BLOCK, `loop${number}`, 'loop', 'backing_file'), 'utf8').trimEnd();
   } catch (err) {
     const wrapped = wrapNodeError(err);
-    if (wrapped instanceof SysError && wrapped.code === 'ENOENT') return undefined;
+    // ENODEV, ENXIO: the device is being detached right now.
+    if (wrapped instanceof SysError && (wrapped.code === 'ENOENT' || wrapped.code === 'ENODEV' || wrapped.code === 'ENXIO')) return undefined;
     throw wrapped;
   }
 }
