@@ -180,3 +180,15 @@ test('network create refuses a taken name, an overlapping subnet, a subnet with 
   const unknown = await layerctl(['network', 'rm', 'nope']);
   t.regex(unknown.stderr, /network nope: no such network/);
 });
+
+test('a container reaches a published port through the gateway address, its own port included (hairpin)', async (t) => {
+  const { run, layerctl } = await containersScratch(t, busyboxTar());
+  await must(t, layerctl, ['network', 'create', 'hair', '--subnet', '10.250.5.0/24']);
+  const port = await freePort();
+  const self = `mkdir -p /www && echo hairpin > /www/index.html && httpd -p 80 -h /www && (${fetchScript(`http://10.250.5.1:${port}/`)}); echo "status $?"; exec sleep 600`;
+  t.is((await run(['-d', '--name', 'self', '--network', 'hair', '-p', `10.250.5.1:${port}:80`, 'busybox', 'sh', '-c', self])).code, 0);
+  t.true(await eventually(async () => (await layerctl(['logs', 'self'])).stdout.includes('status'), 60_000));
+  t.is((await layerctl(['logs', 'self'])).stdout, 'hairpin\nstatus 0\n', 'its own port, through the host');
+  const other = await run(['--rm', '--network', 'hair', 'busybox', 'sh', '-c', fetchScript(`http://10.250.5.1:${port}/`)]);
+  t.is(other.stdout, 'hairpin\n', other.stderr);
+});

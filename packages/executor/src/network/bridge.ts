@@ -45,6 +45,9 @@ export function attachVeth(options: VethOptions): void {
       `link add ${options.hostName} type veth peer name ${CONTAINER_INTERFACE} netns ${options.netns}`,
       `link set dev ${options.hostName} alias ${options.alias}`,
       `link set dev ${options.hostName} master ${options.bridge}`,
+      // A container reaching its own published port through the host's address: the DNATed
+      // packet goes back out the port it came in on, which a bridge refuses unless hairpin is on.
+      `link set dev ${options.hostName} type bridge_slave hairpin on`,
       `link set dev ${options.hostName} up`,
     ]);
     ipInNetns(options.netns, [

@@ -27,5 +27,6 @@ test('outbound traffic is masqueraded, and new connections into the bridge from 
   const script = networkTableScript(spec);
   t.true(script.includes('ip saddr 10.77.0.0/24 oifname != "lcbtest0" masquerade'));
   t.true(script.includes('oifname "lcbtest0" ip saddr 127.0.0.0/8 masquerade'));
+  t.true(script.includes('oifname "lcbtest0" ip saddr 10.77.0.0/24 ct status dnat masquerade'), 'hairpin');
   t.true(script.includes('oifname "lcbtest0" iifname != "lcbtest0" ct state new ct status != dnat drop'));
 });

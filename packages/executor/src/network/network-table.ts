@@ -37,7 +37,9 @@ export function tableName(bridge: string): string {
  * - published ports: DNAT from prerouting (from outside) and output (from the host itself,
  *   127.0.0.1 included: see upBridge's route_localnet);
  * - outbound: masquerade what leaves the subnet through another interface, and the 127.0.0.1
- *   source of a DNATed host packet entering the bridge;
+ *   source of a DNATed host packet entering the bridge; a container's packet DNATed back into
+ *   the bridge (hairpin: a published port reached through the host's address) is masqueraded
+ *   too, so the answer comes back through the host and is un-DNATed;
  * - isolation: a new connection into this bridge from any other interface (another network's
  *   bridge, or the outside) is dropped unless it is a published port (DNATed). Each network's
  *   table guards its own bridge, so two networks cannot reach each other in either direction.
@@ -62,6 +64,7 @@ export function networkTableScript(spec: NetworkTableSpec): string {
     '    type nat hook postrouting priority srcnat; policy accept;',
     `    ip saddr ${formatSubnet(spec.subnet)} oifname != ${bridge} masquerade`,
     `    oifname ${bridge} ip saddr 127.0.0.0/8 masquerade`,
+    `    oifname ${bridge} ip saddr ${formatSubnet(spec.subnet)} ct status dnat masquerade`,
     '  }',
     '  chain forward {',
     '    type filter hook forward priority filter; policy accept;',
