@@ -34,7 +34,9 @@ export async function collectContainerGarbage(context: SnapshotContext): Promise
       removedContainers.push(record.id);
     }
   }
-  const known = new Set(store.list().map((record) => record.id));
+  // Asked at each removal, not listed once: a concurrent run records its container before it
+  // makes any layer, directory or cgroup, so what it is making is never taken for a leftover.
+  const known = (id: string): boolean => store.find(id) !== undefined;
   return {
     removedContainers,
     removedSnapshots: await removeOrphanSnapshots(context, known),
@@ -43,17 +45,18 @@ export async function collectContainerGarbage(context: SnapshotContext): Promise
   };
 }
 
-async function removeOrphanSnapshots(context: SnapshotContext, known: ReadonlySet<string>): Promise<string[]> {
+async function removeOrphanSnapshots(context: SnapshotContext, known: (id: string) => boolean): Promise<string[]> {
   const orphans = context.snapshotter.walk().filter((info) => {
     const owner = info.labels[CONTAINER_LABEL];
-    return owner !== undefined && !known.has(owner);
+    return owner !== undefined && !known(owner);
   });
   // The rw layer (active) stands on the init layer (committed): children first.
   orphans.sort((a, b) => Number(a.kind === 'committed') - Number(b.kind === 'committed'));
   const removed: string[] = [];
   for (const info of orphans) {
     const owner = info.labels[CONTAINER_LABEL];
-    if (owner !== undefined) context.api.unmountAll(containerPaths(context.root.dir, owner).rootfs);
+    if (owner === undefined || known(owner)) continue;
+    context.api.unmountAll(containerPaths(context.root.dir, owner).rootfs);
     try {
       await context.snapshotter.remove(info.name);
       removed.push(info.name);
@@ -64,10 +67,10 @@ async function removeOrphanSnapshots(context: SnapshotContext, known: ReadonlySe
   return removed;
 }
 
-function removeOrphanDirectories(context: SnapshotContext, known: ReadonlySet<string>): string[] {
+function removeOrphanDirectories(context: SnapshotContext, known: (id: string) => boolean): string[] {
   const removed: string[] = [];
   for (const id of listDir(path.join(context.root.dir, CONTAINERS_DIR))) {
-    if (known.has(id)) continue;
+    if (known(id)) continue;
     const paths = containerPaths(context.root.dir, id);
     context.api.unmountAll(paths.rootfs);
     // Never a recursive remove through a mount that would not come off.
@@ -78,13 +81,14 @@ function removeOrphanDirectories(context: SnapshotContext, known: ReadonlySet<st
   return removed;
 }
 
-async function removeOrphanCgroups(known: ReadonlySet<string>): Promise<string[]> {
+async function removeOrphanCgroups(known: (id: string) => boolean): Promise<string[]> {
   const { detectCgroups, openCgroup } = await import('@layerctl/executor');
   const host = detectCgroups();
   const mounts = [...host.v1Mounts(), ...(host.v2 === undefined ? [] : [host.v2.mount])];
-  const orphans = new Set(mounts.flatMap((mount) => listDir(path.join(mount, DEFAULT_CGROUP_PARENT))).filter((id) => CONTAINER_ID.test(id) && !known.has(id)));
+  const orphans = new Set(mounts.flatMap((mount) => listDir(path.join(mount, DEFAULT_CGROUP_PARENT))).filter((id) => CONTAINER_ID.test(id)));
   const removed: string[] = [];
   for (const id of orphans) {
+    if (known(id)) continue;
     const cgroup = openCgroup(`${DEFAULT_CGROUP_PARENT}/${id}`, host);
     if (cgroup === undefined) continue;
     cgroup.killAll('SIGKILL');
