@@ -15,7 +15,7 @@ import { runProgress } from '../progress/run-progress.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
 import type { CommandArgs } from './command-args.ts';
 
-export const command = 'run [words..]';
+export const command = 'run [image] [command..]';
 export const describe = 'Run a command in a new container';
 
 /** The status `run` exits with when layerctl itself failed, not the container (Docker's). */
@@ -55,7 +55,8 @@ export function builder(cli: Argv<GlobalOptions>) {
   return runOptions(cli)
     .parserConfiguration({ 'halt-at-non-option': true })
     .usage('$0 run [options] IMAGE [COMMAND [ARG...]]')
-    .positional('words', { type: 'string', array: true, describe: 'IMAGE, then the command and its arguments' });
+    .positional('image', { type: 'string', describe: 'image name[:tag] or id' })
+    .positional('command', { type: 'string', array: true, describe: "the command and its arguments (default: the image's ENTRYPOINT and CMD)" });
 }
 
 type RunArgs = NonNullable<Awaited<ReturnType<typeof parseRunWords>>>;
