@@ -6,7 +6,7 @@ import { withRoot } from '../with-root.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'logs <container>';
-export const describe = 'Print the output of a detached container (-f: follow it until it exits)';
+export const describe = 'Print the output a container kept (all but --rm and foreground -t ones; -f: follow it until it exits)';
 
 export function builder(cli: Argv<GlobalOptions>) {
   return cli
