@@ -134,6 +134,23 @@ test('truncated or corrupt input fails with InvalidArgumentError naming the inpu
   }
 });
 
+test('a zstd decoder that fails between two input chunks fails the stream rather than waiting forever', async (t) => {
+  const packed = await compress('zstd', [sample.subarray(0, MiB)]);
+  const corrupt = Buffer.from(packed);
+  corrupt.fill(0x55, 20, 4000);
+  async function* slowly(): AsyncGenerator<Buffer> {
+    for (let at = 0; at < corrupt.length; at += 8192) {
+      yield corrupt.subarray(at, at + 8192);
+      // Time for the thread pool to fail on what it was given before the next chunk comes.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  await t.throwsAsync(pipeline(Readable.from(slowly()), decompressStream('zstd'), (s: AsyncIterable<Buffer>) => collect(s)), {
+    instanceOf: InvalidArgumentError,
+    message: /^zstd stream: /,
+  });
+});
+
 test("a failing source's own error comes through decompressAuto unchanged", async (t) => {
   const packed = await compress('zstd', [sample.subarray(0, MiB)]);
   async function* broken(): AsyncGenerator<Buffer> {

@@ -34,6 +34,8 @@ export class ZstdDecompressStream extends Transform {
   readonly #frames = new ZstdFrameSplitter();
   /** The decoder of the frame being read; undefined between frames. */
   #decoder: zlib.ZstdDecompress | undefined;
+  /** What a decoder failed with, also when it failed between two writes with nobody waiting on it. */
+  #failure: InvalidArgumentError | undefined;
 
   constructor() {
     super({ readableHighWaterMark: READ_AHEAD });
@@ -56,6 +58,10 @@ export class ZstdDecompressStream extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
+    if (this.#failure !== undefined) {
+      done(this.#failure);
+      return;
+    }
     if (!this.#frames.atFrameBoundary) {
       done(new InvalidArgumentError('zstd stream: input ends inside a frame (truncated)'));
       return;
@@ -72,10 +78,10 @@ export class ZstdDecompressStream extends Transform {
   async #decode(pieces: FramePiece[]): Promise<void> {
     for (const { bytes, endsFrame } of pieces) {
       const decoder = (this.#decoder ??= this.#startFrame());
-      if (bytes.length > 0 && !decoder.write(bytes)) await settled(decoder, 'drain');
+      if (bytes.length > 0 && !decoder.write(bytes)) await this.#settled(decoder, 'drain');
       if (endsFrame) {
         decoder.end();
-        await settled(decoder, 'end');
+        await this.#settled(decoder, 'end');
         this.#decoder = undefined;
       }
     }
@@ -86,34 +92,34 @@ export class ZstdDecompressStream extends Transform {
     decoder.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) decoder.pause();
     });
-    // Its errors reach #decode through settled(); this keeps one that comes between writes from being unhandled.
-    decoder.on('error', () => {});
+    // Kept for the next write or wait, and for _flush: the decoder may fail while nobody waits on it.
+    decoder.on('error', (error: Error) => {
+      this.#failure ??= new InvalidArgumentError(`zstd stream: ${errorMessage(error)}`, { cause: error });
+    });
     return decoder;
   }
-}
 
-/** Waits for `event`; fails with the decoder's error, or if the decoder closes first. */
-function settled(decoder: zlib.ZstdDecompress, event: 'drain' | 'end'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanUp = (): void => {
-      decoder.off(event, onEvent);
-      decoder.off('error', onError);
-      decoder.off('close', onClose);
-    };
-    const onEvent = (): void => {
-      cleanUp();
-      resolve();
-    };
-    const onError = (error: Error): void => {
-      cleanUp();
-      reject(new InvalidArgumentError(`zstd stream: ${errorMessage(error)}`, { cause: error }));
-    };
-    const onClose = (): void => {
-      cleanUp();
-      reject(new InvalidArgumentError('zstd stream: the decoder stopped before the end of its frame'));
-    };
-    decoder.on(event, onEvent);
-    decoder.on('error', onError);
-    decoder.on('close', onClose);
-  });
+  /** Waits for `event`; fails with the decoder's error, or if the decoder closes (or closed) first. */
+  #settled(decoder: zlib.ZstdDecompress, event: 'drain' | 'end'): Promise<void> {
+    const stopped = (): InvalidArgumentError => this.#failure ?? new InvalidArgumentError('zstd stream: the decoder stopped before the end of its frame');
+    // A decoder that already failed and closed sends no more events to wait for.
+    if (decoder.destroyed) return Promise.reject(stopped());
+    return new Promise((resolve, reject) => {
+      const cleanUp = (): void => {
+        decoder.off(event, onEvent);
+        decoder.off('close', onClose);
+      };
+      const onEvent = (): void => {
+        cleanUp();
+        resolve();
+      };
+      // 'close' follows 'error' (whose listener has kept the error) and also ends a decoder destroyed otherwise.
+      const onClose = (): void => {
+        cleanUp();
+        reject(stopped());
+      };
+      decoder.on(event, onEvent);
+      decoder.on('close', onClose);
+    });
+  }
 }
