@@ -7,7 +7,7 @@ import path from 'node:path';
  *     config.json   the OCI runtime bundle the executor (or crun, runc) runs
  *     rootfs/       the rw snapshot mounted while the container runs (bundle root.path)
  *     hosts, hostname, resolv.conf   bind-mounted over the container's /etc files
- *     log           stdout and stderr of a detached container (-d), as written
+ *     log           the container's stdout and stderr as written (all but --rm and foreground -t runs)
  *   <root>/volumes/<name>/_data      a named volume's files; the directory outlives containers
  */
 export const CONTAINERS_DIR = 'containers';
