@@ -152,3 +152,14 @@ test('a foreground container\'s stdout and stderr reach run\'s own and are kept 
   const logged = (await must(t, scratch.layerctl, ['logs', 'fg'])).split('\n').sort();
   t.deepEqual(logged, ['', 'to-err', 'to-out']);
 });
+
+test('a detached --rm container is removed by its monitor once it exits, layers and all', async (t) => {
+  const scratch = await containersScratch(t, busyboxTar());
+  const imageOnly = await must(t, scratch.layerctl, ['snapshot', 'ls']);
+  const started = await scratch.run(['-d', '--rm', '--network', 'none', 'busybox', 'sleep', '1']);
+  t.is(started.code, 0, started.stderr);
+  t.is((await psJson(t, scratch)).length, 1);
+  t.true(await eventually(async () => (await psJson(t, scratch)).length === 0), 'the container went');
+  t.is(await must(t, scratch.layerctl, ['snapshot', 'ls']), imageOnly);
+  t.deepEqual(mountsUnder(scratch.dir), []);
+});
