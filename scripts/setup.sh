@@ -8,9 +8,11 @@ set -euo pipefail
 
 # fuse-overlayfs and fuse3 serve the aufs driver here; btrfs-progs and xfsprogs make reflink pools for
 # devmapper; crun and runc take the same bundles as our executor; libseccomp2 backs its seccomp filter;
+# iproute2 and nftables wire container networks; chromium renders the bench report in its test; gcc and
+# libc6-dev build the static probe the executor tests run inside a container.
 # chromium (headless) renders the HTML report of `layerctl bench` in its test.
 readonly APT_PACKAGES=(busybox-static zstd skopeo umoci xfsprogs attr tar fuse-overlayfs fuse3 btrfs-progs
-  crun runc libseccomp2 iproute2 nftables chromium)
+  crun runc libseccomp2 iproute2 nftables chromium gcc libc6-dev)
 # Node 22.13 is the floor DESIGN.md names; type stripping without a flag came in 22.18 (and 23.6),
 # so the check below asks Node itself whether it strips types.
 readonly NODE_FLOOR_MAJOR=22 NODE_FLOOR_MINOR=13
