@@ -10,7 +10,6 @@ set -euo pipefail
 # devmapper; crun and runc take the same bundles as our executor; libseccomp2 backs its seccomp filter;
 # iproute2 and nftables wire container networks; chromium renders the bench report in its test; gcc and
 # libc6-dev build the static probe the executor tests run inside a container.
-# chromium (headless) renders the HTML report of `layerctl bench` in its test.
 readonly APT_PACKAGES=(busybox-static zstd skopeo umoci xfsprogs attr tar fuse-overlayfs fuse3 btrfs-progs
   crun runc libseccomp2 iproute2 nftables chromium gcc libc6-dev)
 # Node 22.13 is the floor DESIGN.md names; type stripping without a flag came in 22.18 (and 23.6),
