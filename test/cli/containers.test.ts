@@ -163,3 +163,16 @@ test('a detached --rm container is removed by its monitor once it exits, layers 
   t.is(await must(t, scratch.layerctl, ['snapshot', 'ls']), imageOnly);
   t.deepEqual(mountsUnder(scratch.dir), []);
 });
+
+test('stop sends the image\'s STOPSIGNAL first', async (t) => {
+  const scratch = await containersScratch(t, busyboxTar());
+  const context = path.join(scratch.dir, 'context');
+  fs.mkdirSync(context);
+  fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM busybox\nSTOPSIGNAL SIGUSR1\n');
+  await must(t, scratch.layerctl, ['build', '-f', path.join(context, 'Dockerfile'), '-t', 'stopper', context]);
+  const trap = 'trap "echo got usr1; exit 3" USR1; while :; do usleep 20000; done';
+  await must(t, scratch.layerctl, ['run', '--cgroup-parent', scratch.cgroupParent, '-d', '--network', 'none', '--name', 'st', 'stopper', 'sh', '-c', trap]);
+  await must(t, scratch.layerctl, ['stop', '-t', '30', 'st']);
+  t.like((await psJson(t, scratch))[0], { state: 'exited', exitCode: 3 });
+  t.is(await must(t, scratch.layerctl, ['logs', 'st']), 'got usr1\n');
+});

@@ -1,7 +1,5 @@
-import { constants } from 'node:os';
 import type { Argv } from 'yargs';
-import { InvalidArgumentError } from '@layerctl/sys';
-import { signalContainer } from '../containers/container-signals.ts';
+import { parseSignal, signalContainer } from '../containers/container-signals.ts';
 import { ContainerStore } from '../containers/container-store.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { print } from '../output/print.ts';
@@ -26,13 +24,4 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
       print(`${ref}\n`);
     }
   });
-}
-
-/** A signal as docker kill -s takes it: a number, or a name with or without SIG. */
-export function parseSignal(text: string): NodeJS.Signals | number {
-  if (/^\d+$/.test(text)) return Number(text);
-  const name = `SIG${text.toUpperCase().replace(/^SIG/, '')}`;
-  const known = Object.keys(constants.signals).find((signal): signal is NodeJS.Signals => signal === name);
-  if (known === undefined) throw new InvalidArgumentError(`--signal ${text}: not a signal name (try KILL, TERM, HUP, INT, USR1)`);
-  return known;
 }

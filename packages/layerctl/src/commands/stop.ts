@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { settleExit, stopContainer } from '../containers/container-signals.ts';
+import { parseSignal, settleExit, stopContainer } from '../containers/container-signals.ts';
 import { ContainerStore } from '../containers/container-store.ts';
 import type { GlobalOptions } from '../global-options.ts';
 import { print } from '../output/print.ts';
@@ -7,7 +7,7 @@ import { withRoot } from '../with-root.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'stop <container...>';
-export const describe = 'Stop running containers: SIGTERM, then SIGKILL after -t seconds';
+export const describe = "Stop running containers: the image's STOPSIGNAL (SIGTERM by default), then SIGKILL after -t seconds";
 
 export function builder(cli: Argv<GlobalOptions>) {
   return cli
@@ -22,7 +22,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
     for (const ref of args.container) {
       const record = store.resolve(ref);
       if (record.state === 'running' || record.state === 'paused') {
-        await stopContainer(record, args.time);
+        await stopContainer(record, args.time, parseSignal(record.config.stopSignal));
         await settleExit(root.metadata, record);
       }
       print(`${ref}\n`);

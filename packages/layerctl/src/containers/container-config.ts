@@ -53,6 +53,8 @@ export interface ContainerConfig {
   /** The image config's Entrypoint/Cmd as used, for commit (so the new image keeps them). */
   imageEntrypoint: string[];
   imageCmd: string[];
+  /** The signal `stop` sends first: the image's STOPSIGNAL, else SIGTERM (Docker's). */
+  stopSignal: string;
 }
 
 /** Checks a config read back from metadata.db (outside data: the file may be damaged or old). */
@@ -75,6 +77,7 @@ export function validateContainerConfig(value: unknown, where: string): Containe
     cgroupsPath: text(field('cgroupsPath'), `${where}.cgroupsPath`),
     imageEntrypoint: texts(field('imageEntrypoint'), `${where}.imageEntrypoint`),
     imageCmd: texts(field('imageCmd'), `${where}.imageCmd`),
+    stopSignal: text(field('stopSignal'), `${where}.stopSignal`),
   };
 }
 

@@ -1,5 +1,6 @@
+import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FailedPreconditionError } from '@layerctl/sys';
+import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
 import { errorCode } from '@layerctl/snapshotter';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import { runRuntime } from './runtime-command.ts';
@@ -69,11 +70,20 @@ export async function settleExit(metadata: MetadataStore, record: ContainerRecor
 }
 
 /** Docker's stop: `signal` (SIGTERM), then SIGKILL after `seconds`; resolves once the process is gone. */
-export async function stopContainer(record: ContainerRecord, seconds: number, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+export async function stopContainer(record: ContainerRecord, seconds: number, signal: NodeJS.Signals | number = 'SIGTERM'): Promise<void> {
   await signalContainer(record, signal);
   if (await waitForExit(record, seconds * 1000)) return;
   await signalContainer(record, 'SIGKILL');
   if (!(await waitForExit(record, KILL_WAIT_MS))) {
     throw new FailedPreconditionError(`container ${record.name}: its process ${record.process?.pid} outlived SIGKILL by ${KILL_WAIT_MS / 1000} s; is it stuck in the kernel (D state)?`);
   }
+}
+
+/** A signal as docker kill -s takes it: a number, or a name with or without SIG. */
+export function parseSignal(text: string): NodeJS.Signals | number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const name = `SIG${text.toUpperCase().replace(/^SIG/, '')}`;
+  const known = Object.keys(constants.signals).find((signal): signal is NodeJS.Signals => signal === name);
+  if (known === undefined) throw new InvalidArgumentError(`--signal ${text}: not a signal name (try KILL, TERM, HUP, INT, USR1)`);
+  return known;
 }

@@ -18,6 +18,8 @@ import { writeContainerBundle } from './container-bundle.ts';
 import { connectCreated, joinedHostname, networkSetting } from '../networks/container-network.ts';
 import type { PublishedPort } from '../networks/published-port.ts';
 
+/** What `stop` sends first when the image names no STOPSIGNAL (Docker's). */
+const DEFAULT_STOP_SIGNAL = 'SIGTERM';
 /** Bytes of randomness in a container id: 64 hex digits, as Docker's. */
 const ID_BYTES = 32;
 /** Hex digits of the id a container's default hostname takes, as Docker's. */
@@ -80,6 +82,7 @@ export async function createContainer(context: SnapshotContext, options: CreateO
     cgroupsPath: `${options.cgroupParent}/${id}`,
     imageEntrypoint: resolved.entrypoint,
     imageCmd: resolved.cmd,
+    stopSignal: image.config.config?.StopSignal ?? DEFAULT_STOP_SIGNAL,
   };
   const store = new ContainerStore(root.metadata);
   const name = insertNamed(store, options.name, { id, image: options.image, imageId: image.id, command: resolved.argv, config, createdAt: Date.now() });

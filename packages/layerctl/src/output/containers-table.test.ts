@@ -32,6 +32,7 @@ function record(fields: Partial<ContainerRecord>): ContainerRecord {
       cgroupsPath: 'layerctl/x',
       imageEntrypoint: [],
       imageCmd: [],
+      stopSignal: 'SIGTERM',
     },
     createdAt: NOW.getTime() - 10 * MINUTE,
     startedAt: NOW.getTime() - 3 * MINUTE,
