@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Argv } from 'yargs';
 import { LayerctlError } from '@layerctl/sys';
 import { DRIVERS, type GlobalOptions } from '../global-options.ts';
+import type { BenchDisplay } from '../bench/bench-display.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'bench <suite>';
@@ -37,10 +38,12 @@ export function builder(cli: Argv<GlobalOptions>) {
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   const { parseBenchArgs } = await import('../bench/bench-args.ts');
   const { benchDrivers } = await import('../bench/bench-drivers.ts');
+  const { openBenchDisplay } = await import('../bench/bench-display.ts');
   const parsed = parseBenchArgs(args);
   const abort = new AbortController();
+  let display: BenchDisplay | undefined;
   const interrupt = (signal: NodeJS.Signals) => (): void => {
-    process.stderr.write(`bench: ${signal}: stopping after the current step and removing what the bench made\n`);
+    display?.line(`bench: ${signal}: stopping after the current step and removing what the bench made`);
     abort.abort(new LayerctlError(`bench interrupted by ${signal}`));
   };
   const onInt = interrupt('SIGINT');
@@ -48,7 +51,11 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
   try {
-    const report = await benchDrivers({ ...parsed, signal: abort.signal, progress: (line) => process.stderr.write(`${line}\n`) });
+    display = await openBenchDisplay(args.progress, process.stderr);
+    const shown = display;
+    const report = await benchDrivers({ ...parsed, signal: abort.signal, progress: (line) => shown.line(line) });
+    // The terminal display is taken down before the table is printed on the same terminal.
+    await display.close();
     if (args.report !== undefined) {
       const { reportHtml } = await import('../bench/report-html.ts');
       fs.writeFileSync(args.report, reportHtml(report));
@@ -59,6 +66,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
       process.stdout.write(`${reportTable(report)}\n`);
     }
   } finally {
+    await display?.close();
     process.removeListener('SIGINT', onInt);
     process.removeListener('SIGTERM', onTerm);
   }
