@@ -5,6 +5,9 @@ import { LayerctlError } from '@layerctl/sys';
 /** What phase.ts prints: the phase's own time (Node start-up and module loading excluded) and its peak RSS. */
 export interface PhaseReport {
   ms: number;
+  /** CPU time of the whole process (every thread) during the work, and of its main thread alone. */
+  cpuMs: number;
+  mainThreadCpuMs: number;
   maxRssBytes: number;
   /** RSS before the work began (Node, type stripping, our modules loaded). */
   startRssBytes: number;
@@ -16,6 +19,10 @@ export interface PhaseReport {
 /** One timed run of anything: ours (a phase.ts child) or a baseline shell pipeline. */
 export interface Sample {
   ms: number;
+  /** CPU time: of our process, or of every process of a pipeline together (when measured). */
+  cpuMs?: number;
+  /** Our main thread's CPU time; undefined for a pipeline. */
+  mainThreadCpuMs?: number;
   /** Peak RSS of our process; undefined for a baseline (the pipeline's memory is not the goal). */
   maxRssBytes: number | undefined;
   /** Our process only: its RSS before the work, and the JS heap and Buffer peaks during it. */
@@ -26,6 +33,8 @@ export interface Sample {
 
 export interface Summary {
   medianMs: number;
+  medianCpuMs?: number;
+  medianMainThreadCpuMs?: number;
   minMs: number;
   maxMs: number;
   /** Highest peak RSS over the runs. */
@@ -58,11 +67,14 @@ export class Runner {
     return parsePhaseReport(stdout, args);
   }
 
-  /** Runs a bash pipeline under pipefail; its time counts from spawn to exit. */
+  /**
+   * Runs a bash pipeline under pipefail; its time counts from spawn to exit. Bash's `times`
+   * then prints the CPU time of the pipeline's processes (its children) as its last line.
+   */
   async shell(script: string): Promise<Sample> {
     const started = process.hrtime.bigint();
-    await this.#run('bash', ['-o', 'pipefail', '-c', script]);
-    return { ms: Number(process.hrtime.bigint() - started) / 1e6, maxRssBytes: undefined };
+    const { stdout } = await this.#run('bash', ['-o', 'pipefail', '-c', `${script} || exit; times`]);
+    return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: childrenCpuMs(stdout), maxRssBytes: undefined };
   }
 
   /** Kills every child still running (its whole group) and waits until they are gone. */
@@ -100,16 +112,39 @@ export class Runner {
   }
 }
 
+/**
+ * `times` prints the shell's user and system time, then its children's: `0m1.234s 0m0.056s`.
+ * undefined when the script ended the shell itself (an `exit` of its own) before `times` ran.
+ */
+function childrenCpuMs(stdout: string): number | undefined {
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  const match = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(last);
+  if (match === null) return undefined;
+  const [, userMin, userSec, sysMin, sysSec] = match.map(Number);
+  return ((userMin ?? 0) * 60 + (userSec ?? 0) + (sysMin ?? 0) * 60 + (sysSec ?? 0)) * 1000;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
 export function summarize(samples: Sample[]): Summary {
   const times = samples.map((s) => s.ms).sort((a, b) => a - b);
-  const middle = Math.floor(times.length / 2);
-  const medianMs = times.length % 2 === 1 ? (times[middle] ?? 0) : ((times[middle - 1] ?? 0) + (times[middle] ?? 0)) / 2;
+  const medianMs = median(times);
+  const measured = (pick: (s: Sample) => number | undefined): number | undefined => {
+    const values = samples.map(pick).filter((v): v is number => v !== undefined);
+    return values.length > 0 ? median(values) : undefined;
+  };
   const highest = (pick: (s: Sample) => number | undefined): number | undefined => {
     const values = samples.map(pick).filter((v): v is number => v !== undefined);
     return values.length > 0 ? Math.max(...values) : undefined;
   };
   return {
     medianMs,
+    medianCpuMs: measured((s) => s.cpuMs),
+    medianMainThreadCpuMs: measured((s) => s.mainThreadCpuMs),
     minMs: times[0] ?? 0,
     maxMs: times.at(-1) ?? 0,
     maxRssBytes: highest((s) => s.maxRssBytes),
@@ -143,16 +178,20 @@ function parsePhaseReport(stdout: string, args: string[]): PhaseReport {
   if (
     !isRecord(value) ||
     typeof value.ms !== 'number' ||
+    typeof value.cpuMs !== 'number' ||
+    typeof value.mainThreadCpuMs !== 'number' ||
     typeof value.maxRssBytes !== 'number' ||
     typeof value.startRssBytes !== 'number' ||
     !isRecord(memory) ||
     typeof memory.heapUsedBytes !== 'number' ||
     typeof memory.arrayBuffersBytes !== 'number'
   ) {
-    throw new LayerctlError(`phase ${args.join(' ')}: report lacks ms, maxRssBytes, startRssBytes or memory: ${line.slice(0, 200)}`);
+    throw new LayerctlError(`phase ${args.join(' ')}: report lacks ms, cpuMs, mainThreadCpuMs, maxRssBytes, startRssBytes or memory: ${line.slice(0, 200)}`);
   }
   return {
     ms: value.ms,
+    cpuMs: value.cpuMs,
+    mainThreadCpuMs: value.mainThreadCpuMs,
     maxRssBytes: value.maxRssBytes,
     startRssBytes: value.startRssBytes,
     memory: { heapUsedBytes: memory.heapUsedBytes, arrayBuffersBytes: memory.arrayBuffersBytes },

@@ -3,10 +3,11 @@
  * peak memory (maxRSS) is its own:
  *   node bench/archive/phase.ts pack   --tree DIR --store DIR --zstd zstd-napi|node:zlib [--level N]
  *   node bench/archive/phase.ts unpack --store DIR --digest sha256:... --target DIR --zstd zstd-napi|node:zlib
- * Prints one JSON line: { ms, maxRssBytes, blob? } (see PhaseReport in measure.ts).
+ * Prints one JSON line: { ms, cpuMs, mainThreadCpuMs, maxRssBytes, blob? } (see PhaseReport in measure.ts).
  * (zstd-implementations.ts says what the two --zstd values stand for.)
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -74,6 +75,21 @@ function required(name: string, value: string | undefined): string {
   return value;
 }
 
+/** Clock ticks per second of /proc's CPU times: USER_HZ, 100 on every Linux Node runs on. */
+const USER_HZ = 100;
+
+/**
+ * CPU time of the main thread alone (utime + stime of /proc/self/task/<pid>/stat), in ms: the
+ * thread every step of ours waits on. On a shared machine CPU times move far less with the load
+ * than wall times do.
+ */
+function mainThreadCpuMs(): number {
+  const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  // Fields after the command name, which may hold spaces and ends at the last ')'; utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+}
+
 /** How often the JS side of memory is sampled: often enough to catch a phase's plateau. */
 const SAMPLE_MS = 25;
 
@@ -115,6 +131,8 @@ async function main(): Promise<void> {
   // What Node, type stripping and our modules cost before any work: the floor under every peak.
   const startRssBytes = process.memoryUsage().rss;
   const memory = sampleMemory();
+  const cpuAtStart = process.cpuUsage();
+  const mainThreadAtStart = mainThreadCpuMs();
   const started = process.hrtime.bigint();
   let blob: LayerBlob | undefined;
   switch (positionals[0]) {
@@ -128,9 +146,12 @@ async function main(): Promise<void> {
       throw new UsageError(`phase ${positionals[0] ?? '(missing)'}: pack or unpack`);
   }
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const mainThreadMs = mainThreadCpuMs() - mainThreadAtStart;
   // resourceUsage().maxRSS is in KiB.
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssBytes, startRssBytes, memory: memory.stop(), blob })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, mainThreadCpuMs: mainThreadMs, maxRssBytes, startRssBytes, memory: memory.stop(), blob })}\n`);
 }
 
 await main();

@@ -73,10 +73,11 @@ export function formatReport(machine: MachineFacts, tree: TreeFacts, runs: numbe
       `zstd blob ${Object.entries(tree.blobBytesByLevel)
         .map(([level, bytes]) => `${level}: ${mib(bytes)} (${((100 * bytes) / tree.tarBytes).toFixed(0)}%)`)
         .join(', ')}`,
-    `${runs} measured runs each after a warm-up; times are median (min-max); MiB/s are of the tree's content bytes; MB = 10^6 bytes`,
+    `${runs} measured runs each after a warm-up; times are median (min-max); MiB/s are of the tree's content bytes; MB = 10^6 bytes;`,
+    'CPU: median seconds of CPU time of our process (of its main thread) and of the pipeline\'s processes together',
     '',
   );
-  const header = ['workload', 'ours', 'ours median', 'baseline median', 'speed vs baseline', 'ours peak RSS', '(at start / JS heap / Buffers)'];
+  const header = ['workload', 'ours', 'ours median', 'baseline median', 'speed vs baseline', 'CPU ours (main) / baseline', 'ours peak RSS', '(at start / JS heap / Buffers)'];
   const rows: string[][] = [];
   for (const w of workloads) {
     for (const o of w.ours) {
@@ -86,6 +87,7 @@ export function formatReport(machine: MachineFacts, tree: TreeFacts, runs: numbe
         timing(o.summary, tree.bytes),
         timing(w.baseline, tree.bytes),
         `${o.speedRatio.toFixed(2)}x`,
+        cpu(o.summary, w.baseline),
         o.summary.maxRssBytes === undefined ? '-' : `${(o.summary.maxRssBytes / MB).toFixed(0)} MB`,
         [o.summary.startRssBytes, o.summary.heapUsedBytes, o.summary.arrayBuffersBytes].map((b) => (b === undefined ? '-' : (b / MB).toFixed(0))).join(' / '),
       ]);
@@ -108,6 +110,12 @@ export function formatReport(machine: MachineFacts, tree: TreeFacts, runs: numbe
 function timing(s: Summary, bytes: number): string {
   const secs = (ms: number): string => (ms / 1000).toFixed(2);
   return `${secs(s.medianMs)} s (${secs(s.minMs)}-${secs(s.maxMs)}) ${(bytes / MiB / (s.medianMs / 1000)).toFixed(0)} MiB/s`;
+}
+
+/** Median CPU seconds: ours (its main thread's) / the baseline pipeline's. */
+function cpu(ours: Summary, baseline: Summary): string {
+  const secs = (ms: number | undefined): string => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+  return `${secs(ours.medianCpuMs)} (${secs(ours.medianMainThreadCpuMs)}) / ${secs(baseline.medianCpuMs)} s`;
 }
 
 function mib(bytes: number): string {

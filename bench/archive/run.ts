@@ -89,6 +89,8 @@ async function measure(runs: number, variants: Array<[string, () => Promise<Samp
 function asSample(report: PhaseReport): Sample {
   return {
     ms: report.ms,
+    cpuMs: report.cpuMs,
+    mainThreadCpuMs: report.mainThreadCpuMs,
     maxRssBytes: report.maxRssBytes,
     startRssBytes: report.startRssBytes,
     heapUsedBytes: report.memory.heapUsedBytes,
