@@ -90,8 +90,9 @@ async function removeOrphanCgroups(known: (id: string) => boolean): Promise<stri
   for (const id of orphans) {
     if (known(id)) continue;
     const cgroup = openCgroup(`${DEFAULT_CGROUP_PARENT}/${id}`, host);
-    if (cgroup === undefined) continue;
-    cgroup.killAll('SIGKILL');
+    // The cgroup parent is shared by every root on the host: a cgroup this root does not know
+    // may hold a live container of another root, so only an empty one is garbage.
+    if (cgroup === undefined || cgroup.pids().length > 0) continue;
     cgroup.remove();
     removed.push(cgroup.path);
   }
