@@ -86,3 +86,17 @@ test('the cache is shared by every image built in the root: another Dockerfile w
   t.is(second.code, 0, second.stderr);
   t.deepEqual(bare(cachedAndRun(second.events).cached), ['RUN echo shared > /shared.txt']);
 });
+
+test('gc drops the cache entries of layers it removed, so the next build runs those steps again', async (t) => {
+  const { build, fixture, layerctl } = await buildScratch(t, busyboxTar());
+  const dir = fixture('busybox-app');
+  t.is((await build(['-t', 'app', dir])).code, 0);
+  t.is((await layerctl(['rmi', 'app'])).code, 0);
+  const gc = await layerctl(['gc', '--json']);
+  t.is(gc.code, 0, gc.stderr);
+  const report: unknown = JSON.parse(gc.stdout);
+  t.like(report, { removedBuildCacheEntries: 3 }, 'the two COPY layers and the RUN layer');
+  const rebuilt = await build(['-t', 'app', dir]);
+  t.is(rebuilt.code, 0, rebuilt.stderr);
+  t.is(writtenDiffIds(rebuilt.events).length, 3);
+});
