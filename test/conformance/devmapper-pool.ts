@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import test from 'ava';
-import { attachLoop, mount, umount2 } from '@layerctl/sys';
+import { attachedLoops, attachLoop, detachLoop, MNT_DETACH, mount, SysError, umount2 } from '@layerctl/sys';
 import { openRoot, openSnapshotter, TMP_DIR } from '@layerctl/snapshotter';
 import { driverSuite, snapshotterSuite, type OpenDriver, type OpenSnapshotter } from '@layerctl/snapshotter/testsuite';
 import { DevmapperDriver } from '@layerctl/drivers-devmapper';
@@ -33,7 +33,18 @@ export function sharedPool(fsType: 'xfs' | 'btrfs', bytes: number): () => string
     }
   });
   test.after.always(() => {
-    if (mounted) umount2(mnt);
+    if (mounted) {
+      // Devices a failed case left attached keep the pool busy; detached, they go with their
+      // last user. A mount namespace another process copied meanwhile can still hold the pool:
+      // then it leaves our namespace only (MNT_DETACH) and goes when that namespace does.
+      for (const loop of attachedLoops()) if (loop.backingFile.startsWith(`${mnt}/`)) detachLoop(loop.number);
+      try {
+        umount2(mnt);
+      } catch (err) {
+        if (!(err instanceof SysError && err.code === 'EBUSY')) throw err;
+        umount2(mnt, MNT_DETACH);
+      }
+    }
     fs.rmSync(scratch, { recursive: true, force: true });
   });
   return () => {
