@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test, { type ExecutionContext } from 'ava';
 import { mountAll, TMP_DIR, unmountAll } from '@layerctl/snapshotter';
-import { attachedLoops, detachLoop, FailedPreconditionError, isMountPoint } from '@layerctl/sys';
+import { attachedLoops, detachLoop, FailedPreconditionError, isMountPoint, MNT_DETACH, SysError, umount2 } from '@layerctl/sys';
 import { mountPoints, scratchDir } from '@layerctl/sys/testing';
 import { DEVICE_DB, DeviceStore } from './device-store.ts';
 import { DevmapperDriver, HOME_DIR } from './driver.ts';
@@ -22,8 +22,17 @@ function loopsUnder(dir: string): number[] {
 function scratchRoot(t: ExecutionContext): string {
   const root = scratchDir(t);
   t.teardown(() => {
-    for (const m of mountPoints().filter((p) => p.startsWith(`${root}/`)).reverse()) unmountAll(m);
+    // Detached first, so each goes with its last mount; a mount another process's copied
+    // namespace still holds leaves ours lazily (MNT_DETACH) and goes with that namespace.
     for (const n of loopsUnder(root)) detachLoop(n);
+    for (const m of mountPoints().filter((p) => p.startsWith(`${root}/`)).reverse()) {
+      try {
+        unmountAll(m);
+      } catch (err) {
+        if (!(err instanceof SysError && err.code === 'EBUSY')) throw err;
+        umount2(m, MNT_DETACH);
+      }
+    }
   });
   return root;
 }
