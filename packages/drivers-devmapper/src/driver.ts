@@ -9,7 +9,7 @@ import { recoveryOf } from './device-state.ts';
 import { DEVICE_DB, DeviceStore, type DeviceRow } from './device-store.ts';
 import { DmThinBackend, dmThinStatus } from './dm-thin/dm-thin-backend.ts';
 import { parseDevmapperOptions, type Backend, type DevmapperOptions } from './options.ts';
-import { probeBackend } from './probe.ts';
+import { checkCanMount, probeBackend } from './probe.ts';
 import { ReflinkBackend } from './reflink-backend.ts';
 import { treeDiff } from './tree-diff.ts';
 
@@ -55,6 +55,7 @@ export class DevmapperDriver implements Driver {
   }
 
   async init(): Promise<void> {
+    checkCanMount();
     const { backend, why } = probeBackend(this.#opts.backend);
     this.#chosenBy = why;
     this.#backend = this.#makeBackend(backend);

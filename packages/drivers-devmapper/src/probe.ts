@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { capget, FailedPreconditionError } from '@layerctl/sys';
 import type { Backend } from './options.ts';
 
 export const DM_CONTROL = '/dev/mapper/control';
@@ -19,4 +20,17 @@ export function hasDeviceMapper(): boolean {
     // No /proc/misc (a container without /proc): no device-mapper we could reach either.
     return false;
   }
+}
+
+/** CAP_SYS_ADMIN's bit in the capability sets (linux/capability.h). */
+const CAP_SYS_ADMIN = 21n;
+
+/**
+ * Every device is a loop device and a mount, both of which need CAP_SYS_ADMIN; without it the
+ * driver would seem to work until its first layer, so init refuses at once, as overlay2's probe
+ * mount does.
+ */
+export function checkCanMount(): void {
+  if ((capget().effective >> CAP_SYS_ADMIN) & 1n) return;
+  throw new FailedPreconditionError('devmapper needs CAP_SYS_ADMIN to attach loop devices and mount their file systems, and this process lacks it');
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import * as api from '@layerctl/snapshotter';
-import { FailedPreconditionError, NotSupportedError } from '@layerctl/sys';
+import { FailedPreconditionError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { chooseDriver, makeDriver, persistDriver, persistedDriver } from './drivers.ts';
 
@@ -41,9 +41,4 @@ test('choosing for a new root tries drivers in tmp/ only: the root holds no driv
   t.deepEqual(fs.readdirSync(root.tmpDir), []);
   t.false(fs.existsSync(path.join(root.dir, 'overlay2')));
   t.is(persistedDriver(root, api), undefined, 'choosing alone records nothing');
-});
-
-test('a driver announced for a later issue is NotSupportedError naming that issue', async (t) => {
-  const root = scratchRoot(t);
-  await t.throwsAsync(makeDriver('devmapper', root), { instanceOf: NotSupportedError, message: 'driver devmapper is not available yet (issue 5)' });
 });

@@ -28,8 +28,10 @@ export const DRIVER_SETTING = 'driver';
 /** Docker's priority order: overlay2 first; aufs and devmapper only where overlay2 does not work. */
 export const DRIVER_PRIORITY: readonly DriverName[] = ['overlay2', 'aufs', 'devmapper'];
 
-/** A driver shipped with this layerctl, or one announced for a later issue. */
-type Registration = { load(): Promise<DriverFactory> } | { issue: number };
+/** How a shipped driver is loaded. */
+interface Registration {
+  load(): Promise<DriverFactory>;
+}
 
 const registry: Record<DriverName, Registration> = {
   overlay2: {
@@ -57,10 +59,9 @@ const PROBE_TEMP_KIND = 'driver-probe';
 /** A probe's scratch dir is layerctl's own, like everything under the root. */
 const PROBE_DIR_MODE = 0o700;
 
-/** Makes (but does not initialise) the driver of `name` for `root`; a driver not shipped yet is NotSupportedError. */
+/** Makes (but does not initialise) the driver of `name` for `root`. */
 export async function makeDriver(name: DriverName, root: Pick<Root, 'dir' | 'tmpDir'>): Promise<Driver> {
   const registration = registry[name];
-  if ('issue' in registration) throw new NotSupportedError(`driver ${name} is not available yet (issue ${registration.issue})`);
   const factory = await registration.load();
   return factory({ root: root.dir, tmpDir: root.tmpDir, options: {} });
 }
