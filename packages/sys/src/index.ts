@@ -31,3 +31,4 @@ export { getrlimit, setrlimit, rlimitResource, RLIMIT_RESOURCES, RLIM_INFINITY, 
 export * from './seccomp.ts';
 export { resetSignalsForExec } from './signal-defaults.ts';
 export { bpfProgLoad, bpfProgAttach, BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE, BPF_INSN_SIZE } from './bpf.ts';
+export { dmIoctl, DM_CONTROL_PATH } from './dm-ioctl.ts';

@@ -3,6 +3,7 @@ import type { DeviceBackend } from '../device-backend.ts';
 import type { DeviceRow } from '../device-store.ts';
 import type { DevmapperOptions } from '../options.ts';
 import type { DmControl } from './dm-control.ts';
+import { KernelDmControl } from './kernel-dm-control.ts';
 import { decodeDmIoctl, DM_DEFERRED_REMOVE, DM_READONLY_FLAG, DM_SUSPEND_FLAG } from './dm-ioctl.ts';
 import { createSnapMessage, createThinMessage, deleteMessage, LOOP_LVM_WARNING, sectors, setTransactionIdMessage, thinTable } from './thin-messages.ts';
 
@@ -30,13 +31,13 @@ export function dmThinStatus(inUse: boolean): Array<[string, string]> {
 export class DmThinBackend implements DeviceBackend {
   readonly name = 'dm-thin';
   readonly #opts: DevmapperOptions;
-  readonly #control: DmControl | undefined;
+  readonly #control: DmControl;
   readonly #poolName: string;
   /** Transaction id the pool holds, as this process last set it. */
   #transactionId = 0;
   readonly warnings: string[] = [];
 
-  constructor(home: string, opts: DevmapperOptions, control?: DmControl) {
+  constructor(home: string, opts: DevmapperOptions, control: DmControl = new KernelDmControl()) {
     this.#opts = opts;
     this.#control = control;
     this.#poolName = opts.thinPoolDevice ?? `${NAME_PREFIX}-${Buffer.from(home).toString('base64url').slice(-24)}-pool`;
@@ -55,7 +56,7 @@ export class DmThinBackend implements DeviceBackend {
   }
 
   open(): void {
-    const status = this.#dm().call('DEV_STATUS', { name: this.#poolName });
+    const status = this.#control.call('DEV_STATUS', { name: this.#poolName });
     if (decodeDmIoctl(status).targetCount === 0) throw new FailedPreconditionError(`devmapper: thin pool ${this.#poolName} has no table loaded`);
   }
 
@@ -72,11 +73,11 @@ export class DmThinBackend implements DeviceBackend {
     const originId = origin?.deviceId ?? BASE_DEVICE_ID;
     const originName = origin === undefined ? undefined : this.deviceName(origin.id);
     const active = originName !== undefined && this.#exists(originName);
-    if (active) this.#dm().call('DEV_SUSPEND', { name: originName, flags: DM_SUSPEND_FLAG });
+    if (active) this.#control.call('DEV_SUSPEND', { name: originName, flags: DM_SUSPEND_FLAG });
     try {
       this.#message(createSnapMessage(row.deviceId, originId));
     } finally {
-      if (active) this.#dm().call('DEV_SUSPEND', { name: originName });
+      if (active) this.#control.call('DEV_SUSPEND', { name: originName });
     }
     this.#moveTransaction(row.transactionId);
   }
@@ -89,7 +90,7 @@ export class DmThinBackend implements DeviceBackend {
 
   delete(id: string): void {
     const name = this.deviceName(id);
-    if (this.#exists(name)) this.#dm().call('DEV_REMOVE', { name, flags: DM_DEFERRED_REMOVE });
+    if (this.#exists(name)) this.#control.call('DEV_REMOVE', { name, flags: DM_DEFERRED_REMOVE });
   }
 
   /** Sends `delete` for a device id once its device is gone (the store knows the id; delete(id) does not). */
@@ -100,14 +101,14 @@ export class DmThinBackend implements DeviceBackend {
   activate(row: DeviceRow): string {
     const name = this.deviceName(row.id);
     if (!this.#exists(name)) {
-      this.#dm().call('DEV_CREATE', { name, flags: row.readonly ? DM_READONLY_FLAG : 0 });
-      this.#dm().call('TABLE_LOAD', {
+      this.#control.call('DEV_CREATE', { name, flags: row.readonly ? DM_READONLY_FLAG : 0 });
+      this.#control.call('TABLE_LOAD', {
         name,
         flags: row.readonly ? DM_READONLY_FLAG : 0,
         targets: [{ sectorStart: 0n, length: sectors(this.#opts.baseSize), type: 'thin', params: thinTable(`/dev/mapper/${this.#poolName}`, row.deviceId) }],
       });
       // Resuming a device with a loaded table makes that table live.
-      this.#dm().call('DEV_SUSPEND', { name });
+      this.#control.call('DEV_SUSPEND', { name });
     }
     return `/dev/mapper/${name}`;
   }
@@ -144,23 +145,16 @@ export class DmThinBackend implements DeviceBackend {
   }
 
   #message(message: string): void {
-    this.#dm().call('TARGET_MSG', { name: this.#poolName, message });
+    this.#control.call('TARGET_MSG', { name: this.#poolName, message });
   }
 
   #exists(name: string): boolean {
     try {
-      this.#dm().call('DEV_STATUS', { name });
+      this.#control.call('DEV_STATUS', { name });
       return true;
     } catch (err) {
       if (err instanceof SysError && err.code === 'ENXIO') return false;
       throw err;
     }
-  }
-
-  #dm(): DmControl {
-    if (this.#control === undefined) {
-      throw new NotSupportedError('devmapper: the dm-thin backend needs a device-mapper ioctl binding in @layerctl/sys (dm-ioctl), which this host cannot test; use devmapper.backend=reflink');
-    }
-    return this.#control;
   }
 }
