@@ -16,12 +16,14 @@ class RecordingControl implements DmControl {
   readonly calls: string[] = [];
   readonly existing = new Set<string>();
   failMessage: string | undefined;
+  /** The errno the pool answers failMessage with (EINVAL unless a test says). */
+  failErrno = 22;
 
   call(command: DmCommand, input: DmIoctlInput): Buffer {
     const what = input.message !== undefined ? `${command} ${input.name} "${input.message}"` : `${command} ${input.name ?? ''} flags=${input.flags ?? 0}`;
     this.calls.push(what);
     if (command === 'DEV_STATUS' && input.name !== undefined && !this.existing.has(input.name) && !input.name.endsWith('-pool')) throw new SysError('ioctl(DM_DEV_STATUS)', 6, input.name);
-    if (command === 'TARGET_MSG' && input.message === this.failMessage) throw new SysError('ioctl(DM_TARGET_MSG)', 22, input.name);
+    if (command === 'TARGET_MSG' && input.message === this.failMessage) throw new SysError('ioctl(DM_TARGET_MSG)', this.failErrno, input.name);
     if (command === 'DEV_CREATE' && input.name !== undefined) this.existing.add(input.name);
     if (command === 'DEV_REMOVE' && input.name !== undefined) this.existing.delete(input.name);
     return Buffer.alloc(312);
@@ -96,4 +98,37 @@ test('loop-lvm (no pool given) carries Docker’s warning that it is for testing
   t.true(dm.status().some(([k, v]) => k === 'Warning' && v === LOOP_LVM_WARNING));
   // The kernel control is the default; this host has no device-mapper, so opening the pool says so.
   t.throws(() => dm.open(), { instanceOf: FailedPreconditionError, message: /cannot open the device-mapper control node \/dev\/mapper\/control/ });
+});
+
+test('the base device is made once: create_thin, activated, formatted on its /dev/mapper node, then deactivated', (t) => {
+  const control = new RecordingControl();
+  const formatted: string[] = [];
+  const dm = new DmThinBackend('/r/devicemapper', parseDevmapperOptions({ 'devmapper.thinpooldev': '/dev/mapper/mypool' }), control, (device) => formatted.push(device));
+  dm.ensureBase();
+  const base = dm.deviceName('base');
+  t.deepEqual(formatted, [`/dev/mapper/${base}`]);
+  t.deepEqual(control.calls, [
+    'TARGET_MSG /dev/mapper/mypool "create_thin 0"',
+    `DEV_STATUS ${base} flags=0`,
+    `DEV_CREATE ${base} flags=0`,
+    `TABLE_LOAD ${base} flags=0`,
+    `DEV_SUSPEND ${base} flags=0`,
+    `DEV_STATUS ${base} flags=0`,
+    `DEV_REMOVE ${base} flags=${DM_DEFERRED_REMOVE}`,
+  ]);
+  control.calls.length = 0;
+  control.failMessage = 'create_thin 0';
+  control.failErrno = 17;
+  dm.ensureBase();
+  t.deepEqual(control.calls, ['TARGET_MSG /dev/mapper/mypool "create_thin 0"'], 'EEXIST: the pool has it already, nothing else is sent');
+  t.is(formatted.length, 1);
+});
+
+test('a base device whose format fails is taken away again, device and id, and the error is the format\'s', (t) => {
+  const control = new RecordingControl();
+  const dm = new DmThinBackend('/r/devicemapper', parseDevmapperOptions({ 'devmapper.thinpooldev': '/dev/mapper/mypool' }), control, () => {
+    throw new FailedPreconditionError('mkfs.ext4 failed');
+  });
+  t.throws(() => dm.ensureBase(), { message: 'mkfs.ext4 failed' });
+  t.deepEqual(control.calls.slice(-3), [`DEV_STATUS ${dm.deviceName('base')} flags=0`, `DEV_REMOVE ${dm.deviceName('base')} flags=${DM_DEFERRED_REMOVE}`, 'TARGET_MSG /dev/mapper/mypool "delete 0"']);
 });

@@ -1,7 +1,9 @@
-import { FailedPreconditionError, NotSupportedError, SysError } from '@layerctl/sys';
+import { FailedPreconditionError, SysError } from '@layerctl/sys';
 import type { DeviceBackend } from '../device-backend.ts';
+import { mkfsCommand } from '../device-fs.ts';
 import type { DeviceRow } from '../device-store.ts';
 import type { DevmapperOptions } from '../options.ts';
+import { runTool } from '../run-tool.ts';
 import type { DmControl } from './dm-control.ts';
 import { KernelDmControl } from './kernel-dm-control.ts';
 import { decodeDmIoctl, DM_DEFERRED_REMOVE, DM_READONLY_FLAG, DM_SUSPEND_FLAG } from './dm-ioctl.ts';
@@ -11,6 +13,11 @@ import { createSnapMessage, createThinMessage, deleteMessage, LOOP_LVM_WARNING, 
 const NAME_PREFIX = 'layerctl';
 /** The base device's id in the pool; layers get ids from the store (1 up). */
 export const BASE_DEVICE_ID = 0;
+/** The name the base device is activated under while it is formatted. */
+const BASE_LAYER = 'base';
+
+/** Puts a file system on a freshly made block device (mkfs.ext4 or mkfs.xfs). */
+export type FormatDevice = (device: string) => void;
 
 /** What `layerctl info` says of this backend on every host: its kernel path has not run here. */
 export function dmThinStatus(inUse: boolean): Array<[string, string]> {
@@ -32,14 +39,16 @@ export class DmThinBackend implements DeviceBackend {
   readonly name = 'dm-thin';
   readonly #opts: DevmapperOptions;
   readonly #control: DmControl;
+  readonly #format: FormatDevice;
   readonly #poolName: string;
   /** Transaction id the pool holds, as this process last set it. */
   #transactionId = 0;
   readonly warnings: string[] = [];
 
-  constructor(home: string, opts: DevmapperOptions, control: DmControl = new KernelDmControl()) {
+  constructor(home: string, opts: DevmapperOptions, control: DmControl = new KernelDmControl(), format?: FormatDevice) {
     this.#opts = opts;
     this.#control = control;
+    this.#format = format ?? ((device) => runTool(...mkfsCommand(opts.fs, device)));
     this.#poolName = opts.thinPoolDevice ?? `${NAME_PREFIX}-${Buffer.from(home).toString('base64url').slice(-24)}-pool`;
     if (opts.thinPoolDevice === undefined) this.warnings.push(LOOP_LVM_WARNING);
   }
@@ -64,8 +73,27 @@ export class DmThinBackend implements DeviceBackend {
     // dm devices are kernel objects named by the pool; nothing is held per process.
   }
 
+  /**
+   * create_thin of the base device, then one activation to format it; every layer's device is a
+   * snapshot of it. The pool answers EEXIST when an earlier run made it. A failed format takes the
+   * device away again, so the next try starts from nothing.
+   */
   ensureBase(): void {
-    throw new NotSupportedError('devmapper: formatting the dm-thin base device is not wired on this host (no device-mapper to test it against)');
+    try {
+      this.#message(createThinMessage(BASE_DEVICE_ID));
+    } catch (err) {
+      if (err instanceof SysError && err.code === 'EEXIST') return;
+      throw err;
+    }
+    const base: DeviceRow = { id: BASE_LAYER, deviceId: BASE_DEVICE_ID, parent: undefined, state: 'creating', readonly: false, transactionId: this.#transactionId, ownerPid: process.pid };
+    try {
+      this.#format(this.activate(base));
+    } catch (err) {
+      this.delete(BASE_LAYER);
+      this.deleteDeviceId(BASE_DEVICE_ID);
+      throw err;
+    }
+    this.delete(BASE_LAYER);
   }
 
   /** create_snap of `origin` (or of the base device) as `row`'s device id, the origin suspended around it. */
