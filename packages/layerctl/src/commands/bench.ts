@@ -50,6 +50,13 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   const onTerm = interrupt('SIGTERM');
   process.once('SIGINT', onInt);
   process.once('SIGTERM', onTerm);
+  // A reader that goes away (a killed parent, `| head`) makes writes fail with EPIPE; unhandled,
+  // that would end the process before its cleanup. Stop the bench instead, and clean up.
+  const onOutputGone = (error: Error): void => {
+    if (!abort.signal.aborted) abort.abort(new LayerctlError(`bench stopped: its output went away (${error.message})`));
+  };
+  process.stdout.on('error', onOutputGone);
+  process.stderr.on('error', onOutputGone);
   try {
     display = await openBenchDisplay(args.progress, process.stderr);
     const shown = display;
@@ -69,5 +76,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
     await display?.close();
     process.removeListener('SIGINT', onInt);
     process.removeListener('SIGTERM', onTerm);
+    process.stdout.removeListener('error', onOutputGone);
+    process.stderr.removeListener('error', onOutputGone);
   }
 }
