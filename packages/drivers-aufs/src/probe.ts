@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorMessage, mountAll, readOptional, tempName, unmountAll } from '@layerctl/snapshotter';
+import { backingFilesystem, errorMessage, mountAll, readOptional, tempName, unmountAll } from '@layerctl/snapshotter';
 import { LayerctlError, NotSupportedError } from '@layerctl/sys';
 import { FUSE_OVERLAYFS, fuseMounts } from './fuse-mounts.ts';
 import { AUFS_TYPE, kernelAufsMounts } from './kernel-mounts.ts';
@@ -24,16 +24,6 @@ export interface ProbeResult {
 export const PROC_FILESYSTEMS = '/proc/filesystems';
 const FUSE_DEVICE = '/dev/fuse';
 
-/** statfs f_type magic numbers (<linux/magic.h>) of the filesystems layers are kept on. */
-const FS_NAMES: Record<number, string> = {
-  0xef53: 'extfs',
-  0x58465342: 'xfs',
-  0x9123683e: 'btrfs',
-  0x01021994: 'tmpfs',
-  0x794c7630: 'overlayfs',
-  0x2fc12fc1: 'zfs',
-  0x65735546: 'fuse',
-};
 
 /** The filesystem names in /proc/filesystems text ("nodev\taufs" or "\text4" lines). */
 export function kernelFilesystems(text: string): Set<string> {
@@ -42,8 +32,7 @@ export function kernelFilesystems(text: string): Set<string> {
 
 /** Probes in a scratch dir under `tmpDir`, on the filesystem the branches live on. */
 export function probe(home: string, tmpDir: string): ProbeResult {
-  const type = fs.statfsSync(home).type;
-  const backingFs = FS_NAMES[type] ?? `0x${type.toString(16)}`;
+  const backingFs = backingFilesystem(home);
   const kernelAufs = kernelFilesystems(readOptional(PROC_FILESYSTEMS) ?? '').has(AUFS_TYPE);
   const dir = path.join(tmpDir, tempName('aufs-probe'));
   fs.mkdirSync(dir, { mode: 0o700 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorCode, errorMessage, mountAll, readOptional, tempName, unmountAll, type Mount } from '@layerctl/snapshotter';
+import { backingFilesystem, errorCode, errorMessage, mountAll, readOptional, tempName, unmountAll, type Mount } from '@layerctl/snapshotter';
 import { lgetxattr, LayerctlError, NotSupportedError } from '@layerctl/sys';
 import type { MountApi } from './mount-options.ts';
 import { isWhiteoutDevice, OPAQUE_NAME, OPAQUE_VALUE, TRUSTED_OVERLAY_PREFIX, USER_OVERLAY_PREFIX } from './whiteout.ts';
@@ -35,23 +35,11 @@ const METACOPY_NAME = 'metacopy';
 /** What /proc/self/uid_map holds in the initial user namespace: every uid mapped to itself. */
 const INITIAL_UID_MAP = ['0', '0', '4294967295'];
 
-/** statfs f_type magic numbers (<linux/magic.h>) of the filesystems layers are kept on. */
-const FS_NAMES: Record<number, string> = {
-  0xef53: 'extfs',
-  0x58465342: 'xfs',
-  0x9123683e: 'btrfs',
-  0x01021994: 'tmpfs',
-  0x794c7630: 'overlayfs',
-  0x2fc12fc1: 'zfs',
-  0x65735546: 'fuse',
-};
-const OVERLAY_MAGIC = 0x794c7630;
 
 /** Probes overlay on the filesystem of `home`, in a scratch dir under `tmpDir` (same filesystem). */
 export function probe(home: string, tmpDir: string): ProbeResult {
-  const type = fs.statfsSync(home).type;
-  const backingFs = FS_NAMES[type] ?? `0x${type.toString(16)}`;
-  if (type === OVERLAY_MAGIC) throw new NotSupportedError(`overlay2: ${home} is itself on overlayfs, which cannot be an upper dir`);
+  const backingFs = backingFilesystem(home);
+  if (backingFs === 'overlayfs') throw new NotSupportedError(`overlay2: ${home} is itself on overlayfs, which cannot be an upper dir`);
   const userns = inUserNamespace();
   const extraOptions = [...(moduleParameter('index') === 'Y' ? ['index=off'] : []), ...(userns ? ['userxattr'] : [])];
   const xattrPrefix = userns ? USER_OVERLAY_PREFIX : TRUSTED_OVERLAY_PREFIX;

@@ -23,3 +23,4 @@ export type { Driver, DriverFactory } from './driver.ts';
 export * from './snapshots/index.ts';
 export * from './error-code.ts';
 export * from './error-message.ts';
+export { backingFilesystem } from './backing-filesystem.ts';
