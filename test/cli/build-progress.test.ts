@@ -26,9 +26,17 @@ test('on a terminal the Ink display draws the build while a step runs and ends w
   const dir = context('slow-step', { Dockerfile: 'FROM busybox\nRUN sleep 2 && echo slept > /slept.txt\nCMD ["cat", "/slept.txt"]\n' });
   const command = [process.execPath, LAYERCTL_BIN, '--root', root, 'build', '--cgroup-parent', cgroupParent, '-t', 'slow', dir].map((word) => `'${word}'`).join(' ');
   // util-linux script(1) runs the build on a pseudo-terminal and copies what it draws to stdout.
-  const { stdout } = await promisify(execFile)('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, COLUMNS: '100', LINES: '30' } });
+  const { stdout } = await promisify(execFile)('script', ['-qfec', command, '/dev/null'], { env: { ...outsideCi(process.env), COLUMNS: '100', LINES: '30' } });
   t.regex(stdout, /\[\+\] Building \d+\.\ds \([01]\/3\)/);
   t.regex(stdout, /=> \[2\/3\] RUN sleep 2 && echo slept > \/slept\.txt +\d+\.\ds  [\d.]+kB/);
   t.regex(stdout, /\[\+\] Finished \d+\.\ds \(3\/3\)/);
   t.regex(stdout, /sha256:[0-9a-f]{64}/);
 });
+
+/**
+ * The environment without the variables that tell Ink it runs under CI (CI, CONTINUOUS_INTEGRATION,
+ * CI_*): there Ink draws only the last frame, and this test is about the frames before it.
+ */
+function outsideCi(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => key !== 'CI' && key !== 'CONTINUOUS_INTEGRATION' && !key.startsWith('CI_')));
+}

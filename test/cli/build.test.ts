@@ -10,11 +10,12 @@ import { must } from './snapshot-scratch.ts';
 const busyboxTar = busyboxTarForFile(test);
 
 test('the busybox app fixture builds into an image that layerctl run starts', async (t) => {
-  const { build, fixture, layerctl, config } = await buildScratch(t, busyboxTar());
+  const { build, fixture, layerctl, config, cgroupParent } = await buildScratch(t, busyboxTar());
   const built = await build(['-t', 'app', fixture('busybox-app')]);
   t.is(built.code, 0, built.stderr);
   t.regex(built.imageId, /^sha256:[0-9a-f]{64}$/);
-  const ran = await layerctl(['run', '--rm', 'app']);
+  // Under the test's own cgroup parent, which its teardown removes, not layerctl's shared one.
+  const ran = await layerctl(['run', '--rm', '--cgroup-parent', cgroupParent, 'app']);
   t.is(ran.code, 0, ran.stderr);
   t.is(ran.stdout, 'hello from layerctl\n');
   const image = config(built.imageId);
