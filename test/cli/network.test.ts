@@ -8,6 +8,7 @@ import { parseJson, records } from './json-output.ts';
 import { fetchScript, freePort, getFromHost, ipForward, networkLeftovers, networks, networkSettings, NOTHING_LEFT, restoreIpForwardForFile, serverScript } from './network-scratch.ts';
 import { LAYERCTL_BIN } from './run-layerctl.ts';
 import { must } from './snapshot-scratch.ts';
+import { rootStamp, rootTag } from '../../packages/layerctl/src/networks/network-names.ts';
 
 const busyboxTar = busyboxTarForFile(test);
 restoreIpForwardForFile(test);
@@ -77,6 +78,7 @@ test('rm and network rm leave no interface, address, netns file or nftables tabl
   t.regex(busy.stderr, /in use by 2 container/);
   await must(t, layerctl, ['rm', '-f', 'one', 'two']);
   t.deepEqual(networkLeftovers(root, [bridge]), NOTHING_LEFT);
+  t.false(fs.existsSync(rootStamp(rootTag(root))), 'the root stamp goes with its last interface');
   await must(t, layerctl, ['network', 'rm', 'tidy']);
   t.deepEqual(await networks(t, layerctl), []);
 });
@@ -161,6 +163,7 @@ test('any root\'s gc takes down the bridge of a root that was deleted', async (t
   await must(t, keeper.layerctl, ['gc']);
   t.deepEqual(networkLeftovers(gone.root, [bridge]).links, []);
   t.deepEqual(networkLeftovers(gone.root, [bridge]).tables, []);
+  t.false(fs.existsSync(rootStamp(rootTag(gone.root))), 'the deleted root\'s stamp goes with its bridge');
 });
 
 test('network create refuses a taken name, an overlapping subnet, a subnet with host bits and the names none and host', async (t) => {

@@ -104,6 +104,7 @@ function takeDown(db: DatabaseSync, rootDir: string, network: NetworkRecord, con
   }
   deleteNetworkTable(network.bridge);
   downBridge(network.bridge);
+  unstampRootIfIdle(rootDir);
   releaseForwardingIfIdle();
 }
 
@@ -137,6 +138,16 @@ function bringUp(rootDir: string, network: NetworkRecord): void {
   upBridge(network.bridge, network.subnet, bridgeAlias(rootDir, network.name), exists);
   stampRoot(rootDir);
   enableIpForward();
+}
+
+/**
+ * The stamp goes with the root's last interface: only a gc looking for the owner of such an
+ * interface reads it, so a root with none needs no stamp.
+ */
+export function unstampRootIfIdle(rootDir: string): void {
+  const tag = rootTag(rootDir);
+  if (listLinks().some((link) => parseAlias(link.alias)?.tag === tag)) return;
+  fs.rmSync(rootStamp(tag), { force: true });
 }
 
 /** Records which root a tag stands for (network-names.ts ROOT_STAMPS_DIR). */

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readOptional } from '@layerctl/snapshotter';
 import { deleteLink, deleteNetworkTable, listLinks, listNetworkTables, removeNetnsFile, tableName } from '@layerctl/executor';
-import { disconnectContainer, releaseForwardingIfIdle, type NetworkRoot } from './connect-network.ts';
-import { NETNS_DIR, netnsFile, parseAlias, rootStamp, rootTag } from './network-names.ts';
+import { disconnectContainer, releaseForwardingIfIdle, unstampRootIfIdle, type NetworkRoot } from './connect-network.ts';
+import { NETNS_DIR, netnsFile, parseAlias, ROOT_STAMPS_DIR, rootStamp, rootTag } from './network-names.ts';
 import { allEndpoints, endpointsOf, listNetworks } from './network-store.ts';
 
 export interface NetworkGarbageReport {
@@ -33,6 +34,7 @@ export function collectNetworkGarbage(root: NetworkRoot, liveContainers: Readonl
   }
   const removedInterfaces = [...removeOrphanLinks(root, liveContainers), ...removeLinksOfGoneRoots(root)];
   const removedTables = removeIdleTables(root);
+  removeStaleStamps(root);
   releaseForwardingIfIdle();
   return { removedEndpoints, removedNetns, removedInterfaces, removedTables };
 }
@@ -71,10 +73,20 @@ function removeLinksOfGoneRoots(root: NetworkRoot): string[] {
   return removed;
 }
 
+/** This root's stamp once it has no interface, and the stamps of deleted roots whose interfaces are gone. */
+function removeStaleStamps(root: NetworkRoot): void {
+  unstampRootIfIdle(root.dir);
+  const tagged = new Set(listLinks().map((link) => parseAlias(link.alias)?.tag));
+  for (const tag of listDir(ROOT_STAMPS_DIR)) {
+    if (!tagged.has(tag) && rootIsGone(tag)) fs.rmSync(rootStamp(tag), { force: true });
+  }
+}
+
+/** A root whose stamp is missing (never made, or removed by another gc meanwhile) is not known to be gone. */
 function rootIsGone(tag: string): boolean {
-  const stamp = rootStamp(tag);
-  if (!fs.existsSync(stamp)) return false;
-  return !fs.existsSync(path.join(fs.readFileSync(stamp, 'utf8').trim(), METADATA_FILE));
+  const stamped = readOptional(rootStamp(tag));
+  if (stamped === undefined) return false;
+  return !fs.existsSync(path.join(stamped.trim(), METADATA_FILE));
 }
 
 /** Tables of this root's networks with no container (a crash between table and bridge removal). */
