@@ -1,5 +1,6 @@
 import test from 'ava';
-import { editDistance, suggestCommand } from './suggest-command.ts';
+import { editDistance } from '@layerctl/sys';
+import { suggestCommand } from './suggest-command.ts';
 
 test('a near miss suggests the nearest command', (t) => {
   t.is(suggestCommand('imagse', ['images', 'import', 'inspect']), '; did you mean "images"?');

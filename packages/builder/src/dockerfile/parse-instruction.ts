@@ -1,3 +1,4 @@
+import { nearestName } from '@layerctl/sys';
 import type { CommandForm, Instruction } from './instructions.ts';
 import { common, instructionError, type RawInstruction } from './raw-instruction.ts';
 import { parseFlags } from './flags.ts';
@@ -62,26 +63,7 @@ export function parseInstruction(raw: RawInstruction): Instruction {
 
 /** The keyword within two edits of `word` (BuildKit suggests one the same way), if any. */
 function nearestKeyword(word: string): string | undefined {
-  let best: { keyword: string; distance: number } | undefined;
-  for (const keyword of Object.keys(PARSERS)) {
-    const distance = editDistance(word, keyword);
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { keyword, distance };
-  }
-  return best?.keyword;
-}
-
-/** Levenshtein distance, one row at a time. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
+  return nearestName(word, Object.keys(PARSERS), 2);
 }
 
 /** WORKDIR, USER, STOPSIGNAL: the whole rest of the line is one value. */
