@@ -1,80 +1,24 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import type { Change } from '@layerctl/snapshotter';
-import { lgetxattr, llistxattr, wrapNodeError } from '@layerctl/sys';
+import { sameMetadata, treeChanges, type Change } from '@layerctl/snapshotter';
+import { wrapNodeError } from '@layerctl/sys';
 
 /**
- * The changes of a device against its parent, found by walking both mounted trees together
- * (devices hold whole filesystems, so there is no upper dir to read).
+ * The changes of a device against its parent: the snapshotter's walk of both mounted trees
+ * (devices hold whole filesystems, so there is no upper dir to read), with what a device can prove.
  *
  * A device is a block-level copy of its parent, so an entry the child never touched keeps its
  * inode number and its ctime, which no user call can set: equal inode and ctime prove an entry
- * unchanged without reading it. Otherwise an entry is modified when its type, mode, owner,
- * device number, size, mtime, link target or xattrs differ; when all of those agree (a file
- * rewritten with the same size and its mtime put back), the contents are compared.
- *
- * Every directory above a change is listed as modified too, as overlay's copy-up puts it in the
- * upper dir, so a diff from here and one from overlay2 hold the same entries. A new directory's
- * contents are listed one by one; a deleted one is one deletion. Order is the walk's (packChanges
- * and changes() sort).
+ * unchanged without reading it. Otherwise the metadata decides, and when it all agrees (a file
+ * rewritten with the same size and its mtime put back) the contents are compared.
  */
-export function* treeDiff(oldDir: string | undefined, newDir: string): Generator<Change> {
-  yield* walk(oldDir, newDir, '', []);
-}
-
-interface Ancestor {
-  path: string;
-  listed: boolean;
-}
-
-function* walk(oldDir: string | undefined, newDir: string, prefix: string, ancestors: Ancestor[]): Generator<Change> {
-  function* withAncestors(change: Change): Generator<Change> {
-    for (const ancestor of ancestors) {
-      if (ancestor.listed) continue;
-      ancestor.listed = true;
-      yield { kind: 'modify', path: ancestor.path };
-    }
-    yield change;
-  }
-
-  const oldNames = new Set(oldDir === undefined ? [] : fs.readdirSync(oldDir));
-  const newNames = fs.readdirSync(newDir);
-  const newSet = new Set(newNames);
-  for (const name of oldNames) if (!newSet.has(name)) yield* withAncestors({ kind: 'delete', path: join(prefix, name) });
-  for (const name of newNames) {
-    const rel = join(prefix, name);
-    const newPath = path.join(newDir, name);
-    const newStat = fs.lstatSync(newPath, { bigint: true });
-    const oldPath = oldDir !== undefined && oldNames.has(name) ? path.join(oldDir, name) : undefined;
-    const oldStat = oldPath === undefined ? undefined : fs.lstatSync(oldPath, { bigint: true });
-    let kind: Change['kind'] | undefined = 'add';
-    if (oldPath !== undefined && oldStat !== undefined) kind = unchanged(oldPath, oldStat, newPath, newStat) ? undefined : 'modify';
-    if (kind !== undefined) yield* withAncestors({ kind, path: rel });
-    if (newStat.isDirectory()) {
-      const oldChild = oldStat?.isDirectory() === true ? oldPath : undefined;
-      yield* walk(oldChild, newPath, rel, [...ancestors, { path: rel, listed: kind !== undefined }]);
-    }
-  }
-}
-
-function join(prefix: string, name: string): string {
-  return prefix === '' ? name : `${prefix}/${name}`;
+export function treeDiff(oldDir: string | undefined, newDir: string): Generator<Change> {
+  return treeChanges(oldDir, newDir, unchanged);
 }
 
 function unchanged(aPath: string, a: fs.BigIntStats, bPath: string, b: fs.BigIntStats): boolean {
   if (a.ino === b.ino && a.ctimeNs === b.ctimeNs && a.mode === b.mode) return true;
-  if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid || a.rdev !== b.rdev || a.mtimeNs !== b.mtimeNs) return false;
-  if (!a.isDirectory() && a.size !== b.size) return false;
-  if (a.isSymbolicLink() && fs.readlinkSync(aPath) !== fs.readlinkSync(bPath)) return false;
-  if (!sameXattrs(aPath, bPath)) return false;
+  if (!sameMetadata(aPath, a, bPath, b)) return false;
   return !a.isFile() || sameContent(aPath, bPath);
-}
-
-function sameXattrs(aPath: string, bPath: string): boolean {
-  const names = llistxattr(aPath).sort();
-  const other = llistxattr(bPath).sort();
-  if (names.join('\0') !== other.join('\0')) return false;
-  return names.every((name) => lgetxattr(bPath, name)?.equals(lgetxattr(aPath, name) ?? Buffer.alloc(0)) === true);
 }
 
 const CHUNK = 1 << 20;

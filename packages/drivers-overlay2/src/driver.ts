@@ -6,6 +6,7 @@ import {
   compareEntryPaths,
   countMount,
   countUnmount,
+  treeChanges,
   diskUsage,
   MOUNT_DATA_MAX,
   mountAll,
@@ -34,7 +35,6 @@ import {
 } from './layout.ts';
 import { layerMounts, MAX_LOWER_LAYERS, type MountApiChoice } from './mount-options.ts';
 import { probe, type ProbeResult } from './probe.ts';
-import { treeChanges } from './tree-changes.ts';
 import { upperChanges } from './upper-changes.ts';
 import { overlayWhiteoutConverter } from './whiteout.ts';
 

@@ -8,3 +8,4 @@ export { applyLayer } from './apply-layer.ts';
 export type { ApplyOptions } from './apply-layer.ts';
 export { fileHeader } from './file-header.ts';
 export { cleanEntryPath, compareEntryPaths } from './safe-path.ts';
+export { treeChanges, sameMetadata, type SameEntry } from './tree-changes.ts';

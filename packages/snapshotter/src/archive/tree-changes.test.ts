@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { compareEntryPaths, type Change } from '@layerctl/snapshotter';
+import type { Change } from './pack-changes.ts';
+import { compareEntryPaths } from './safe-path.ts';
 import { lsetxattr, lutimesNs } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { treeChanges } from './tree-changes.ts';
