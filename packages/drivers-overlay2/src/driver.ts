@@ -51,7 +51,7 @@ const DIFF_MODE = 0o755;
  *
  * The native diff reads the upper dir only (upper-changes.ts) and is used when the probe found
  * neither redirect_dir nor metacopy on and the diff is against the layer's own parent; otherwise
- * both merged trees are mounted and compared (tree-changes.ts). Options (driver-options.ts) can
+ * both merged trees are mounted and compared (treeChanges in @layerctl/snapshotter). Options (driver-options.ts) can
  * force the legacy mount API or the tree-comparing diff.
  */
 export class Overlay2Driver implements Driver {
