@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // The `layerctl` command. Plain JavaScript so it can be a bin; the code it runs is TypeScript,
-// which Node runs directly by stripping the types.
+// bundled by esbuild into dist/ (src/bundle/README.md), or the sources themselves when no bundle can
+// be made, which Node runs by stripping the types.
 import module from 'node:module';
+import { bundledEntry } from './bundled-entry.js';
 
-// Node caches each module's stripped and compiled form on disk (in the OS temp dir, keyed by
-// content), which cuts start-up by tens of milliseconds: --version stays well under 150 ms.
+// Node caches each module's compiled form on disk (in the OS temp dir, keyed by content), which
+// cuts start-up by tens of milliseconds.
 module.enableCompileCache?.();
+// Stack traces (--debug) then name the TypeScript sources, not the bundle's lines.
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 
-const { main } = await import('../src/main.ts');
+const entry = (await bundledEntry()) ?? new URL('../src/main.ts', import.meta.url).href;
+const { main } = await import(entry);
 process.exitCode = await main(process.argv.slice(2));
