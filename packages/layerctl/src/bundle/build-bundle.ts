@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
 import { BUILD_PREFIX, type BuildRecord, CURRENT_FILE, DEFAULT_DIST_DIR, ENTRY_FILE, PACKAGE_DIR } from './bundle-layout.ts';
+import { externalByAbsolutePath, ownFileLocations } from './esbuild-plugins.ts';
 import { pruneBuilds } from './prune-builds.ts';
 
 const WORKSPACE = path.resolve(PACKAGE_DIR, '../..');
@@ -38,7 +38,7 @@ export async function buildBundle(distDir: string = DEFAULT_DIST_DIR): Promise<s
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'silent',
-    plugins: [externalByAbsolutePath, ownFileLocations],
+    plugins: [externalByAbsolutePath(EXTERNAL_PACKAGES), ownFileLocations],
   });
   const record: BuildRecord = { build, startedAt, inputs: inputsOf(result.metafile) };
   writeCurrent(distDir, record);
@@ -79,39 +79,4 @@ function markReplaced(buildDir: string): void {
   } catch {
     // Pruned by a concurrent build already.
   }
-}
-
-/** Resolves an external package from the importing file and keeps the import as that absolute path. */
-const externalByAbsolutePath: esbuild.Plugin = {
-  name: 'external-by-absolute-path',
-  setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.pluginData === externalByAbsolutePath || !EXTERNAL_PACKAGES.has(packageName(args.path))) return undefined;
-      const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, pluginData: externalByAbsolutePath });
-      if (resolved.errors.length > 0) return { errors: resolved.errors };
-      return { path: pathToFileURL(resolved.path).href, external: true };
-    });
-  },
-};
-
-/**
- * Gives each bundled module its own source file's import.meta.url, as when Node runs the source:
- * the executor finds its init's entry point, sys finds koffi, yargs its locales, relative to the
- * file that asks, not to the chunk it ends up in.
- */
-const ownFileLocations: esbuild.Plugin = {
-  name: 'own-file-locations',
-  setup(build) {
-    build.onLoad({ filter: /\.(ts|js|mjs)$/ }, async (args) => {
-      const source = await fs.promises.readFile(args.path, 'utf8');
-      if (!source.includes('import.meta.url')) return undefined;
-      const contents = source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
-      return { contents, loader: args.path.endsWith('.ts') ? 'ts' : 'js' };
-    });
-  },
-};
-
-function packageName(specifier: string): string {
-  const parts = specifier.split('/');
-  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier);
 }
