@@ -112,6 +112,7 @@ exec "$node_bin" "$checkout/packages/layerctl/bin/layerctl.js" "\$@"
 EOF
   chmod 0755 "$BIN_DIR/layerctl.partial"
   mv -f "$BIN_DIR/layerctl.partial" "$BIN_DIR/layerctl"
+  # Its first run builds the CLI's bundle (packages/layerctl/dist), which tests and users then start from.
   say "layerctl $("$BIN_DIR/layerctl" --version) is $BIN_DIR/layerctl"
 }
 
