@@ -45,7 +45,8 @@ export interface Summary {
   arrayBuffersBytes?: number;
 }
 
-const PHASE_SCRIPT = fileURLToPath(new URL('./phase.ts', import.meta.url));
+/** phase.ts itself, run through Node's type stripper (--from-source); the bench normally runs its bundle. */
+export const PHASE_SOURCE = fileURLToPath(new URL('./phase.ts', import.meta.url));
 
 /**
  * Starts the bench's child processes and keeps track of them, so an interrupted bench can stop
@@ -55,15 +56,18 @@ const PHASE_SCRIPT = fileURLToPath(new URL('./phase.ts', import.meta.url));
 export class Runner {
   readonly #live = new Set<ChildProcess>();
   #stopped = false;
+  /** What our phases run: phase.ts's bundle (phase-bundle.ts) or phase.ts itself. */
+  readonly #phaseScript: string;
   /** Extra node flags for our phases, e.g. --cpu-prof. */
   readonly #nodeFlags: string[];
 
-  constructor(nodeFlags: string[] = []) {
+  constructor(nodeFlags: string[] = [], phaseScript: string = PHASE_SOURCE) {
+    this.#phaseScript = phaseScript;
     this.#nodeFlags = nodeFlags;
   }
 
   async phase(args: string[]): Promise<PhaseReport> {
-    const { stdout } = await this.#run(process.execPath, [...this.#nodeFlags, PHASE_SCRIPT, ...args]);
+    const { stdout } = await this.#run(process.execPath, [...this.#nodeFlags, this.#phaseScript, ...args]);
     return parsePhaseReport(stdout, args);
   }
 

@@ -1,14 +1,15 @@
 /**
  * bench/archive: layerctl's layer pack and unpack next to the shell pipelines doing the same work,
  * on the same tree, in the same run (issue 2, "Proof"):
- *   node bench/archive/run.ts [--size 1G] [--dir /dev/shm] [--runs 5] [--json FILE] [--cpu-prof DIR]
+ *   node bench/archive/run.ts [--size 1G] [--dir /dev/shm] [--runs 5] [--json FILE] [--cpu-prof DIR] [--from-source]
  *
  * - pack: packTree → writeLayerBlob(zstd) into a content store (DiffID, blob digest and size in
  *   one pass) against `tar -cf - | zstd -T0 | sha256sum`, at zstd level 1 (the issue's pipeline)
  *   and at layerctl's default layer level.
  * - unpack: blob in the content store → zstd → applyLayer into an empty dir, against
  *   `zstd -d -c blob | tar -x`, on the same filesystem.
- * Each of our runs is a child process of its own (phase.ts), so its peak RSS is its own.
+ * Each of our runs is a child process of its own (phase.ts, bundled with esbuild into the work dir
+ * as the product CLI is; --from-source runs phase.ts type-stripped), so its peak RSS is its own.
  * The work dir (tree, store, unpack targets) is removed at the end, on error and on Ctrl-C.
  */
 import { execFileSync } from 'node:child_process';
@@ -18,8 +19,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { LayerctlError, UsageError } from '@layerctl/sys';
 import { ZSTD_LAYER_LEVEL } from '@layerctl/snapshotter';
-import { type PhaseReport, Runner, type Sample, summarize } from './measure.ts';
+import { PHASE_SOURCE, type PhaseReport, Runner, type Sample, summarize } from './measure.ts';
 import { makeMixedTree } from './mixed-tree.ts';
+import { buildPhaseBundle } from './phase-bundle.ts';
 import { formatReport, type MachineFacts, oursResult, type TreeFacts, type Workload } from './report.ts';
 import { ZSTD_IMPLEMENTATIONS, type ZstdImplementation } from './zstd-implementations.ts';
 
@@ -33,6 +35,8 @@ interface Options {
   runs: number;
   json: string | undefined;
   cpuProfDir: string | undefined;
+  /** Run phase.ts through Node's type stripper instead of its bundle. */
+  fromSource: boolean;
 }
 
 function parseOptions(): Options {
@@ -43,11 +47,12 @@ function parseOptions(): Options {
       runs: { type: 'string', default: '5' },
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'from-source': { type: 'boolean', default: false },
     },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: a whole number of at least 1`);
-  return { sizeBytes: parseSize(values.size), baseDir: values.dir, runs, json: values.json, cpuProfDir: values['cpu-prof'] };
+  return { sizeBytes: parseSize(values.size), baseDir: values.dir, runs, json: values.json, cpuProfDir: values['cpu-prof'], fromSource: values['from-source'] };
 }
 
 /** 64M, 1G, 1.5GiB, 4096 (bytes); binary units. */
@@ -200,9 +205,14 @@ function checkUnpacked(treeDir: string, unpackDir: string): void {
 async function main(): Promise<void> {
   const opts = parseOptions();
   const nodeFlags = opts.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.cpuProfDir)}`];
-  const runner = new Runner(nodeFlags);
   const workDir = fs.mkdtempSync(path.join(opts.baseDir, 'layerctl-bench-'));
   const cleanUp = (): void => fs.rmSync(workDir, { recursive: true, force: true });
+  // The product runs from an esbuild bundle (plain JavaScript); so do the measured phases.
+  const phaseScript = opts.fromSource ? PHASE_SOURCE : await buildPhaseBundle(path.join(workDir, 'bundle')).catch((error: unknown) => {
+    cleanUp();
+    throw error;
+  });
+  const runner = new Runner(nodeFlags, phaseScript);
   // Once set, the bench is being interrupted: this stops the children, cleans up and exits.
   let stopping: Promise<void> | undefined;
   const interrupt = (signal: NodeJS.Signals, status: number) => () => {
