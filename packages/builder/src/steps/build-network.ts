@@ -7,8 +7,11 @@ export type BuildNetwork = 'none' | 'host' | BridgeAttacher;
 
 export interface BridgeAttacher {
   readonly mode: 'bridge';
-  /** Connects the step's container `id` and returns the netns file its spec joins. */
-  attach(id: string): string;
+  /**
+   * Connects the step's container `id` and returns the netns file its spec joins; a promise lets
+   * the caller load its network code on the first RUN that runs, not on every build.
+   */
+  attach(id: string): string | Promise<string>;
   /** Disconnects it; done again harmlessly, also when attach never ran. */
   detach(id: string): void;
 }
@@ -19,6 +22,6 @@ export function networkName(network: BuildNetwork): 'none' | 'host' | 'bridge' {
 }
 
 /** What the executor's containerSpec takes: a bridge is attached here, by the step's id. */
-export function stepSpecNetwork(network: BuildNetwork, id: string): 'none' | 'host' | { path: string } {
-  return typeof network === 'string' ? network : { path: network.attach(id) };
+export async function stepSpecNetwork(network: BuildNetwork, id: string): Promise<'none' | 'host' | { path: string }> {
+  return typeof network === 'string' ? network : { path: await network.attach(id) };
 }

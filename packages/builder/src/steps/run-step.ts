@@ -118,7 +118,7 @@ async function runInRootfs(options: RunOptions): Promise<void> {
       user: readImageUser(options.rootfs, options.user),
       hostname: BUILD_HOSTNAME,
       terminal: false,
-      network: stepSpecNetwork(options.network, id),
+      network: await stepSpecNetwork(options.network, id),
       mounts: [],
       cgroupsPath: options.cgroupParent === undefined ? defaultCgroupsPath(id) : `${options.cgroupParent}/${id}`,
     });

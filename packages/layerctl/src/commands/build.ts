@@ -5,8 +5,8 @@ import { UsageError, wrapNodeError } from '@layerctl/sys';
 import type { GlobalOptions } from '../global-options.ts';
 import { print } from '../output/print.ts';
 import { openBuildDisplay } from '../progress/build-display.ts';
-import { buildBridge } from '../networks/build-bridge.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
+import { buildNetwork } from './build-network.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'build <context>';
@@ -61,7 +61,7 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
         buildArgs,
         target: args.target,
         noCache: !args.cache,
-        network: args.network === 'bridge' ? buildBridge(root) : args.network,
+        network: buildNetwork(args.network, root),
         cgroupParent: args.cgroupParent,
         output,
         signal: abort.signal,
