@@ -32,9 +32,11 @@ import {
   MOUNT_LOCK_FILE,
   newShortId,
   PENDING_LINK_FILE,
+  PROBE_CACHE_FILE,
 } from './layout.ts';
 import { layerMounts, MAX_LOWER_LAYERS, type MountApiChoice } from './mount-options.ts';
-import { probe, type ProbeResult } from './probe.ts';
+import type { ProbeResult } from './probe.ts';
+import { cachedProbe } from './probe-cache.ts';
 import { upperChanges } from './upper-changes.ts';
 import { overlayWhiteoutConverter } from './whiteout.ts';
 
@@ -70,7 +72,7 @@ export class Overlay2Driver implements Driver {
   async init(): Promise<void> {
     fs.mkdirSync(this.#layout.linkDir, { recursive: true, mode: LAYER_MODE });
     fs.mkdirSync(this.#tmpDir, { recursive: true, mode: LAYER_MODE });
-    this.#setup = chooseSetup(probe(this.#layout.home, this.#tmpDir), this.#forced);
+    this.#setup = chooseSetup(cachedProbe(this.#layout.home, this.#tmpDir), this.#forced);
   }
 
   status(): Array<[string, string]> {
@@ -125,7 +127,7 @@ export class Overlay2Driver implements Driver {
   }
 
   list(): string[] {
-    return fs.readdirSync(this.#layout.home).filter((name) => name !== LINK_DIR);
+    return fs.readdirSync(this.#layout.home).filter((name) => name !== LINK_DIR && name !== PROBE_CACHE_FILE);
   }
 
   mounts(id: string): Mount[] {

@@ -20,6 +20,8 @@ import { readOptional } from '@layerctl/snapshotter';
  *   <id>/mount-count    how many mount(id) calls have no unmount(id) yet, across processes
  *                       (countMount in @layerctl/snapshotter); absent means 0. layerctl's own, not Docker's.
  *   <id>/mount-lock     held while the count changes; it names its owner's pid.
+ *   probe.json          what the overlay probe found, and under which conditions (probe-cache.ts);
+ *                       layerctl's own, not Docker's.
  *
  * A layer is complete once its `link` file exists: it is written last, so list() and gc can
  * tell a layer from the leftovers of a create() that did not finish.
@@ -36,6 +38,7 @@ export const LOWER_FILE = 'lower';
 export const PENDING_LINK_FILE = 'link.pending';
 export const MOUNT_COUNT_FILE = 'mount-count';
 export const MOUNT_LOCK_FILE = 'mount-lock';
+export const PROBE_CACHE_FILE = 'probe.json';
 
 /**
  * Short names are 26 characters, as Docker's: base32 of 16 random bytes (128 bits, so two never
@@ -79,7 +82,7 @@ export class Layout {
   }
 
   layerDir(id: string): string {
-    if (!SAFE_ID.test(id) || id === '.' || id === '..' || id === LINK_DIR) {
+    if (!SAFE_ID.test(id) || id === '.' || id === '..' || id === LINK_DIR || id === PROBE_CACHE_FILE) {
       throw new InvalidArgumentError(`overlay2 layer id ${JSON.stringify(id)}: not a plain file name`);
     }
     return path.join(this.home, id);
