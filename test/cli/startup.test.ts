@@ -7,10 +7,14 @@ import { CHECKOUT, runLayerctl } from './run-layerctl.ts';
 const PACKAGE_VERSION: unknown = JSON.parse(fs.readFileSync(path.join(CHECKOUT, 'packages/layerctl/package.json'), 'utf8')).version;
 const RECORDER = path.join(import.meta.dirname, 'record-loaded-modules.ts');
 
-/** The modules a command line loads, recorded by record-loaded-modules.ts. */
+/**
+ * The modules a command line loads, recorded by record-loaded-modules.ts. From the sources: the
+ * bundle keeps the same lazy structure in its chunks, whose names say less.
+ */
 async function loadedModules(t: ExecutionContext, args: string[]) {
   const log = path.join(scratchDir(t), 'loaded.txt');
-  const result = await runLayerctl(args, { nodeArgs: ['--import', RECORDER], env: { LAYERCTL_LOADED_MODULES: log } });
+  const env = { LAYERCTL_LOADED_MODULES: log, LAYERCTL_FROM_SOURCE: '1' };
+  const result = await runLayerctl(args, { nodeArgs: ['--import', RECORDER], env });
   return { result, modules: fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean) : [] };
 }
 
@@ -76,4 +80,16 @@ test('an invalid --driver exits 2', async (t) => {
   const result = await runLayerctl(['--driver', 'zfs', 'images']);
   t.is(result.code, 2);
   t.regex(result.stderr, /^layerctl: .*driver.*\n$/);
+});
+
+test('a command runs from the bundle in dist/, and from the sources with LAYERCTL_FROM_SOURCE=1', async (t) => {
+  const log = path.join(scratchDir(t), 'loaded.txt');
+  const bundled = await runLayerctl(['tag', '--help'], { nodeArgs: ['--import', RECORDER], env: { LAYERCTL_LOADED_MODULES: log } });
+  t.is(bundled.code, 0, bundled.stderr);
+  const modules = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  t.true(modules.some((url) => /\/packages\/layerctl\/dist\/build-[^/]+\/main\.js$/.test(url)), 'main.js of a build in dist/');
+  t.false(modules.some((url) => url.endsWith('.ts')), 'no TypeScript source loads');
+  const fromSource = await loadedModules(t, ['tag', '--help']);
+  t.true(fromSource.modules.some((url) => url.endsWith('/packages/layerctl/src/main.ts')));
+  t.is(fromSource.result.stdout, bundled.stdout);
 });

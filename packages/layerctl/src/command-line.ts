@@ -1,8 +1,9 @@
+import type { ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '@layerctl/sys';
 import type { ArgvScan } from './argv-scan.ts';
-import { commands, isCommandName, type RegisterCommand } from './commands/index.ts';
+import { commands, isCommandName, type LoadedCommand, type RegisterCommand } from './commands/index.ts';
 import { protectDashes, restoreDashes } from './dash.ts';
-import { globalOptions } from './global-options.ts';
+import { type GlobalOptions, globalOptions } from './global-options.ts';
 import { reportError } from './report-error.ts';
 import { suggestCommand } from './suggest-command.ts';
 import { version } from './version.ts';
@@ -28,13 +29,21 @@ async function parse(argv: readonly string[], { command, help }: ArgvScan): Prom
     throw new UsageError(`unknown command "${command}"${suggestCommand(command, Object.keys(commands))}`);
   }
   const loaders = command === undefined ? Object.values(commands) : [commands[command]];
-  const cli = await buildParser(argv, await Promise.all(loaders.map((load) => load())));
+  const loaded = await Promise.all(loaders.map((load) => load()));
+  const cli = await buildParser(argv, loaded.map((each) => each.register));
   if (command === undefined && !help) {
     process.stderr.write(`${await cli.getHelp()}\n`);
     return EXIT_USAGE;
   }
-  await cli.parseAsync();
+  const args = await cli.parseAsync();
+  await runHandler(command === undefined ? undefined : loaded[0], args);
   return 0;
+}
+
+/** Runs the named command's handler, unless yargs answered the line itself (--help, --version). */
+async function runHandler(command: LoadedCommand | undefined, args: ArgumentsCamelCase<GlobalOptions>): Promise<void> {
+  if (command === undefined || args['help'] === true || args['version'] === true) return;
+  await command.run(args);
 }
 
 async function buildParser(argv: readonly string[], registrars: readonly RegisterCommand[]) {
