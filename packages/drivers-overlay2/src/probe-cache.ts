@@ -8,6 +8,7 @@ import { probe, type ProbeResult } from './probe.ts';
 const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 const OVERLAY_PARAMETERS = '/sys/module/overlay/parameters';
 const UID_MAP = '/proc/self/uid_map';
+const STATUS = '/proc/self/status';
 
 /** What a probe's answer depends on: while all of it is the same, so is the answer. */
 interface ProbeConditions {
@@ -16,12 +17,14 @@ interface ProbeConditions {
   device: number;
   overlayParameters: string;
   uidMap: string;
+  /** The caller's effective capabilities (CapEff): without CAP_SYS_ADMIN the probe's mount fails, and so would every mount. */
+  capabilities: string;
 }
 
 /**
  * The probe's answer, reused from `<home>/probe.json` while the conditions it was found under
  * hold: the same boot and kernel, the same filesystem under home, the same overlay module
- * parameters, the same user namespace. The probe mounts a small overlay and changes files in it
+ * parameters, the same user namespace and capabilities. The probe mounts a small overlay and changes files in it
  * (about 20 ms), which every layerctl command that opens the store paid before; Docker pays it
  * once per daemon start. Anything unreadable in the file means probing again.
  */
@@ -45,11 +48,19 @@ function currentConditions(home: string): ProbeConditions {
     device: fs.statSync(home).dev,
     overlayParameters: parameters.map((entry) => `${entry.name}=${readOptional(path.join(OVERLAY_PARAMETERS, entry.name))?.trim() ?? ''}`).join(' '),
     uidMap: readOptional(UID_MAP)?.trim().split(/\s+/).join(' ') ?? '',
+    capabilities: /^CapEff:\s*(\S+)$/m.exec(readOptional(STATUS) ?? '')?.[1] ?? '',
   };
 }
 
 function sameConditions(a: ProbeConditions, b: ProbeConditions): boolean {
-  return a.bootId === b.bootId && a.kernel === b.kernel && a.device === b.device && a.overlayParameters === b.overlayParameters && a.uidMap === b.uidMap;
+  return (
+    a.bootId === b.bootId &&
+    a.kernel === b.kernel &&
+    a.device === b.device &&
+    a.overlayParameters === b.overlayParameters &&
+    a.uidMap === b.uidMap &&
+    a.capabilities === b.capabilities
+  );
 }
 
 function readCache(file: string): { conditions: ProbeConditions; result: ProbeResult } | undefined {
@@ -69,11 +80,12 @@ function readCache(file: string): { conditions: ProbeConditions; result: ProbeRe
 
 function asConditions(value: unknown): ProbeConditions | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  if (!('bootId' in value && 'kernel' in value && 'device' in value && 'overlayParameters' in value && 'uidMap' in value)) return undefined;
-  const { bootId, kernel, device, overlayParameters, uidMap } = value;
+  if (!('bootId' in value && 'kernel' in value && 'device' in value && 'overlayParameters' in value)) return undefined;
+  if (!('uidMap' in value && 'capabilities' in value)) return undefined;
+  const { bootId, kernel, device, overlayParameters, uidMap, capabilities } = value;
   if (typeof bootId !== 'string' || typeof kernel !== 'string' || typeof device !== 'number') return undefined;
-  if (typeof overlayParameters !== 'string' || typeof uidMap !== 'string') return undefined;
-  return { bootId, kernel, device, overlayParameters, uidMap };
+  if (typeof overlayParameters !== 'string' || typeof uidMap !== 'string' || typeof capabilities !== 'string') return undefined;
+  return { bootId, kernel, device, overlayParameters, uidMap, capabilities };
 }
 
 function asProbeResult(value: unknown): ProbeResult | undefined {
