@@ -2,6 +2,7 @@ import type { BuildNetwork } from '../steps/build-network.ts';
 import { InvalidArgumentError, LayerctlError } from '@layerctl/sys';
 import { hostPlatform, openLease, saveImages, unpackImage, type ArchiveFormat, type MetadataSnapshotter, type Root } from '@layerctl/snapshotter';
 import { BuildCache } from '../cache/build-cache.ts';
+import { ContextSums } from '../context/context-sums.ts';
 import { expandWord, expandingIn, type Lookup } from '../dockerfile/expand.ts';
 import type { Dockerfile, Stage } from '../dockerfile/instructions.ts';
 import { parseTriggers } from '../dockerfile/parse-dockerfile.ts';
@@ -85,6 +86,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       noCache: options.noCache ?? false,
       escape: dockerfile.escape,
       contextDir: options.contextDir,
+      contextSums: new ContextSums(workspace.dir, options.contextDir),
       buildArgs,
       globalArgs,
       network: options.network ?? 'none',
@@ -117,6 +119,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
     }
     await Promise.allSettled(results.values());
     if (failure !== undefined) throw cancelled(options.signal, failure.reason);
+    shared.contextSums.save();
     const target = planned.at(-1);
     const result = target === undefined ? undefined : await results.get(target.stage.index);
     if (result === undefined) throw new InvalidArgumentError(`${dockerfile.file}: nothing to build`);

@@ -3,6 +3,7 @@ import { LayerctlError, NotFoundError } from '@layerctl/sys';
 import { chainIds, type Digest, type HistoryEntry } from '@layerctl/snapshotter';
 import { baseCacheKey, stepCacheKey } from '../cache/cache-key.ts';
 import type { BuildCache } from '../cache/build-cache.ts';
+import type { ContextSums } from '../context/context-sums.ts';
 import { DockerfileError } from '../dockerfile/dockerfile-error.ts';
 import { expandWord, expandWords, expandingIn, type EscapeChar, type Lookup } from '../dockerfile/expand.ts';
 import type { ArgInstruction, CopyInstruction, Instruction, RunInstruction, Stage } from '../dockerfile/instructions.ts';
@@ -31,6 +32,8 @@ export interface BuildShared {
   noCache: boolean;
   escape: EscapeChar;
   contextDir: string;
+  /** What earlier builds learned of the context's files, for COPY and ADD checksums. */
+  contextSums: ContextSums;
   /** The values --build-arg gave. */
   buildArgs: Readonly<Record<string, string>>;
   /** Global ARGs (before the first FROM) with their values. */

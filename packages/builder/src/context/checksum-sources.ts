@@ -1,14 +1,16 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Stats } from 'node:fs';
-import { Blake3Hasher } from '@napi-rs/blake-hash';
+import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { FailedPreconditionError, lgetxattr, llistxattr, wrapNodeError } from '@layerctl/sys';
 import type { PatternMatcher } from '../dockerignore/pattern-matcher.ts';
+import type { ContextSums, EntrySum } from './context-sums.ts';
 import type { SelectedSource } from './select-sources.ts';
 import { walkSource, type ContextEntry } from './walk-source.ts';
 import { compareNames } from './select-sources.ts';
 
-/** Prefix of the digests checksumSources returns. */
-export const CONTEXT_CHECKSUM_ALGORITHM = 'blake3';
+/** Prefix of the digests checksumSources returns: the records below, with each file's content as its blake3. */
+export const CONTEXT_CHECKSUM_ALGORITHM = 'sha256';
 
 /** Read size for file contents: large enough to keep the hasher busy, small enough to stream. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -18,23 +20,36 @@ const YIELD_EVERY_BYTES = 32 * READ_CHUNK_BYTES;
 
 /**
  * A content checksum of exactly what `sources` bring into the image, for the build cache:
- * "blake3:<hex>". Each selected source contributes its context path and, for every entry
+ * "sha256:<hex>". Each selected source contributes its context path and, for every entry
  * walkSource yields (what .dockerignore keeps), the path, type, permission bits (setuid, setgid
- * and sticky included), uid, gid, size, device number, link target, extended attributes and the
- * content of regular files, read as a stream. Modification and change times are left out, as in
- * BuildKit, so touching a file keeps the cache and editing it does not.
+ * and sticky included), uid, gid, size, device number, link target, extended attributes and,
+ * for a regular file, the blake3 of its content, read as a stream. Modification and change times
+ * are left out, as in BuildKit, so touching a file keeps the cache and editing it does not.
+ *
+ * With `sums`, an entry's xattrs and content digest are taken from an earlier build while its
+ * stat key is unchanged (context-sums.ts): a rebuild of an unchanged context then only stats it.
+ * blake3 (a native addon) and the xattr calls are loaded only when something must be read.
  */
-export async function checksumSources(sources: readonly SelectedSource[], ignore: PatternMatcher): Promise<string> {
-  const hasher = new Blake3Hasher();
-  const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+export async function checksumSources(sources: readonly SelectedSource[], ignore: PatternMatcher, sums?: ContextSums): Promise<string> {
+  const hash = createHash('sha256');
+  const reader = new ContentReader();
   for (const source of sources) {
-    hasher.update(`${JSON.stringify(['source', source.contextPath, source.resolvedPath])}\n`);
+    hash.update(`${JSON.stringify(['source', source.contextPath, source.resolvedPath])}\n`);
     for await (const entry of walkSource(source, ignore)) {
-      hasher.update(`${JSON.stringify(describe(entry))}\n`);
-      if (entry.stats.isFile()) await hashContent(hasher, entry, buffer);
+      const sum = sums?.get(entry.absolutePath, entry.stats) ?? (await learn(entry, reader, sums));
+      hash.update(`${JSON.stringify([...describe(entry), sum.xattrs])}\n`);
+      if (sum.content !== undefined) hash.update(`${sum.content}\n`);
     }
   }
-  return `${CONTEXT_CHECKSUM_ALGORITHM}:${hasher.digest('hex')}`;
+  return `${CONTEXT_CHECKSUM_ALGORITHM}:${hash.digest('hex')}`;
+}
+
+/** Reads what the stats do not tell (xattrs, content) and remembers it in `sums`. */
+async function learn(entry: ContextEntry, reader: ContentReader, sums: ContextSums | undefined): Promise<EntrySum> {
+  const sum: EntrySum = { xattrs: xattrs(entry.absolutePath) };
+  if (entry.stats.isFile()) sum.content = await reader.blake3(entry);
+  sums?.set(entry.absolutePath, entry.stats, sum);
+  return sum;
 }
 
 function fileType(stats: Stats): string {
@@ -47,12 +62,12 @@ function fileType(stats: Stats): string {
   return 'socket';
 }
 
-/** Everything but times: one JSON array, so no two different entries can write the same record. */
+/** Everything but times and xattrs: one JSON array (xattrs end it), so no two different entries can write the same record. */
 function describe(entry: ContextEntry): unknown[] {
   const { stats } = entry;
   const device = stats.isCharacterDevice() || stats.isBlockDevice() ? stats.rdev : 0;
   const size = stats.isFile() ? stats.size : 0;
-  return [entry.relativePath, fileType(stats), stats.mode & 0o7777, stats.uid, stats.gid, size, device, entry.linkTarget ?? '', xattrs(entry.absolutePath)];
+  return [entry.relativePath, fileType(stats), stats.mode & 0o7777, stats.uid, stats.gid, size, device, entry.linkTarget ?? ''];
 }
 
 /** name -> base64 value, in name order (values are bytes: security.capability is binary). */
@@ -63,6 +78,20 @@ function xattrs(file: string): [string, string][] {
       const value = lgetxattr(file, name);
       return value === undefined ? [] : [[name, value.toString('base64')] satisfies [string, string]];
     });
+}
+
+/** One reusable read buffer and blake3, loaded on the first file whose content is read. */
+class ContentReader {
+  readonly #buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+  #blake3: Promise<typeof import('@napi-rs/blake-hash')> | undefined;
+
+  /** The blake3 hex of the file's content. */
+  async blake3(entry: ContextEntry): Promise<string> {
+    this.#blake3 ??= import('@napi-rs/blake-hash');
+    const hasher = new (await this.#blake3).Blake3Hasher();
+    await hashContent(hasher, entry, this.#buffer);
+    return hasher.digest('hex');
+  }
 }
 
 /**

@@ -59,7 +59,7 @@ export async function planCopy(instruction: CopyInstruction, context: CopyContex
   const from = instruction.from === undefined ? undefined : await copySource(context, expander.word(instruction.from));
   const ignore = from === undefined ? await readDockerignore(context.contextDir) : new PatternMatcher([]);
   const selected = from === undefined ? await selectSources(context.contextDir, sourceWords, ignore) : [];
-  const checksum = from === undefined ? await checksumSources(selected, ignore) : undefined;
+  const checksum = from === undefined ? await checksumSources(selected, ignore, context.shared.contextSums) : undefined;
   const canonical = [instruction.kind, sourceWords, destinationWord, workdir, chown ?? null, chmod ?? null];
   return {
     keyParts: { instruction: canonical, args: Object.fromEntries(context.args), sources: JSON.stringify([from?.chainId ?? null, checksum ?? null, heredocs]) },
