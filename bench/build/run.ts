@@ -2,7 +2,7 @@
  * bench/build: a cold build and a fully cached rebuild of each fixture in fixtures/dockerfiles,
  * by the real command line (`layerctl build`, Node start-up included), each the median of
  * several runs (issue 8, "Proof"):
- *   node bench/build/run.ts [--runs 5] [--dir /dev/shm] [--json FILE]
+ *   node bench/build/run.ts [--runs 5] [--dir /dev/shm] [--json FILE] [--fixture NAME]...
  *
  * - cold: a fresh root with busybox imported (not timed), then `layerctl build -t bench CONTEXT`.
  * - cached: the same build again on that root: every step hits the cache.
@@ -10,7 +10,8 @@
  * - buildah, when installed: `buildah build --layers` on the same Dockerfile and context, FROM the
  *   same busybox (saved by layerctl as an OCI archive and pulled into a fresh buildah root per
  *   run, not timed), overlay storage, OCI isolation through runc (crun refuses this host's hybrid
- *   cgroups); cold and cached as ours.
+ *   cgroups); cold and cached as ours. Each run does ours and then buildah's, so a change in the
+ *   machine's load falls on both alike; the load average before and after each fixture is reported.
  * Docker (BuildKit and the legacy builder) needs a daemon; without one the report says so. The
  * issue's figures for this kind of machine are printed too, marked as not measured here. The
  * stores and the page cache are on the same tmpfs for every variant. Everything lives in one
@@ -54,14 +55,25 @@ interface FixtureResult {
   cached: Summary;
   /** The same fixture under buildah, when it is installed. */
   buildah?: { cold: Summary; cached: Summary };
+  /** /proc/loadavg's 1-minute figure before and after the fixture's runs: other work on the machine. */
+  load: [number, number];
+}
+
+/** Cold and cached times of one builder over the runs. */
+interface Samples {
+  cold: number[];
+  cached: number[];
 }
 
 const abort = new AbortController();
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, dir: { type: 'string', default: '/dev/shm' }, json: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string', default: '5' }, dir: { type: 'string', default: '/dev/shm' }, json: { type: 'string' }, fixture: { type: 'string', multiple: true } },
+  });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs ${values.runs}: give a whole number of runs, at least 1`);
+  const fixtures = chosenFixtures(values.fixture);
   const scratch = fs.mkdtempSync(path.join(values.dir, 'layerctl-bench-build-'));
   const cgroupParent = `layerctl-bench-${crypto.randomBytes(6).toString('hex')}`;
   const stop = (): void => abort.abort();
@@ -74,9 +86,16 @@ async function main(): Promise<void> {
     const busyboxOci = peers['buildah'] === 'not installed' ? undefined : await ociArchiveOf(scratch, busybox);
     const startup = summarize(await repeat(runs, () => timed(process.execPath, [LAYERCTL, '--version'])));
     const results: FixtureResult[] = [];
-    for (const fixture of fs.readdirSync(FIXTURES).sort()) {
-      const result = await benchFixture(scratch, busybox, fixture, runs, cgroupParent);
-      if (busyboxOci !== undefined) result.buildah = await benchBuildah(scratch, busyboxOci, fixture, runs);
+    for (const fixture of fixtures) {
+      const ours: Samples = { cold: [], cached: [] };
+      const theirs: Samples = { cold: [], cached: [] };
+      const loadBefore = loadAverage();
+      for (let run = 0; run < runs; run++) {
+        await layerctlRun(scratch, busybox, fixture, run, cgroupParent, ours);
+        if (busyboxOci !== undefined) await buildahRun(scratch, busyboxOci, fixture, run, theirs);
+      }
+      const result: FixtureResult = { fixture, cold: summarize(ours.cold), cached: summarize(ours.cached), load: [loadBefore, loadAverage()] };
+      if (busyboxOci !== undefined) result.buildah = { cold: summarize(theirs.cold), cached: summarize(theirs.cached) };
       results.push(result);
     }
     report(results, startup, peers, runs);
@@ -90,19 +109,27 @@ async function main(): Promise<void> {
   }
 }
 
-async function benchFixture(scratch: string, busybox: string, fixture: string, runs: number, cgroupParent: string): Promise<FixtureResult> {
+/** The fixtures named by --fixture (each must exist), or all of them. */
+function chosenFixtures(named: string[] | undefined): string[] {
+  const all = fs.readdirSync(FIXTURES).sort();
+  for (const name of named ?? []) if (!all.includes(name)) throw new UsageError(`--fixture ${name}: not in ${FIXTURES} (there: ${all.join(', ')})`);
+  return named ?? all;
+}
+
+/** The 1-minute load average: how busy the machine was around a measurement. */
+function loadAverage(): number {
+  return Number(fs.readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
+/** One cold build on a fresh root with busybox imported (not timed), then the same build again, fully cached. */
+async function layerctlRun(scratch: string, busybox: string, fixture: string, run: number, cgroupParent: string, samples: Samples): Promise<void> {
   const context = path.join(FIXTURES, fixture);
-  const cold: number[] = [];
-  const cached: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    const root = path.join(scratch, `${fixture}-${run}`);
-    await command(process.execPath, [LAYERCTL, '--root', root, 'import', busybox, 'busybox']);
-    const build = ['--root', root, 'build', '--progress', 'plain', '--cgroup-parent', cgroupParent, '-t', 'bench', context];
-    cold.push(await timed(process.execPath, [LAYERCTL, ...build]));
-    cached.push(await timed(process.execPath, [LAYERCTL, ...build]));
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-  return { fixture, cold: summarize(cold), cached: summarize(cached) };
+  const root = path.join(scratch, `${fixture}-${run}`);
+  await command(process.execPath, [LAYERCTL, '--root', root, 'import', busybox, 'busybox']);
+  const build = ['--root', root, 'build', '--progress', 'plain', '--cgroup-parent', cgroupParent, '-t', 'bench', context];
+  samples.cold.push(await timed(process.execPath, [LAYERCTL, ...build]));
+  samples.cached.push(await timed(process.execPath, [LAYERCTL, ...build]));
+  fs.rmSync(root, { recursive: true, force: true });
 }
 
 /** busybox as an OCI archive, for buildah to pull: the same base layer our builds start from. */
@@ -118,24 +145,19 @@ async function ociArchiveOf(scratch: string, busybox: string): Promise<string> {
 /** runc: crun refuses this host's hybrid cgroup layout. */
 const BUILDAH_RUNTIME = 'runc';
 
-async function benchBuildah(scratch: string, busyboxOci: string, fixture: string, runs: number): Promise<{ cold: Summary; cached: Summary }> {
+async function buildahRun(scratch: string, busyboxOci: string, fixture: string, run: number, samples: Samples): Promise<void> {
   const context = path.join(FIXTURES, fixture);
   const runtime = spawnSync('which', [BUILDAH_RUNTIME], { encoding: 'utf8' }).stdout.trim();
-  const cold: number[] = [];
-  const cached: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    const dir = path.join(scratch, `buildah-${fixture}-${run}`);
-    const global = ['--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--storage-driver', 'overlay'];
-    await command('buildah', [...global, 'pull', '--quiet', `oci-archive:${busyboxOci}`]);
-    await command('buildah', [...global, 'tag', 'docker.io/library/busybox:latest', 'busybox']);
-    const build = [...global, 'build', '--quiet', '--layers', '--isolation', 'oci', '--runtime', runtime, '-t', 'bench', context];
-    cold.push(await timed('buildah', build));
-    cached.push(await timed('buildah', build));
-    await command('buildah', [...global, 'rmi', '--all', '--force']);
-    unmountUnder(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-  return { cold: summarize(cold), cached: summarize(cached) };
+  const dir = path.join(scratch, `buildah-${fixture}-${run}`);
+  const global = ['--root', path.join(dir, 'root'), '--runroot', path.join(dir, 'run'), '--storage-driver', 'overlay'];
+  await command('buildah', [...global, 'pull', '--quiet', `oci-archive:${busyboxOci}`]);
+  await command('buildah', [...global, 'tag', 'docker.io/library/busybox:latest', 'busybox']);
+  const build = [...global, 'build', '--quiet', '--layers', '--isolation', 'oci', '--runtime', runtime, '-t', 'bench', context];
+  samples.cold.push(await timed('buildah', build));
+  samples.cached.push(await timed('buildah', build));
+  await command('buildah', [...global, 'rmi', '--all', '--force']);
+  unmountUnder(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Which peers could run here; each that cannot is named with why (none is driven by this bench yet). */
@@ -159,11 +181,16 @@ function report(results: FixtureResult[], startup: Summary, peers: Record<string
   const row = (name: string, cold: Summary, cached: Summary): string =>
     `${name.padEnd(24)} ${`${ms(cold.medianMs)} (${ms(cold.minMs)}-${ms(cold.maxMs)})`.padEnd(29)} ${`${ms(cached.medianMs)} (${ms(cached.minMs)}-${ms(cached.maxMs)})`.padEnd(28)} ${(cached.medianMs / cold.medianMs).toFixed(2)}x`;
   lines.push(`${'fixture'.padEnd(24)} ${'cold (min-max)'.padEnd(29)} ${'cached (min-max)'.padEnd(28)} cached/cold`);
-  for (const { fixture, cold, cached, buildah } of results) {
+  for (const { fixture, cold, cached, buildah, load } of results) {
     lines.push(row(`${fixture} layerctl`, cold, cached));
-    if (buildah === undefined) continue;
+    const loadLine = `${''.padEnd(24)} load average ${load[0].toFixed(2)} before, ${load[1].toFixed(2)} after`;
+    if (buildah === undefined) {
+      lines.push(loadLine);
+      continue;
+    }
     lines.push(row(`${fixture} buildah`, buildah.cold, buildah.cached));
     lines.push(`${''.padEnd(24)} layerctl/buildah: cold ${(cold.medianMs / buildah.cold.medianMs).toFixed(2)}x, cached ${(cached.medianMs / buildah.cached.medianMs).toFixed(2)}x`);
+    lines.push(loadLine);
   }
   lines.push('', 'peers:');
   for (const [tool, where] of Object.entries(peers)) lines.push(`  ${tool}: ${where}${tool === 'buildah' && where !== 'not installed' ? ' (measured above)' : ' (not measured in this run)'}`);
