@@ -32,6 +32,24 @@ const BLOB_MODE = 0o444;
 
 const READ_CHUNK = 256 * 1024;
 
+/** A blob file behind a stream read() returned, for readers that read the file themselves. */
+export interface StoredBlobFile {
+  path: string;
+  digest: Digest;
+}
+
+const blobFiles = new WeakMap<Readable, StoredBlobFile>();
+
+/**
+ * The blob a stream from ContentStore.read() reads, while nothing has been read from it yet:
+ * a reader that reads the file itself (blob-decode-worker.ts) may then take over, checking the
+ * digest as read() would, and destroy the stream. undefined for any other stream.
+ */
+export function unreadStoredBlob(stream: AsyncIterable<Buffer>): StoredBlobFile | undefined {
+  if (!(stream instanceof Readable) || stream.readableDidRead || stream.destroyed) return undefined;
+  return blobFiles.get(stream);
+}
+
 /**
  * Content-addressed blobs in an OCI image layout: blobs/sha256/<hex>, plus oci-layout and
  * index.json so the folder is a valid layout for other tools.
@@ -101,6 +119,7 @@ export class ContentStore {
     const verified = Readable.from(verifiedChunks(file, digest), { objectMode: false });
     // A reader destroyed before its first read never starts the generator, which would leak the fd.
     verified.once('close', () => file.destroy());
+    blobFiles.set(verified, { path: this.path(digest), digest });
     return verified;
   }
 

@@ -1,0 +1,214 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { DigestMismatchError, InvalidArgumentError, LayerctlError } from '@layerctl/sys';
+import { DIGEST_ALGORITHM, type Digest } from '../content/digest.ts';
+
+/** Decoded bytes per chunk handed to the reader: few messages, few tar reader refills. */
+const OUTPUT_CHUNK = 1024 * 1024;
+/** Blob bytes per read in the worker. */
+const INPUT_CHUNK = 1024 * 1024;
+/**
+ * Decoded chunks the worker may have sent that the reader has not taken yet: the worker goes on
+ * decoding while the reader writes files, and a bomb costs no more than this many chunks.
+ */
+const READ_AHEAD_CHUNKS = 4;
+
+/**
+ * The worker's JS heap holds a few small objects: its decoded chunks live outside it. Small
+ * generations keep the thread's share of the process's memory small.
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 };
+
+/** Slots of the control array shared with the worker. */
+const CREDITS = 0;
+const CANCELLED = 1;
+
+/** What the worker posts: a decoded chunk, the blob's digest at its end, or why it stopped. */
+type WorkerMessage =
+  | { kind: 'chunk'; bytes: ArrayBuffer; length: number }
+  | { kind: 'end'; digest: string }
+  | { kind: 'invalid'; message: string }
+  | { kind: 'read-failed'; message: string };
+
+interface WorkerInput {
+  fd: number;
+  zstdBinding: string;
+  algorithm: string;
+  control: SharedArrayBuffer;
+  inputChunk: number;
+  outputChunk: number;
+}
+
+/**
+ * The tar of a zstd blob of the content store, decoded on a worker thread: the worker reads the
+ * blob file, hashes it (the blob digest) and decodes it (zstd-napi, every frame in turn), and hands
+ * the decoded chunks over without copying (transferred ArrayBuffers). The main thread, which
+ * writes the files, then does nothing per compressed byte; before, the hash, the zlib decoder's
+ * callbacks and three stream stages ran on it, and it waited between them (bench/README.md).
+ *
+ * Backpressure: the worker sends a chunk only with a credit; the reader returns one for each
+ * chunk it has taken, so at most READ_AHEAD_CHUNKS wait. Errors: bytes that are not zstd, or a
+ * blob cut inside a frame, are InvalidArgumentError naming `what`; a blob that no longer matches
+ * its digest is DigestMismatchError once it has been read to its end, as ContentStore.read does.
+ * The window stays at zstd's default limit (2^27 bytes), which bounds what a hostile frame can ask.
+ * Takes `fd` (open on the blob, at any position) and closes it.
+ */
+export function decodeBlobInWorker(fd: number, digest: Digest, what: string): Readable {
+  return new WorkerDecodedBlob(fd, digest, what);
+}
+
+class WorkerDecodedBlob extends Readable {
+  readonly #digest: Digest;
+  readonly #what: string;
+  readonly #control: Int32Array;
+  readonly #worker: Worker;
+  /** Credits held back while the reader was full, given on its next _read. */
+  #owed = 0;
+  #exited = false;
+
+  constructor(fd: number, digest: Digest, what: string) {
+    super({ highWaterMark: OUTPUT_CHUNK });
+    this.#digest = digest;
+    this.#what = what;
+    const control = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    this.#control = new Int32Array(control);
+    this.#control[CREDITS] = READ_AHEAD_CHUNKS;
+    const workerData: WorkerInput = {
+      fd,
+      zstdBinding: createRequire(import.meta.url).resolve('zstd-napi/binding.js'),
+      algorithm: DIGEST_ALGORITHM,
+      control,
+      inputChunk: INPUT_CHUNK,
+      outputChunk: OUTPUT_CHUNK,
+    };
+    // Source text, not a file: the same code then runs from the TypeScript sources and from a bundle.
+    this.#worker = new Worker(`(${decodeInWorker.toString()})(require)`, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
+    this.#worker.on('message', (message: WorkerMessage) => this.#received(message));
+    this.#worker.on('error', (error) => this.destroy(new LayerctlError(`${what}: the zstd decoder thread failed: ${error.message}`, { cause: error })));
+    // The fd is the worker's to read until it has exited, then ours to close.
+    this.#worker.once('exit', () => {
+      this.#exited = true;
+      fs.closeSync(fd);
+    });
+  }
+
+  override _read(): void {
+    if (this.#owed > 0) this.#credit(this.#owed);
+    this.#owed = 0;
+  }
+
+  /**
+   * Asks the worker to stop and waits until it has: it stops at its next chunk. Not
+   * Worker.terminate(), which aborts the whole process when it lands inside a zstd-napi call.
+   */
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    Atomics.store(this.#control, CANCELLED, 1);
+    Atomics.notify(this.#control, CREDITS);
+    if (this.#exited) done(error);
+    else this.#worker.once('exit', () => done(error));
+  }
+
+  #received(message: WorkerMessage): void {
+    if (this.destroyed) return;
+    switch (message.kind) {
+      case 'chunk':
+        if (this.push(Buffer.from(message.bytes, 0, message.length))) this.#credit(1);
+        else this.#owed++;
+        return;
+      case 'end':
+        if (message.digest !== this.#digest) this.destroy(new DigestMismatchError(`blob ${this.#digest}`, this.#digest, message.digest));
+        else this.push(null);
+        return;
+      case 'invalid':
+        this.destroy(new InvalidArgumentError(`${this.#what}: not valid zstd data: ${message.message}`));
+        return;
+      case 'read-failed':
+        this.destroy(new LayerctlError(`${this.#what}: reading blob ${this.#digest} failed: ${message.message}`));
+        return;
+    }
+  }
+
+  #credit(count: number): void {
+    Atomics.add(this.#control, CREDITS, count);
+    Atomics.notify(this.#control, CREDITS);
+  }
+}
+
+/**
+ * The worker's code. It runs as source text in a worker of its own, so it may use only `load`
+ * (the worker's require; a parameter, which bundlers leave alone) and what it declares itself,
+ * nothing of this module.
+ */
+function decodeInWorker(load: NodeJS.Require): void {
+  const { parentPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
+  const nodeFs = load('node:fs') as typeof import('node:fs');
+  const { createHash } = load('node:crypto') as typeof import('node:crypto');
+  // Our own message from decodeBlobInWorker, not outside data.
+  const input = workerData as WorkerInput;
+  const zstd = load(input.zstdBinding) as typeof import('zstd-napi/binding.js');
+  const control = new Int32Array(input.control);
+  const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => parentPort?.postMessage(message, transfer);
+
+  const dctx = new zstd.DCtx();
+  const hash = createHash(input.algorithm);
+  const blob = Buffer.allocUnsafe(input.inputChunk);
+  let out = new ArrayBuffer(input.outputChunk);
+  let filled = 0;
+  /** Waits for a credit and sends what `out` holds; false once the reader is gone. */
+  const send = (): boolean => {
+    for (;;) {
+      if (Atomics.load(control, 1) !== 0) return false;
+      const credits = Atomics.load(control, 0);
+      if (credits > 0 && Atomics.compareExchange(control, 0, credits, credits - 1) === credits) break;
+      if (credits === 0) Atomics.wait(control, 0, 0);
+    }
+    post({ kind: 'chunk', bytes: out, length: filled }, [out]);
+    out = new ArrayBuffer(input.outputChunk);
+    filled = 0;
+    return true;
+  };
+
+  let position = 0;
+  /** zstd's hint after the last call: 0 when a frame has just ended. */
+  let inFrame = false;
+  for (;;) {
+    let read: number;
+    try {
+      read = nodeFs.readSync(input.fd, blob, 0, blob.length, position);
+    } catch (error) {
+      post({ kind: 'read-failed', message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    if (read === 0) break;
+    position += read;
+    let source = blob.subarray(0, read);
+    hash.update(source);
+    for (;;) {
+      let result: [number, number, number];
+      try {
+        result = dctx.decompressStream(new Uint8Array(out, filled), source);
+      } catch (error) {
+        post({ kind: 'invalid', message: error instanceof Error ? error.message : String(error) });
+        return;
+      }
+      const [hint, produced, consumed] = result;
+      // A call that did nothing (a full output flushed, no input left) says what the next frame
+      // would need, not whether the last one ended.
+      if (produced > 0 || consumed > 0) inFrame = hint !== 0;
+      filled += produced;
+      source = source.subarray(consumed);
+      // A full output may leave more to flush even with no input left; otherwise all is out.
+      if (filled === input.outputChunk) {
+        if (!send()) return;
+      } else if (source.length === 0) break;
+    }
+  }
+  if (inFrame) {
+    post({ kind: 'invalid', message: 'input ends inside a frame (truncated)' });
+    return;
+  }
+  if (filled > 0 && !send()) return;
+  post({ kind: 'end', digest: `${input.algorithm}:${hash.digest('hex')}` });
+}
