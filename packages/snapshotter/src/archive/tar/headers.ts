@@ -131,7 +131,8 @@ export function decodeHeader(block: Buffer, offset = 0): RawHeader {
   }
   checkChecksum(block, where);
   const format = formatOf(block);
-  const number = (field: Field, what: string): bigint => parseNumeric(slice(block, field), `${where}: ${what}`);
+  // The error text is made only for a field that fails: this runs for every header of a layer.
+  const number = (field: Field, what: string): bigint => parseOctal(block, field) ?? parseNumeric(slice(block, field), `${where}: ${what}`);
   const hasOwners = format !== 'v7';
   return {
     name: joinPrefix(prefixOf(block, format), cString(slice(block, NAME))),
@@ -214,6 +215,31 @@ export function parseNumeric(field: Buffer, what: string): bigint {
   return BigInt(`0o${text}`);
 }
 
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+const DIGIT_7 = 0x37;
+
+/**
+ * An octal field as parseNumeric reads it, straight from the block's bytes (no string, no
+ * regular expression); undefined for anything else (base-256, or not a number), which
+ * parseNumeric then reads or refuses. Fields are at most 12 digits (36 bits): exact as a number.
+ */
+function parseOctal(block: Buffer, field: Field): bigint | undefined {
+  let start = field.offset;
+  let end = field.offset + field.length;
+  const isPad = (byte: number | undefined): boolean => byte === SPACE || byte === 0;
+  if (((block[start] ?? 0) & 0x80) !== 0) return undefined;
+  while (start < end && isPad(block[start])) start++;
+  while (end > start && isPad(block[end - 1])) end--;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const byte = block[i] ?? 0;
+    if (byte < DIGIT_0 || byte > DIGIT_7) return undefined;
+    value = value * 8 + (byte - DIGIT_0);
+  }
+  return BigInt(value);
+}
+
 /** The bytes of a NUL-terminated field, up to its NUL or its end. */
 export function cString(field: Buffer): Buffer {
   const nul = field.indexOf(0);
@@ -253,7 +279,7 @@ function joinPrefix(prefix: Buffer, name: Buffer): Buffer {
  * the unsigned sum (POSIX) and the signed one (old Sun and some BSD tars) are accepted.
  */
 function checkChecksum(block: Buffer, where: string): void {
-  const stored = parseNumeric(slice(block, CHECKSUM), `${where}: checksum`);
+  const stored = parseOctal(block, CHECKSUM) ?? parseNumeric(slice(block, CHECKSUM), `${where}: checksum`);
   const { unsigned, signed } = checksums(block);
   if (stored !== BigInt(unsigned) && stored !== BigInt(signed)) {
     throw new InvalidArgumentError(
