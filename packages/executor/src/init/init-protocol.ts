@@ -1,11 +1,16 @@
 /**
- * How the parent and the init talk, over two inherited descriptors:
+ * How the parent and the init (native/init) talk, over three inherited descriptors:
+ * - PLAN_FD, parent -> init: the init plan (init-plan.ts), written right after the spawn and
+ *   closed; the init reads it to EOF before doing anything. A pipe rather than a file in the
+ *   bundle: nothing to write to (possibly read-only, possibly slow) disk, nothing left behind,
+ *   and no stale plan can ever be read.
  * - GO_FD, parent -> init: one byte when the init may exec the program; EOF first = abort.
  * - ERROR_FD, init -> parent: close-on-exec, so a successful execve closes it with nothing
  *   written (EOF = the program runs); on failure the init writes one InitFailure JSON line.
  */
 export const GO_FD = 3;
 export const ERROR_FD = 4;
+export const PLAN_FD = 5;
 /** The byte the parent sends on GO_FD. */
 export const GO_BYTE = 0x01;
 /** An error line is a few hundred bytes; the parent reads no more than this. */

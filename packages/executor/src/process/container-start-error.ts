@@ -8,8 +8,8 @@ import { LayerctlError } from '@layerctl/sys';
 export class ContainerStartError extends LayerctlError {
   readonly #exitCode: number;
 
-  constructor(message: string, exitCode: number) {
-    super(message);
+  constructor(message: string, exitCode: number, options?: { cause?: unknown }) {
+    super(message, options);
     this.#exitCode = exitCode;
   }
 

@@ -2,10 +2,12 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { FailedPreconditionError } from '@layerctl/sys';
+import { FailedPreconditionError, LayerctlError } from '@layerctl/sys';
 import type { Cgroup } from '../cgroups/cgroup.ts';
 import { createCgroup } from '../cgroups/create-cgroup.ts';
-import { GO_BYTE, parseInitFailure } from '../init/init-protocol.ts';
+import { containerPlan } from '../init/container-plan.ts';
+import { encodePlan } from '../init/init-plan.ts';
+import { ERROR_FD, EXIT_INIT_FAILED, GO_BYTE, GO_FD, PLAN_FD, parseInitFailure } from '../init/init-protocol.ts';
 import { namespaceOf } from '../init/namespace-flags.ts';
 import { readSpec } from '../spec/read-spec.ts';
 import { containerTerminal, openContainerPty } from '../terminal/container-terminal.ts';
@@ -65,13 +67,15 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
     ? undefined
     : createCgroup(spec.linux.cgroupsPath ?? defaultCgroupsPath(options.id), spec.linux.resources ?? {});
   let child: ChildProcess;
+  let plan: Buffer;
   let pty: { master: number; slave: number } | undefined;
   try {
+    plan = initPlan(spec, options.bundle, cgroup?.procsFiles() ?? []);
     pty = spec.process.terminal === true ? openContainerPty(spec) : undefined;
     const stdio: StdioOptions = pty === undefined
-      ? [options.stdin ?? 'inherit', options.stdout ?? 'inherit', options.stderr ?? 'inherit', 'pipe', 'pipe']
-      : [pty.slave, pty.slave, pty.slave, 'pipe', 'pipe'];
-    child = spawnInit(options.bundle, cgroup?.procsFiles() ?? [], stdio, pidNamespace(spec), options.detached === true);
+      ? [options.stdin ?? 'inherit', options.stdout ?? 'inherit', options.stderr ?? 'inherit', 'pipe', 'pipe', 'pipe']
+      : [pty.slave, pty.slave, pty.slave, 'pipe', 'pipe', 'pipe'];
+    child = spawnInit(stdio, pidNamespace(spec), options.detached === true);
   } catch (error) {
     if (pty !== undefined) fs.closeSync(pty.master);
     cgroup?.remove();
@@ -79,20 +83,40 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
   } finally {
     if (pty !== undefined) fs.closeSync(pty.slave);
   }
-  return started(child, options, cgroup, pty?.master);
+  return started(child, plan, options, cgroup, pty?.master);
 }
 
-async function started(child: ChildProcess, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
+/**
+ * The init's plan. A spec the init could not carry out (a missing bind source, a user namespace)
+ * fails the start as the init's own failures do: 125, before anything was made.
+ */
+function initPlan(spec: Spec, bundle: string, procsFiles: readonly string[]): Buffer {
+  try {
+    return encodePlan(containerPlan(spec, bundle, procsFiles));
+  } catch (error) {
+    if (error instanceof LayerctlError) throw new ContainerStartError(error.message, EXIT_INIT_FAILED, { cause: error });
+    throw error;
+  }
+}
+
+async function started(child: ChildProcess, plan: Buffer, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
   const exited = waitForExit(child, cgroup, options.keepCgroup === true);
   // Marked as handled: a caller that never waits must not crash the process on a failed cgroup
   // removal; one that does wait still gets the rejection from wait().
   exited.catch(() => undefined);
-  const go = child.stdio[3];
-  const errors = child.stdio[4];
-  if (!(go instanceof Socket) || !(errors instanceof Socket)) {
+  // Node types stdio as a tuple of five; the init has a sixth (the plan).
+  const pipes: readonly unknown[] = child.stdio;
+  const go = pipes[GO_FD];
+  const errors = pipes[ERROR_FD];
+  const planPipe = pipes[PLAN_FD];
+  if (!(go instanceof Socket) || !(errors instanceof Socket) || !(planPipe instanceof Socket)) {
     throw new FailedPreconditionError('container init: its control pipes were not made');
   }
   const failure = readInitFailure(errors);
+  planPipe.on('error', () => {
+    // EPIPE: the init died before reading its plan; its error line and exit status tell why.
+  });
+  planPipe.end(plan);
   go.on('error', () => {
     // EPIPE: the init died before reading go; its error line and exit status tell why.
   });

@@ -1,12 +1,14 @@
 import path from 'node:path';
-import { fsTypeAt, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, mkdirInRoot, mount, mountPoints } from '@layerctl/sys';
+import { fsTypeAt, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, mountPoints } from '@layerctl/sys';
+import { type InitOp, initOp } from '../init/init-plan.ts';
 import type { Mount } from '../spec/runtime-spec.ts';
-import { makeDestination, withDestination } from './mount-in-root.ts';
+import { makeDestination } from './mount-in-root.ts';
 import { parseMountOptions } from './mount-options.ts';
 
 const CGROUP_FILESYSTEMS = new Set(['cgroup', 'cgroup2']);
 /** Where a pure cgroup v2 host mounts its one hierarchy; its dir is bound as the whole destination. */
 const CGROUP_ROOT = '/sys/fs/cgroup';
+const DIRECTORY = 1;
 
 /** One hierarchy the container belongs to: its name under /sys/fs/cgroup and the container's dir in it. */
 interface Hierarchy {
@@ -21,28 +23,27 @@ interface Hierarchy {
  * container sees its limits and nothing of its siblings. On a pure v2 host the container's one
  * directory is bound as the whole of it. `procsFiles` are the cgroup.procs the init joins.
  */
-export function mountCgroups(rootFd: number, entry: Mount, procsFiles: readonly string[]): void {
+export function mountCgroupsPlan(entry: Mount, procsFiles: readonly string[]): InitOp[] {
   const readonly = (parseMountOptions(entry.options ?? [], 'tmpfs').flags & MS_RDONLY) !== 0;
   const flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
   const hierarchies = procsFiles.map((file) => hierarchyOf(path.dirname(file)));
   const whole = hierarchies.length === 1 && hierarchies[0]?.name === '' ? hierarchies[0] : undefined;
-  makeDestination(rootFd, entry.destination, true);
-  if (whole !== undefined) {
-    bindReadonly(rootFd, whole.dir, entry.destination, readonly);
-    return;
-  }
-  withDestination(rootFd, entry.destination, true, (target) => mount('tmpfs', target, 'tmpfs', flags, 'mode=755'));
+  const ops = makeDestination(entry.destination, true);
+  if (whole !== undefined) return [...ops, ...bindReadonly(whole.dir, entry.destination, readonly)];
+  ops.push(initOp('mount_in_root', 'tmpfs', entry.destination, 'tmpfs', flags, 'mode=755', DIRECTORY));
   for (const { name, dir } of hierarchies) {
     const destination = path.posix.join(entry.destination, name);
-    mkdirInRoot(rootFd, destination);
-    bindReadonly(rootFd, dir, destination, readonly);
+    ops.push(...makeDestination(destination, true), ...bindReadonly(dir, destination, readonly));
   }
-  if (readonly) withDestination(rootFd, entry.destination, true, (target) => mount('', target, null, MS_REMOUNT | MS_RDONLY | flags));
+  if (readonly) ops.push(initOp('mount_in_root', '', entry.destination, '', MS_REMOUNT | MS_RDONLY | flags, '', DIRECTORY));
+  return ops;
 }
 
-function bindReadonly(rootFd: number, source: string, destination: string, readonly: boolean): void {
-  withDestination(rootFd, destination, true, (target) => mount(source, target, null, MS_BIND | MS_REC));
-  if (readonly) withDestination(rootFd, destination, true, (target) => mount('', target, null, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC));
+function bindReadonly(source: string, destination: string, readonly: boolean): InitOp[] {
+  const ops = [initOp('mount_in_root', source, destination, '', MS_BIND | MS_REC, '', DIRECTORY)];
+  const remount = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  if (readonly) ops.push(initOp('mount_in_root', '', destination, '', remount, '', DIRECTORY));
+  return ops;
 }
 
 /** The hierarchy `dir` lies in: the deepest cgroup mount above it, named by its last component ('' for /sys/fs/cgroup itself). */

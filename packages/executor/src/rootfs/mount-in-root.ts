@@ -1,70 +1,45 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  InvalidArgumentError,
-  MS_BIND,
-  MS_REC,
-  MS_REMOUNT,
-  mkdirInRoot,
-  mknodInRoot,
-  mount,
-  O_DIRECTORY,
-  O_PATH,
-  openInRoot,
-  S_IFREG,
-  SysError,
-  existsInRoot,
-} from '@layerctl/sys';
+import { InvalidArgumentError, MS_BIND, MS_REMOUNT, SysError } from '@layerctl/sys';
+import { type InitOp, initOp } from '../init/init-plan.ts';
 import type { Mount } from '../spec/runtime-spec.ts';
 import { parseMountOptions } from './mount-options.ts';
-import { procFdPath } from './proc-fd-path.ts';
+
+/** Mode of the directories and files made as mount points, as runc makes them. */
+const DIRECTORY_MODE = 0o755;
+const FILE_MODE = 0o644;
 
 /**
- * Mounts one spec mount at its destination INSIDE the root open at `rootFd`: the destination is
- * made and opened with openat2(RESOLVE_IN_ROOT) and the mount made onto /proc/self/fd/N, so an
- * image whose /etc, /proc or /dev is a symlink to a host path mounts inside itself all the same.
- * Bind sources are host paths chosen by the caller (volumes, the container's hosts file).
+ * The plan for one spec mount at its destination INSIDE the root: the init makes and opens the
+ * destination with openat2(RESOLVE_IN_ROOT) and mounts onto /proc/self/fd/N, so an image whose
+ * /etc, /proc or /dev is a symlink to a host path mounts inside itself all the same. Bind sources
+ * are host paths chosen by the caller (volumes, the container's hosts file); a missing one is
+ * refused here, before the init starts.
  */
-export function mountInRoot(rootFd: number, entry: Mount, bundle: string): void {
+export function mountInRootPlan(entry: Mount, bundle: string): InitOp[] {
   if (!path.posix.isAbsolute(entry.destination)) {
     throw new InvalidArgumentError(`mount destination ${JSON.stringify(entry.destination)} must be absolute`);
   }
   const options = parseMountOptions(entry.options ?? [], entry.type);
   const source = options.bind ? path.resolve(bundle, entry.source ?? '') : (entry.source ?? entry.type ?? 'none');
   const directory = options.bind ? isDirectory(source) : true;
-  makeDestination(rootFd, entry.destination, directory);
-  withDestination(rootFd, entry.destination, directory, (target) => {
-    mount(source, target, options.bind ? null : (entry.type ?? null), options.flags, options.data === '' ? undefined : options.data);
-  });
+  const dir = directory ? 1 : 0;
+  const ops = [
+    ...makeDestination(entry.destination, directory),
+    initOp('mount_in_root', source, entry.destination, options.bind ? '' : (entry.type ?? ''), options.flags, options.data, dir),
+  ];
   if (options.bind && options.bindRemountFlags !== 0) {
     // The flags of a bind take effect only through a remount of the new mount, opened anew.
-    withDestination(rootFd, entry.destination, directory, (target) => {
-      mount('', target, null, MS_BIND | MS_REMOUNT | options.bindRemountFlags);
-    });
+    ops.push(initOp('mount_in_root', '', entry.destination, '', MS_BIND | MS_REMOUNT | options.bindRemountFlags, '', dir));
   }
-  if (options.propagation !== 0) {
-    withDestination(rootFd, entry.destination, directory, (target) => mount('', target, null, options.propagation));
-  }
+  if (options.propagation !== 0) ops.push(initOp('mount_in_root', '', entry.destination, '', options.propagation, '', dir));
+  return ops;
 }
 
 /** Makes a directory, or an empty file for a file bind, at `destination` inside the root. */
-export function makeDestination(rootFd: number, destination: string, directory: boolean): void {
-  if (directory) {
-    mkdirInRoot(rootFd, destination);
-    return;
-  }
-  mkdirInRoot(rootFd, path.posix.dirname(destination));
-  if (!existsInRoot(rootFd, destination)) mknodInRoot(rootFd, destination, S_IFREG | 0o644);
-}
-
-/** Opens `destination` inside the root and hands /proc/self/fd/N to `use`, closing it after. */
-export function withDestination(rootFd: number, destination: string, directory: boolean, use: (target: string) => void): void {
-  const fd = openInRoot(rootFd, destination, O_PATH | (directory ? O_DIRECTORY : 0));
-  try {
-    use(procFdPath(fd));
-  } finally {
-    fs.closeSync(fd);
-  }
+export function makeDestination(destination: string, directory: boolean): InitOp[] {
+  if (directory) return [initOp('mkdir_in_root', destination, DIRECTORY_MODE)];
+  return [initOp('mkdir_in_root', path.posix.dirname(destination), DIRECTORY_MODE), initOp('mkfile_in_root', destination, FILE_MODE)];
 }
 
 function isDirectory(source: string): boolean {

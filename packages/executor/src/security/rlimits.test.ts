@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import test from 'ava';
 import { InvalidArgumentError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
-import { applyRlimits, DOCKER_NOFILE_LIMIT, dockerDefaultRlimits } from './rlimits.ts';
+import { DOCKER_NOFILE_LIMIT, dockerDefaultRlimits, rlimitsPlan } from './rlimits.ts';
 import { runProbe } from './testing/run-probe.ts';
 
 /** The hard open-files limit of this process as the kernel reports it, read independently of prlimit. */
@@ -24,16 +24,19 @@ test('the default rlimits can be set by root on this host (a container would oth
   });
   t.is(report.error, undefined);
   const limit = Math.min(DOCKER_NOFILE_LIMIT, hardNofile());
-  t.is(report.self?.['MaxOpenFiles'], `${limit} ${limit}`);
+  t.is(report.status?.['MaxOpenFiles'], `${limit} ${limit}`);
 });
 
-test('an unknown rlimit type, a negative value and soft above hard are refused before any limit changes', (t) => {
-  t.throws(() => applyRlimits([{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), { instanceOf: InvalidArgumentError, message: /RLIMIT_BOGUS/ });
-  t.throws(() => applyRlimits([{ type: 'RLIMIT_NOFILE', soft: -1, hard: 1 }]), { instanceOf: InvalidArgumentError });
-  const before = fs.readFileSync('/proc/self/limits', 'utf8');
+test('an unknown rlimit type, a negative value and soft above hard are refused before the init starts', (t) => {
+  t.throws(() => rlimitsPlan([{ type: 'RLIMIT_BOGUS', soft: 1, hard: 1 }]), { instanceOf: InvalidArgumentError, message: /RLIMIT_BOGUS/ });
+  t.throws(() => rlimitsPlan([{ type: 'RLIMIT_NOFILE', soft: -1, hard: 1 }]), { instanceOf: InvalidArgumentError });
   t.throws(
-    () => applyRlimits([{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }, { type: 'RLIMIT_NOFILE', soft: 10, hard: 5 }]),
+    () => rlimitsPlan([{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }, { type: 'RLIMIT_NOFILE', soft: 10, hard: 5 }]),
     { instanceOf: InvalidArgumentError, message: /above/ },
   );
-  t.is(fs.readFileSync('/proc/self/limits', 'utf8'), before);
+});
+
+test('a limit beyond what JSON holds exactly is unlimited (RLIM_INFINITY)', (t) => {
+  const [op] = rlimitsPlan([{ type: 'RLIMIT_CORE', soft: 2 ** 64, hard: 2 ** 64 }]);
+  t.deepEqual(op?.args.slice(2), [0xffffffffffffffffn, 0xffffffffffffffffn]);
 });

@@ -1,4 +1,5 @@
-import { getrlimit, InvalidArgumentError, RLIM_INFINITY, rlimitResource, setrlimit } from '@layerctl/sys';
+import { getrlimit, InvalidArgumentError, RLIM_INFINITY, rlimitResource } from '@layerctl/sys';
+import { type InitOp, initOp } from '../init/init-plan.ts';
 import type { Rlimit } from '../spec/runtime-spec.ts';
 
 /**
@@ -32,15 +33,14 @@ function rlimValue(value: number, rlimit: Rlimit): bigint {
   return value > Number.MAX_SAFE_INTEGER ? RLIM_INFINITY : BigInt(value);
 }
 
-/** Sets each rlimit of the spec on the calling process (limits are per process and survive execve); all are checked first. */
-export function applyRlimits(rlimits: readonly Rlimit[]): void {
-  const checked = rlimits.map((rlimit) => {
+/** The plan that sets each rlimit of the spec on the init (limits are per process and survive execve); all are checked here. */
+export function rlimitsPlan(rlimits: readonly Rlimit[]): InitOp[] {
+  return rlimits.map((rlimit) => {
     const soft = rlimValue(rlimit.soft, rlimit);
     const hard = rlimValue(rlimit.hard, rlimit);
     if (soft > hard) {
       throw new InvalidArgumentError(`rlimit ${rlimit.type}: soft limit ${rlimit.soft} is above hard limit ${rlimit.hard}`);
     }
-    return { resource: rlimitResource(rlimit.type), limit: { soft, hard } };
+    return initOp('rlimit', rlimit.type, rlimitResource(rlimit.type), soft, hard);
   });
-  for (const { resource, limit } of checked) setrlimit(resource, limit);
 }

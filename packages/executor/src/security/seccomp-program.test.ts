@@ -3,7 +3,7 @@ import path from 'node:path';
 import test from 'ava';
 import { scratchDir } from '@layerctl/sys/testing';
 import { dockerDefaultSeccomp } from './docker-default-seccomp.ts';
-import { compileSeccomp } from './load-seccomp.ts';
+import { compileSeccomp } from './compile-seccomp.ts';
 import { seccompProgram } from './seccomp-program.ts';
 import { runProbe } from './testing/run-probe.ts';
 
@@ -59,7 +59,7 @@ test('a program read from the cache refuses what the compiled filter refuses', (
   t.is(cachedFiles(cache).length, 1);
   const report = runProbe({ scratch, seccomp: 'docker-default', seccompCacheDir: cache });
   t.is(report.error, undefined);
-  t.is(report.self?.['Seccomp'], '2');
+  t.is(report.status?.['Seccomp'], '2');
   for (const probe of ['mount', 'unshare', 'keyctl', 'addKey', 'cloneNewns']) t.is(report.probes?.[probe], 'EPERM', probe);
   t.is(report.probes?.['spawnTrue'], 'ok');
 });

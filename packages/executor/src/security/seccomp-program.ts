@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { libseccompVersion } from '@layerctl/sys';
 import type { Seccomp } from '../spec/runtime-spec.ts';
-import { compileSeccomp } from './load-seccomp.ts';
+import { compileSeccomp } from './compile-seccomp.ts';
 
 /** A cached program starts with the sha256 of the program that follows, checked on every read. */
 const DIGEST_BYTES = 32;

@@ -9,7 +9,6 @@ import {
   SCMP_ACT_TRAP,
   SCMP_CMP,
   SeccompFilter,
-  loadSeccompProgram,
   seccompSyscallNumber,
   type SeccompCondition,
 } from '@layerctl/sys';
@@ -117,15 +116,6 @@ export function compileSeccomp(seccomp: Seccomp): Buffer {
   } finally {
     filter.release();
   }
-}
-
-/**
- * Installs the spec's filter on the calling thread: a Seccomp is compiled first; a Buffer is a
- * program compiled before (compileSeccomp, seccompProgram), which saves libseccomp's work.
- * no_new_privs is left to the caller: the thread needs no_new_privs or CAP_SYS_ADMIN, else EACCES.
- */
-export function loadSeccomp(seccomp: Seccomp | Buffer): void {
-  loadSeccompProgram(Buffer.isBuffer(seccomp) ? seccomp : compileSeccomp(seccomp));
 }
 
 function addRule(filter: SeccompFilter, rule: SeccompSyscall, defaultAction: number): void {
