@@ -54,6 +54,12 @@ int open_in_root(int root_fd, const char *file, int flags) {
   return (int)syscall(SYS_openat2, root_fd, relative, &how, sizeof how);
 }
 
+/* A path as the container sees it, for messages: "/dev", whether given as "dev" or "/dev". */
+static const char *shown(const char *file) {
+  while (*file == '/') file++;
+  return file;
+}
+
 bool exists_in_root(int root_fd, const char *file) {
   int fd = open_in_root(root_fd, file, O_PATH);
   if (fd >= 0) {
@@ -61,12 +67,12 @@ bool exists_in_root(int root_fd, const char *file) {
     return true;
   }
   if (errno == ENOENT) return false;
-  fail_errno(errno, "openat2 /%s", file);
+  fail_errno(errno, "openat2 /%s", shown(file));
 }
 
 static int open_parent(int root_fd, const char *parent) {
   int fd = open_in_root(root_fd, parent, O_PATH | O_DIRECTORY);
-  if (fd < 0) fail_errno(errno, "openat2 /%s", parent);
+  if (fd < 0) fail_errno(errno, "openat2 /%s", shown(parent));
   return fd;
 }
 
