@@ -91,6 +91,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       globalArgs,
       network: options.network ?? 'none',
       cgroupParent: options.cgroupParent,
+      exported: exportedStages(dockerfile, planned.at(-1)?.stage, fromWord),
       emit: (event: BuildEvent) => emit(event),
       addSteps: (count) => {
         const first = total + 1;
@@ -180,6 +181,13 @@ function resolveGlobalArgs(dockerfile: Dockerfile, buildArgs: Readonly<Record<st
     }
   }
   return values;
+}
+
+/** The target and the stages it is built FROM, transitively: the stages whose layers the image holds. */
+function exportedStages(dockerfile: Dockerfile, target: Stage | undefined, fromWord: (stage: Stage) => string): Set<number> {
+  const exported = new Set<number>();
+  for (let stage = target; stage !== undefined; stage = stageRef(dockerfile, fromWord(stage), stage.index)) exported.add(stage.index);
+  return exported;
 }
 
 function copyFromWords(stage: Stage): string[] {

@@ -33,6 +33,8 @@ export interface LayerContext {
   lease: Lease;
   sourceDateEpoch: bigint | undefined;
   signal: AbortSignal | undefined;
+  /** zstd level of the layer blobs; the content store's default (ZSTD_LAYER_LEVEL) when undefined. */
+  zstdLevel?: number;
 }
 
 export interface LayerResult {
@@ -63,7 +65,7 @@ export async function buildLayer(context: LayerContext, parentDiffIds: readonly 
     const blob = await withParentTree(context, parent, async (parentRoot) => {
       const diff = parentRoot === undefined ? snapshotter.diff(key) : dropUnchanged(snapshotter.diff(key), parentRoot);
       const tar = context.sourceDateEpoch === undefined ? diff : clampTarTimes(diff, context.sourceDateEpoch);
-      return writeLayerBlob(context.root.content, tar, 'zstd');
+      return writeLayerBlob(context.root.content, tar, 'zstd', { level: context.zstdLevel });
     });
     holdBlob(context.root, context.lease, blob.digest);
     const chainId = chainIds([...parentDiffIds, blob.diffId]).at(-1) ?? blob.diffId;
