@@ -45,6 +45,7 @@ import { errorCode } from '../error-code.ts';
 import { errorMessage } from '../error-message.ts';
 import { decodeBlobInWorker } from './blob-decode-worker.ts';
 import { peekHead } from './stream-head.ts';
+import { type CompressedSink, ZstdCompressor, type ZstdSettings } from './zstd-compressor.ts';
 import { ZstdDecompressStream } from './zstd-decompress-stream.ts';
 
 export type Compression = 'zstd' | 'gzip' | 'none';
@@ -82,8 +83,17 @@ export function compressStream(c: Compression, level?: number): Transform {
 
 /** zstd with an explicit worker count; exported so the tests can show the output does not depend on it. */
 export function zstdCompressStream(level: number, workers: number): Transform {
+  return new CompressStream(zstdSettings(level, workers));
+}
+
+/** zstd for a caller that takes the compressed bytes synchronously (zstd-compressor.ts); the same bytes as compressStream('zstd', level). */
+export function zstdCompressor(sink: CompressedSink, level: number = ZSTD_LAYER_LEVEL, workers: number = defaultZstdWorkers()): ZstdCompressor {
+  return new ZstdCompressor(zstdSettings(level, workers), sink);
+}
+
+function zstdSettings(level: number, workers: number): ZstdSettings {
   const compressionLevel = checkLevel('zstd', level, binding.minCLevel(), binding.maxCLevel());
-  return new CompressStream({ compressionLevel, nbWorkers: Math.max(1, workers), jobSize: ZSTD_JOB_SIZE });
+  return { compressionLevel, nbWorkers: Math.max(1, workers), jobSize: ZSTD_JOB_SIZE };
 }
 
 export function decompressStream(c: Compression): Transform {

@@ -82,12 +82,25 @@ export class ContentStore {
   }
 
   async ingest(source: AsyncIterable<Buffer>, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    return this.#ingest(expected, (tmp, check) => writeVerified(tmp, source, check));
+  }
+
+  /**
+   * Ingests the bytes `produce` hands to `write`, with the same checks and publication as
+   * ingest(). write() hashes and writes its bytes before it returns, so the producer may reuse
+   * its buffer right away: writeLayerBlob's compressor writes a whole layer through one buffer.
+   */
+  async ingestWritten(produce: (write: BlobWrite) => Promise<void>, expected: ExpectedBlob = {}): Promise<BlobInfo> {
+    return this.#ingest(expected, (tmp, check) => writeSynchronously(tmp, produce, check));
+  }
+
+  async #ingest(expected: ExpectedBlob, write: (tmp: string, check: BlobCheck) => Promise<BlobInfo>): Promise<BlobInfo> {
     const expectedSize = checkExpectedSize(expected);
     const label = expected.digest === undefined ? 'blob being ingested' : `blob ${expected.digest}`;
     const tmp = path.join(this.tmpDir, tempName(INGEST_TEMP_KIND));
     let published = false;
     try {
-      const info = await writeVerified(tmp, source, label, expected.digest, expectedSize);
+      const info = await write(tmp, new BlobCheck(label, expected.digest, expectedSize));
       fs.renameSync(tmp, this.path(info.digest));
       published = true;
       fsyncDir(this.#blobsDir);
@@ -174,38 +187,75 @@ function checkExpectedSize(expected: ExpectedBlob): number | undefined {
   return size;
 }
 
+/** Hands bytes to a blob being ingested: they are hashed and written before the call returns. */
+export type BlobWrite = (bytes: Uint8Array) => void;
+
+/** The size and digest of a blob being written, checked against what it must be. */
+class BlobCheck {
+  readonly #label: string;
+  readonly #expectedDigest: Digest | undefined;
+  readonly #expectedSize: number | undefined;
+  readonly #hash = createHash(DIGEST_ALGORITHM);
+  #size = 0;
+
+  constructor(label: string, expectedDigest: Digest | undefined, expectedSize: number | undefined) {
+    this.#label = label;
+    this.#expectedDigest = expectedDigest;
+    this.#expectedSize = expectedSize;
+  }
+
+  /** Counts and hashes the next bytes, before they are written. */
+  add(bytes: Uint8Array): void {
+    this.#size += bytes.length;
+    // Refuse as soon as a stream outgrows its declared size: a hostile source must not fill the disk.
+    if (this.#expectedSize !== undefined && this.#size > this.#expectedSize) {
+      throw new InvalidArgumentError(`${this.#label}: more than the expected ${this.#expectedSize} bytes`);
+    }
+    this.#hash.update(bytes);
+  }
+
+  /** The blob as written, once it matches what was expected. */
+  finish(): BlobInfo {
+    if (this.#expectedSize !== undefined && this.#size !== this.#expectedSize) {
+      throw new InvalidArgumentError(`${this.#label}: expected ${this.#expectedSize} bytes, got ${this.#size}`);
+    }
+    const digest = digestOfHash(this.#hash);
+    if (this.#expectedDigest !== undefined && digest !== this.#expectedDigest) {
+      throw new DigestMismatchError(this.#label, this.#expectedDigest, digest);
+    }
+    return { digest, size: this.#size };
+  }
+}
+
 /** Streams `source` into a new file at `tmp`, hashing as it goes, and fsyncs it once it matches. */
-async function writeVerified(
-  tmp: string,
-  source: AsyncIterable<Buffer>,
-  label: string,
-  expectedDigest: Digest | undefined,
-  expectedSize: number | undefined,
-): Promise<BlobInfo> {
+async function writeVerified(tmp: string, source: AsyncIterable<Buffer>, check: BlobCheck): Promise<BlobInfo> {
   const handle = await fsp.open(tmp, 'wx', BLOB_MODE);
   try {
-    const hash = createHash(DIGEST_ALGORITHM);
-    let size = 0;
     for await (const chunk of source) {
-      size += chunk.length;
-      // Refuse as soon as a stream outgrows its declared size: a hostile source must not fill the disk.
-      if (expectedSize !== undefined && size > expectedSize) {
-        throw new InvalidArgumentError(`${label}: more than the expected ${expectedSize} bytes`);
-      }
-      hash.update(chunk);
+      check.add(chunk);
       await writeAll(handle, chunk);
     }
-    if (expectedSize !== undefined && size !== expectedSize) {
-      throw new InvalidArgumentError(`${label}: expected ${expectedSize} bytes, got ${size}`);
-    }
-    const digest = digestOfHash(hash);
-    if (expectedDigest !== undefined && digest !== expectedDigest) {
-      throw new DigestMismatchError(label, expectedDigest, digest);
-    }
+    const info = check.finish();
     await handle.sync();
-    return { digest, size };
+    return info;
   } finally {
     await handle.close();
+  }
+}
+
+/** Like writeVerified, for bytes handed over by calls: each is written with synchronous writes before the call returns. */
+async function writeSynchronously(tmp: string, produce: (write: BlobWrite) => Promise<void>, check: BlobCheck): Promise<BlobInfo> {
+  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, BLOB_MODE);
+  try {
+    await produce((bytes) => {
+      check.add(bytes);
+      for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done);
+    });
+    const info = check.finish();
+    fs.fsyncSync(fd);
+    return info;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
