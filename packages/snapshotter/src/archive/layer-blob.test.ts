@@ -1,5 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import test from 'ava';
 import { NotFoundError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
@@ -7,7 +9,7 @@ import { ContentStore } from '../content/content-store.ts';
 import { sha256Digest } from '../content/digest.ts';
 import { chunked, collect } from '../testing/byte-streams.ts';
 import { mixedData } from '../testing/generated-data.ts';
-import { COMPRESSIONS, decompressAuto, detectCompression } from './compression.ts';
+import { COMPRESSIONS, compressStream, decompressAuto, detectCompression } from './compression.ts';
 import { writeLayerBlob } from './layer-blob.ts';
 
 const MiB = 1024 * 1024;
@@ -71,4 +73,14 @@ test('a tar stream that fails leaves no blob and no temp file', async (t) => {
   await t.throwsAsync(writeLayerBlob(store, broken(), 'zstd'), { instanceOf: NotFoundError });
   t.deepEqual(store.list(), []);
   t.deepEqual(fs.readdirSync(path.join(dir, 'tmp')), []);
+});
+
+test('a zstd layer blob is byte for byte what compressStream writes of the same tar, however the tar is chunked', async (t) => {
+  const store = openStore(scratchDir(t));
+  const tar = await collect(mixedData(6 * MiB + 77));
+  const streamed = await pipeline(Readable.from(chunked(tar, 1 << 20)), compressStream('zstd'), (s: AsyncIterable<Buffer>) => collect(s));
+  for (const size of [4096, 300_000]) {
+    const blob = await writeLayerBlob(store, chunked(tar, size), 'zstd');
+    t.is(blob.digest, sha256Digest(streamed), `tar chunks of ${size} bytes`);
+  }
 });

@@ -97,6 +97,37 @@ test('a failing source leaves nothing visible and no temp file behind', async (t
   t.deepEqual(fs.readdirSync(path.join(dir, 'tmp')), []);
 });
 
+test('ingestWritten stores what is written through it, and each write may reuse its buffer at once', async (t) => {
+  const store = openStore(scratchDir(t));
+  const info = await store.ingestWritten(async (write) => {
+    const reused = Buffer.alloc(1000);
+    for (let at = 0; at < payload.length; at += reused.length) {
+      const length = payload.copy(reused, 0, at);
+      write(reused.subarray(0, length));
+      reused.fill(0xff);
+    }
+  });
+  t.deepEqual(info, { digest: payloadDigest, size: payload.length });
+  t.true(fs.readFileSync(store.path(payloadDigest)).equals(payload));
+});
+
+test('ingestWritten checks what it is told to expect and leaves nothing behind when the producer or the check fails', async (t) => {
+  const dir = scratchDir(t);
+  const store = openStore(dir);
+  const claimed = sha256Digest('something else');
+  await t.throwsAsync(store.ingestWritten(async (write) => write(payload), { digest: claimed }), { instanceOf: DigestMismatchError });
+  await t.throwsAsync(store.ingestWritten(async (write) => write(payload), { size: 10 }), { instanceOf: InvalidArgumentError, message: /more than the expected 10 bytes/ });
+  await t.throwsAsync(
+    store.ingestWritten(async (write) => {
+      write(payload);
+      throw new NotFoundError('file vanished while packing');
+    }),
+    { instanceOf: NotFoundError },
+  );
+  t.deepEqual(store.list(), []);
+  t.deepEqual(fs.readdirSync(path.join(dir, 'tmp')), []);
+});
+
 test('read streams the blob and verifies it', async (t) => {
   const store = openStore(scratchDir(t));
   await store.ingest(chunked(payload, 4096));
