@@ -44,9 +44,9 @@ export function staticBinary(sources: readonly string[], name: string, cacheDir:
 }
 
 function compile(sources: readonly string[], binary: string): void {
-  fs.mkdirSync(path.dirname(binary), { recursive: true, mode: 0o755 });
   const tmp = `${binary}.${process.pid}.${Date.now()}.tmp`;
   try {
+    fs.mkdirSync(path.dirname(binary), { recursive: true, mode: 0o755 });
     execFileSync(GCC, [...GCC_FLAGS, '-o', tmp, ...sources], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     fs.renameSync(tmp, binary);
   } catch (error) {

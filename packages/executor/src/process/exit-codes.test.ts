@@ -58,6 +58,13 @@ test('the init failing before exec (a bind source missing) is 125 and leaves not
   t.false(fs.existsSync(path.join(bundle.rootfs, 'data')));
 });
 
+test('a step of the init that fails is 125, its message naming the step, its input and the errno', async (t) => {
+  const bundle = testBundle(t, { args: ['true'], mounts: [{ destination: '/data', type: 'layerctlnosuchfs', source: 'none' }] });
+  const error = await t.throwsAsync(runContainer(bundle), { instanceOf: ContainerStartError });
+  t.is(error?.exitCode, 125);
+  t.is(error?.message, 'mount none on /data: ENODEV (No such device)');
+});
+
 test('a spec asking for a user namespace is refused with 125, naming why', async (t) => {
   const bundle = testBundle(t, { args: ['true'] }, (spec) => {
     spec.linux.namespaces.push({ type: 'user' });
