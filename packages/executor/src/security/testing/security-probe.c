@@ -1,4 +1,5 @@
-/* The program the security tests have the real init exec (after the plan's security steps): it
+/* The program the security tests have the real init exec (after the plan's security steps), and
+ * process/syscalls-refused.test.ts runs inside a default container (it is static): it
  * prints its own /proc/self/status fields ("status.Name=value"), its open-files limit, and the
  * errno name ("probe.name=EPERM") or "ok" of each probe call. Each probe is chosen so that,
  * should the filter let it through, it fails harmlessly (EINVAL, ENOENT) or changes only this
