@@ -15,7 +15,7 @@ export {
   FSOPEN_CLOEXEC, FSCONFIG_SET_FLAG, FSCONFIG_SET_STRING, FSCONFIG_CMD_CREATE, FSMOUNT_CLOEXEC,
   MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOVE_MOUNT_F_EMPTY_PATH, AT_FDCWD,
 } from './new-mount.ts';
-export { mountPoints, isMountPoint, fsTypeAt } from './mount-points.ts';
+export { mountPoints, mountTable, isMountPoint, fsTypeAt, type MountEntry } from './mount-points.ts';
 export { attachLoop, detachLoop, freeLoopNumber, loopBackingFile, loopDirectIo, attachedLoops, loopConfig, loopInfo64, loopFlags, LOOP_CONTROL, LOOP_MAJOR, LOOP_CONFIG_BYTES, LOOP_INFO64_BYTES, LO_FLAGS_READ_ONLY, LO_FLAGS_AUTOCLEAR, LO_FLAGS_DIRECT_IO, type LoopDevice, type LoopOptions } from './loop-device.ts';
 export * from './namespaces.ts';
 export * from './open-in-root.ts';

@@ -8,9 +8,24 @@ import fs from 'node:fs';
  */
 const MOUNTINFO = '/proc/self/mountinfo';
 
+/** One mount of the table: where it is and the type of filesystem. */
+export interface MountEntry {
+  target: string;
+  fsType: string;
+}
+
+/** Every mount of this mount namespace, in mount order: read once where several questions are asked. */
+export function mountTable(): MountEntry[] {
+  return mountinfoLines().map((line) => ({
+    target: unescapeMountinfo(line.split(' ')[4] ?? ''),
+    // After the optional fields comes " - fstype source options".
+    fsType: line.split(' - ')[1]?.split(' ')[0] ?? '',
+  }));
+}
+
 /** The mount points of this mount namespace, in mount order (field 5 of mountinfo). */
 export function mountPoints(): string[] {
-  return mountinfoLines().map((line) => unescapeMountinfo(line.split(' ')[4] ?? ''));
+  return mountTable().map((entry) => entry.target);
 }
 
 /** Whether `target` (a real path: symlinks resolved) is a mount point in this mount namespace. */
@@ -19,10 +34,8 @@ export function isMountPoint(target: string): boolean {
 }
 
 /** The filesystem type mounted at `target` (the topmost mount there), or undefined. */
-export function fsTypeAt(target: string): string | undefined {
-  const line = mountinfoLines().findLast((l) => unescapeMountinfo(l.split(' ')[4] ?? '') === target);
-  // After the optional fields comes " - fstype source options".
-  return line?.split(' - ')[1]?.split(' ')[0];
+export function fsTypeAt(target: string, table: readonly MountEntry[] = mountTable()): string | undefined {
+  return table.findLast((entry) => entry.target === target)?.fsType;
 }
 
 function mountinfoLines(): string[] {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { fsTypeAt, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, mountPoints } from '@layerctl/sys';
+import { fsTypeAt, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC, MS_REMOUNT, type MountEntry, mountTable } from '@layerctl/sys';
 import { type InitOp, initOp } from '../init/init-plan.ts';
 import type { Mount } from '../spec/runtime-spec.ts';
 import { makeDestination } from './mount-in-root.ts';
@@ -26,7 +26,8 @@ interface Hierarchy {
 export function mountCgroupsPlan(entry: Mount, procsFiles: readonly string[]): InitOp[] {
   const readonly = (parseMountOptions(entry.options ?? [], 'tmpfs').flags & MS_RDONLY) !== 0;
   const flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-  const hierarchies = procsFiles.map((file) => hierarchyOf(path.dirname(file)));
+  const table = mountTable();
+  const hierarchies = procsFiles.map((file) => hierarchyOf(path.dirname(file), table));
   const whole = hierarchies.length === 1 && hierarchies[0]?.name === '' ? hierarchies[0] : undefined;
   const ops = makeDestination(entry.destination, true);
   if (whole !== undefined) return [...ops, ...bindReadonly(whole.dir, entry.destination, readonly)];
@@ -47,9 +48,10 @@ function bindReadonly(source: string, destination: string, readonly: boolean): I
 }
 
 /** The hierarchy `dir` lies in: the deepest cgroup mount above it, named by its last component ('' for /sys/fs/cgroup itself). */
-function hierarchyOf(dir: string): Hierarchy {
-  const mountPoint = mountPoints()
-    .filter((m) => (dir === m || dir.startsWith(`${m}/`)) && CGROUP_FILESYSTEMS.has(fsTypeAt(m) ?? ''))
+function hierarchyOf(dir: string, table: readonly MountEntry[]): Hierarchy {
+  const mountPoint = table
+    .map((entry) => entry.target)
+    .filter((m) => (dir === m || dir.startsWith(`${m}/`)) && CGROUP_FILESYSTEMS.has(fsTypeAt(m, table) ?? ''))
     .sort((a, b) => b.length - a.length)[0];
   if (mountPoint === undefined || mountPoint === CGROUP_ROOT) return { name: '', dir };
   return { name: path.posix.basename(mountPoint), dir };
