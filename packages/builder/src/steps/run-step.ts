@@ -143,7 +143,18 @@ async function runInRootfs(options: RunOptions): Promise<void> {
   }
 }
 
-async function forwardLines(stream: Readable | undefined, name: 'stdout' | 'stderr', onLine: RunOptions['onLine']): Promise<void> {
-  if (stream === undefined) return;
-  for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) onLine(name, line);
+/**
+ * Passes the stream's lines on until it ends or closes. Not readline's async iterator: a stream
+ * that ended before it is asked (Node resumes and drains a child's unread pipes when the child
+ * exits, which a command as quick as `chmod` does before the start resolves) never makes it
+ * finish, and with nothing else pending the whole process would exit mid-build.
+ */
+export async function forwardLines(stream: Readable | undefined, name: 'stdout' | 'stderr', onLine: RunOptions['onLine']): Promise<void> {
+  if (stream === undefined || stream.readableEnded || stream.destroyed) return;
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  lines.on('line', (line) => onLine(name, line));
+  await new Promise<void>((resolve) => {
+    lines.once('close', resolve);
+    stream.once('close', resolve);
+  });
 }
