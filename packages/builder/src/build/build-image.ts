@@ -1,8 +1,10 @@
 import type { BuildNetwork } from '../steps/build-network.ts';
 import { InvalidArgumentError, LayerctlError } from '@layerctl/sys';
-import { hostPlatform, openLease, saveImages, unpackImage, type ArchiveFormat, type MetadataSnapshotter, type Root } from '@layerctl/snapshotter';
+import { chainIds, hostPlatform, openLease, saveImages, unpackImage, type ArchiveFormat, type MetadataSnapshotter, type Root } from '@layerctl/snapshotter';
 import { BuildCache } from '../cache/build-cache.ts';
 import { ContextSums } from '../context/context-sums.ts';
+import { readDockerignore } from '../dockerignore/parse-dockerignore.ts';
+import type { PatternMatcher } from '../dockerignore/pattern-matcher.ts';
 import { expandWord, expandingIn, type Lookup } from '../dockerfile/expand.ts';
 import type { Dockerfile, Stage } from '../dockerfile/instructions.ts';
 import { parseTriggers } from '../dockerfile/parse-dockerfile.ts';
@@ -11,6 +13,7 @@ import { storeBuiltImage, type StoredBuild } from '../image-config/store-image.t
 import type { BuildEvent, BuildEventSink } from '../progress-events/build-event.ts';
 import { planStages, stageRef } from '../stages/stage-graph.ts';
 import { BuildWorkspace } from './build-workspace.ts';
+import { isCommitted } from './is-committed.ts';
 import { StageBuilder, type BuildShared, type StageResult } from './stage-builder.ts';
 
 export interface BuildOptions {
@@ -80,6 +83,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       next += 1 + stage.instructions.length;
     }
     const results = new Map<number, Promise<StageResult>>();
+    let contextIgnore: Promise<PatternMatcher> | undefined;
     const shared: BuildShared = {
       layer: { root, snapshotter, workspace, lease, sourceDateEpoch, signal: abort.signal },
       cache: new BuildCache(root),
@@ -87,6 +91,7 @@ export async function buildImage(options: BuildOptions): Promise<BuildResult> {
       escape: dockerfile.escape,
       contextDir: options.contextDir,
       contextSums: new ContextSums(workspace.dir, options.contextDir),
+      contextIgnore: () => (contextIgnore ??= readDockerignore(options.contextDir)),
       buildArgs,
       globalArgs,
       network: options.network ?? 'none',
@@ -166,7 +171,8 @@ async function resolveBase(shared: BuildShared, stage: Stage, from: string): Pro
     if (!(err instanceof LayerctlError)) throw err;
     throw new LayerctlError(`FROM ${from}: ${err.message} (the builder pulls nothing: layerctl import or load it first)`, { cause: err });
   }
-  await unpackImage(root, snapshotter, base.id);
+  // Unpacking reads the image again to find every layer in place; a committed top layer says so at once.
+  if (!isCommitted(snapshotter, chainIds(base.layers.map((layer) => layer.diffId)).at(-1))) await unpackImage(root, snapshotter, base.id);
   return { base, key: `image ${base.id}`, triggers: base.config.config.OnBuild ?? [] };
 }
 

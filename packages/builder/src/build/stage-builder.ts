@@ -1,9 +1,10 @@
 import type { BuildNetwork } from '../steps/build-network.ts';
-import { LayerctlError, NotFoundError } from '@layerctl/sys';
+import { LayerctlError } from '@layerctl/sys';
 import { chainIds, type Digest, type HistoryEntry } from '@layerctl/snapshotter';
 import { baseCacheKey, stepCacheKey } from '../cache/cache-key.ts';
 import type { BuildCache } from '../cache/build-cache.ts';
 import type { ContextSums } from '../context/context-sums.ts';
+import type { PatternMatcher } from '../dockerignore/pattern-matcher.ts';
 import { DockerfileError } from '../dockerfile/dockerfile-error.ts';
 import { expandWord, expandWords, expandingIn, type EscapeChar, type Lookup } from '../dockerfile/expand.ts';
 import type { ArgInstruction, CopyInstruction, Instruction, RunInstruction, Stage } from '../dockerfile/instructions.ts';
@@ -14,6 +15,7 @@ import { applyConfigInstruction, getEnv, isConfigInstruction, setEnv, type Confi
 import { buildLayer, type LayerContext, type LayerResult } from '../steps/layer-step.ts';
 import { planCopy, type CopyPlan } from '../steps/copy-step.ts';
 import { planRun, type RunPlan } from '../steps/run-step.ts';
+import { isCommitted } from './is-committed.ts';
 
 /**
  * zstd level of the layers of stages the target image does not contain (those only COPY --from
@@ -42,6 +44,8 @@ export interface BuildShared {
   contextDir: string;
   /** What earlier builds learned of the context's files, for COPY and ADD checksums. */
   contextSums: ContextSums;
+  /** The context's .dockerignore, read once per build. */
+  contextIgnore(): Promise<PatternMatcher>;
   /** The values --build-arg gave. */
   buildArgs: Readonly<Record<string, string>>;
   /** Global ARGs (before the first FROM) with their values. */
@@ -184,18 +188,9 @@ export class StageBuilder {
     const entry = this.#shared.cache.lookup(key);
     if (entry?.layer === undefined) return undefined;
     const chainId = chainIds([...this.#layers.map((layer) => layer.diffId), entry.layer.diffId]).at(-1);
-    if (chainId === undefined || !this.#committed(chainId)) return undefined;
+    if (chainId === undefined || !isCommitted(this.#shared.layer.snapshotter, chainId)) return undefined;
     this.#shared.layer.lease.addBlob(entry.layer.digest);
     return { layer: entry.layer, chainId, created: entry.created };
-  }
-
-  #committed(chainId: Digest): boolean {
-    try {
-      return this.#shared.layer.snapshotter.stat(chainId).kind === 'committed';
-    } catch (err) {
-      if (err instanceof NotFoundError) return false;
-      throw err;
-    }
   }
 
   #addLayer(layer: BuiltLayer, chainId: Digest, history: HistoryEntry, key: string): void {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidArgumentError, O_DIRECTORY, O_PATH, SysError, openInRoot } from '@layerctl/sys';
 import { ImageStore, chainIds, readImage, unpackImage, type Digest } from '@layerctl/snapshotter';
 import type { BuildShared } from '../build/stage-builder.ts';
+import { isCommitted } from '../build/is-committed.ts';
 import type { CopyInstruction } from '../dockerfile/instructions.ts';
 import { expandHeredoc, type Lookup } from '../dockerfile/expand.ts';
 import type { BuildContainerConfig } from '../image-config/build-config.ts';
@@ -17,7 +18,6 @@ import { copyTargets, destinationPath, type CopySource } from '../context/copy-t
 import { selectSources, type SelectedSource } from '../context/select-sources.ts';
 import { walkSource } from '../context/walk-source.ts';
 import { PatternMatcher } from '../dockerignore/pattern-matcher.ts';
-import { readDockerignore } from '../dockerignore/parse-dockerignore.ts';
 import type { StepPlan } from './run-step.ts';
 
 export type CopyPlan = StepPlan;
@@ -57,7 +57,7 @@ export async function planCopy(instruction: CopyInstruction, context: CopyContex
     content: doc.expand ? expandHeredoc(doc.content, context.lookup) : doc.content,
   }));
   const from = instruction.from === undefined ? undefined : await copySource(context, expander.word(instruction.from));
-  const ignore = from === undefined ? await readDockerignore(context.contextDir) : new PatternMatcher([]);
+  const ignore = from === undefined ? await context.shared.contextIgnore() : new PatternMatcher([]);
   const selected = from === undefined ? await selectSources(context.contextDir, sourceWords, ignore) : [];
   const checksum = from === undefined ? await checksumSources(selected, ignore, context.shared.contextSums) : undefined;
   const canonical = [instruction.kind, sourceWords, destinationWord, workdir, chown ?? null, chmod ?? null];
@@ -175,8 +175,9 @@ async function imageChainId(shared: BuildShared, ref: string): Promise<Digest | 
   const { root, snapshotter } = shared.layer;
   const resolved = new ImageStore(root.metadata).resolve(ref);
   const image = await readImage(root.content, resolved.record.manifestDigest);
-  await unpackImage(root, snapshotter, resolved.id);
-  return chainIds(image.layers.map((layer) => layer.diffId)).at(-1);
+  const chainId = chainIds(image.layers.map((layer) => layer.diffId)).at(-1);
+  if (!isCommitted(snapshotter, chainId)) await unpackImage(root, snapshotter, resolved.id);
+  return chainId;
 }
 
 async function useEmpty(shared: BuildShared, use: (root: string) => Promise<void>): Promise<void> {
