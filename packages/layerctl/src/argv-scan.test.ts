@@ -3,6 +3,7 @@ import { scanArgv } from './argv-scan.ts';
 
 test('the command is the first word that is neither an option nor a global option value', (t) => {
   t.is(scanArgv(['--root', '/x', '--driver', 'overlay2', 'images', '--json']).command, 'images');
+  t.is(scanArgv(['--storage-opt', 'overlay2.mount_api=legacy', 'info']).command, 'info');
   t.is(scanArgv(['--root=/x', 'tag', 'a', 'b']).command, 'tag');
   t.is(scanArgv(['--debug', '--progress', 'plain', 'rmi', '-f', 'x']).command, 'rmi');
 });

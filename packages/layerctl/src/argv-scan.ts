@@ -8,7 +8,7 @@ export interface ArgvScan {
 }
 
 /** Global options that take a value in the next word unless written `--opt=value`. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--root', '--driver', '--progress']);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--root', '--driver', '--progress', '--storage-opt']);
 
 /**
  * Finds the command's name and the global switches without a parser, so that `--version` and the

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Driver, DriverFactory } from '@layerctl/snapshotter';
 import { FailedPreconditionError, LayerctlError, NotSupportedError } from '@layerctl/sys';
+import { type DriverOptions, effectiveOptions, persistOptions } from './driver-options.ts';
 import { DRIVERS } from './global-options.ts';
 import type { Root, Snapshotter } from './with-root.ts';
 
@@ -60,10 +61,10 @@ const PROBE_TEMP_KIND = 'driver-probe';
 const PROBE_DIR_MODE = 0o700;
 
 /** Makes (but does not initialise) the driver of `name` for `root`. */
-export async function makeDriver(name: DriverName, root: Pick<Root, 'dir' | 'tmpDir'>): Promise<Driver> {
+export async function makeDriver(name: DriverName, root: Pick<Root, 'dir' | 'tmpDir'>, options: DriverOptions = {}): Promise<Driver> {
   const registration = registry[name];
   const factory = await registration.load();
-  return factory({ root: root.dir, tmpDir: root.tmpDir, options: {} });
+  return factory({ root: root.dir, tmpDir: root.tmpDir, options: { ...options } });
 }
 
 /** The driver this root was made with, if any. */
@@ -84,17 +85,29 @@ export function checkRequestedDriver(root: Root, api: Snapshotter, requested: Dr
  * The uninitialised driver for this root and command line (the rules at the top of this file).
  * Persist the choice with persistDriver once it has initialised.
  */
-export async function chooseDriver(root: Root, api: Snapshotter, requested: DriverName | undefined): Promise<Driver> {
+export async function chooseDriver(root: Root, api: Snapshotter, requested: DriverName | undefined, requestedOptions?: DriverOptions): Promise<ChosenDriver> {
   const persisted = checkRequestedDriver(root, api, requested);
-  const name = persisted ?? requested ?? (await firstWorking(root, api));
-  return makeDriver(name, root);
+  const options = effectiveOptions(root, api, persisted !== undefined, requestedOptions);
+  const name = persisted ?? requested ?? (await firstWorking(root, api, options));
+  return { driver: await makeDriver(name, root, options), options };
 }
 
-/** Records the root's driver; a root that another process made with another driver meanwhile refuses this one. */
-export function persistDriver(root: Root, name: string): void {
+/** A root's driver, not initialised yet, and the options it was made with (persistDriver records both). */
+export interface ChosenDriver {
+  driver: Driver;
+  options: DriverOptions;
+}
+
+/**
+ * Records the root's driver and its options (driver-options.ts); a root that another process
+ * made with another driver or other options meanwhile refuses these.
+ */
+export function persistDriver(root: Root, name: string, options: DriverOptions = {}): void {
   const persisted = root.metadata.write((db) => {
     db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING').run(DRIVER_SETTING, name);
-    return db.prepare('SELECT value FROM settings WHERE key = ?').get(DRIVER_SETTING)?.['value'];
+    const driver = db.prepare('SELECT value FROM settings WHERE key = ?').get(DRIVER_SETTING)?.['value'];
+    if (driver === name) persistOptions(root, db, options);
+    return driver;
   });
   if (persisted !== name) throw refusal(root, String(persisted), name);
 }
@@ -120,11 +133,15 @@ export interface DriverAvailability {
   detail: string;
 }
 
-/** The first driver of DRIVER_PRIORITY that initialises here; NotSupportedError saying why each failed when none does. */
-async function firstWorking(root: Root, api: Snapshotter): Promise<DriverName> {
+/**
+ * The first driver of DRIVER_PRIORITY that initialises here with `options` (a driver refuses
+ * another's options: devmapper.* options choose devmapper); NotSupportedError saying why each
+ * failed when none does.
+ */
+async function firstWorking(root: Root, api: Snapshotter, options: DriverOptions): Promise<DriverName> {
   const failures: string[] = [];
   for (const name of DRIVER_PRIORITY) {
-    const failure = await tryDriver(name, root, api);
+    const failure = await tryDriver(name, root, api, options);
     if (failure === undefined) return name;
     // Each driver's reason already names the driver ("overlay2: overlayfs does not mount here ...").
     failures.push(failure);
@@ -136,11 +153,11 @@ async function firstWorking(root: Root, api: Snapshotter): Promise<DriverName> {
  * Initialises the driver in a scratch root under tmp/ (same filesystem as the real one) and
  * removes it again; returns why the driver does not work, or undefined when it does.
  */
-async function tryDriver(name: DriverName, root: Root, api: Snapshotter): Promise<string | undefined> {
+async function tryDriver(name: DriverName, root: Root, api: Snapshotter, options: DriverOptions = {}): Promise<string | undefined> {
   const scratch = path.join(root.tmpDir, api.tempName(PROBE_TEMP_KIND));
   fs.mkdirSync(scratch, { mode: PROBE_DIR_MODE });
   try {
-    const driver = await makeDriver(name, { dir: scratch, tmpDir: path.join(scratch, api.TMP_DIR) });
+    const driver = await makeDriver(name, { dir: scratch, tmpDir: path.join(scratch, api.TMP_DIR) }, options);
     await driver.init();
     await driver.close();
     return undefined;

@@ -14,6 +14,8 @@ export interface GlobalOptions {
   driver: (typeof DRIVERS)[number] | undefined;
   progress: (typeof PROGRESS_MODES)[number];
   debug: boolean;
+  /** --storage-opt KEY=VALUE items, as given (driver-options.ts reads them); handlers see it as storageOpt. */
+  'storage-opt': string[];
 }
 
 /** Declares the global options on the top-level parser. */
@@ -32,6 +34,14 @@ export function globalOptions(cli: Argv): Argv<GlobalOptions> {
       describe: 'storage driver (default: the first that works on this host)',
       global: true,
       requiresArg: true,
+    })
+    .option('storage-opt', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      default: [] as string[],
+      describe: 'a storage driver option KEY=VALUE, repeatable (overlay2.mount_api, devmapper.pool_dir, ...); a root keeps the options it was made with',
+      global: true,
     })
     .option('progress', {
       choices: PROGRESS_MODES,

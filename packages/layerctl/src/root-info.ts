@@ -1,6 +1,7 @@
 import type { MetadataSnapshotter, SnapshotKind } from '@layerctl/snapshotter';
 import { LayerctlError } from '@layerctl/sys';
-import { checkRequestedDriver, chooseDriver, driverAvailability, persistDriver, type DriverAvailability, type DriverName } from './drivers.ts';
+import type { DriverOptions } from './driver-options.ts';
+import { checkRequestedDriver, chooseDriver, driverAvailability, persistDriver, type ChosenDriver, type DriverAvailability, type DriverName } from './drivers.ts';
 import type { Root, Snapshotter } from './with-root.ts';
 
 /** What `layerctl info` shows. */
@@ -31,21 +32,28 @@ export const DRIVER_ERROR_STATUS = 'Error';
  * kernel without overlayfs) is shown with its error instead of failing the command: info is
  * where a person looks to find out why.
  */
-export async function rootInfo(root: Root, api: Snapshotter, requested: DriverName | undefined): Promise<RootInfo> {
+export async function rootInfo(root: Root, api: Snapshotter, requested: DriverName | undefined, requestedOptions?: DriverOptions): Promise<RootInfo> {
   const blobs = root.content.list();
   return {
-    ...(await driverInfo(root, api, requested)),
+    ...(await driverInfo(root, api, requested, requestedOptions)),
     root: root.dir,
     content: { blobs: blobs.length, bytes: blobs.reduce((sum, digest) => sum + root.content.stat(digest).size, 0) },
     images: new Set(new api.ImageStore(root.metadata).list().map((record) => record.configDigest)).size,
   };
 }
 
-async function driverInfo(root: Root, api: Snapshotter, requested: DriverName | undefined): Promise<Pick<RootInfo, 'driver' | 'snapshots' | 'drivers'>> {
+async function driverInfo(
+  root: Root,
+  api: Snapshotter,
+  requested: DriverName | undefined,
+  requestedOptions: DriverOptions | undefined,
+): Promise<Pick<RootInfo, 'driver' | 'snapshots' | 'drivers'>> {
   const named = checkRequestedDriver(root, api, requested) ?? requested;
   let snapshotter: MetadataSnapshotter;
+  let chosen: ChosenDriver;
   try {
-    snapshotter = await api.openSnapshotter(root, await chooseDriver(root, api, requested));
+    chosen = await chooseDriver(root, api, requested, requestedOptions);
+    snapshotter = await api.openSnapshotter(root, chosen.driver);
   } catch (err) {
     if (!(err instanceof LayerctlError)) throw err;
     return {
@@ -55,7 +63,7 @@ async function driverInfo(root: Root, api: Snapshotter, requested: DriverName | 
     };
   }
   try {
-    persistDriver(root, snapshotter.driver.name);
+    persistDriver(root, snapshotter.driver.name, chosen.options);
     return {
       driver: { name: snapshotter.driver.name, status: Object.fromEntries(snapshotter.driver.status()) },
       snapshots: snapshotCounts(snapshotter),

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import type { GlobalOptions } from '../global-options.ts';
 import { print, printJson } from '../output/print.ts';
 import { infoText } from '../output/info-text.ts';
+import { parseStorageOpts } from '../driver-options.ts';
 import { rootInfo } from '../root-info.ts';
 import { withRoot } from '../with-root.ts';
 import type { CommandArgs } from './command-args.ts';
@@ -14,7 +15,8 @@ export function builder(cli: Argv<GlobalOptions>) {
 }
 
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
-  const info = await withRoot(args, (root, api) => rootInfo(root, api, args.driver));
+  const requestedOptions = parseStorageOpts(args.storageOpt);
+  const info = await withRoot(args, (root, api) => rootInfo(root, api, args.driver, requestedOptions));
   if (args.json) printJson(info);
   else print(infoText(info));
 }
