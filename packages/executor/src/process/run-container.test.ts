@@ -62,3 +62,18 @@ test('the program runs inside its cgroup from its first instruction, and the cgr
   t.regex(out, /:pids:\/$/m);
   t.false(fs.existsSync(`/sys/fs/cgroup/pids/layerctl-test-${id}`));
 });
+
+test('what a quick program prints is all there even when its reader comes after it exited', async (t) => {
+  const { bundle, id } = testBundle(t, { args: ['sh', '-c', 'echo out; echo err >&2'] });
+  const container = await startContainer({ id, bundle, stdout: 'pipe', stderr: 'pipe' });
+  t.like(await container.wait(), { code: 0 });
+  // Node drains a child's unread pipes once it has exited; the container's output must survive that.
+  await setTimeout(50);
+  const read = async (stream: NodeJS.ReadableStream | undefined): Promise<string> => {
+    let text = '';
+    for await (const chunk of stream ?? []) text += String(chunk);
+    return text;
+  };
+  t.is(await read(container.stdout), 'out\n');
+  t.is(await read(container.stderr), 'err\n');
+});

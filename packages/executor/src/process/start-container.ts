@@ -14,6 +14,7 @@ import { containerTerminal, openContainerPty } from '../terminal/container-termi
 import type { Spec } from '../spec/runtime-spec.ts';
 import { ContainerStartError } from './container-start-error.ts';
 import { type ExitStatus, exitStatus } from './exit-status.ts';
+import { keepOutput } from './keep-output.ts';
 import { readInitFailure } from './read-init-failure.ts';
 import { type PidNamespace, spawnInit } from './spawn-init.ts';
 
@@ -101,6 +102,8 @@ function initPlan(spec: Spec, bundle: string, procsFiles: readonly string[]): Bu
 
 async function started(child: ChildProcess, plan: Buffer, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
   const exited = waitForExit(child, cgroup, options.keepCgroup === true);
+  const stdout = keepOutput(child.stdout);
+  const stderr = keepOutput(child.stderr);
   // Marked as handled: a caller that never waits must not crash the process on a failed cgroup
   // removal; one that does wait still gets the rejection from wait().
   exited.catch(() => undefined);
@@ -133,8 +136,8 @@ async function started(child: ChildProcess, plan: Buffer, options: StartOptions,
   return {
     pid: child.pid,
     ...(child.stdin === null ? {} : { stdin: child.stdin }),
-    ...(child.stdout === null ? {} : { stdout: child.stdout }),
-    ...(child.stderr === null ? {} : { stderr: child.stderr }),
+    ...(stdout === undefined ? {} : { stdout }),
+    ...(stderr === undefined ? {} : { stderr }),
     ...(master === undefined ? {} : { terminal: containerTerminal(master) }),
     ...(cgroup === undefined ? {} : { cgroup }),
     wait: () => {
