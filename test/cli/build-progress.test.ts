@@ -20,6 +20,15 @@ test('--progress auto without a terminal prints plain lines: one per event, CACH
   t.is(again.stdout, first.stdout, 'the same image id on stdout');
 });
 
+test('plain progress shows every line a quick RUN prints, on stdout and stderr, under its step', async (t) => {
+  const { layerctl, context, cgroupParent } = await buildScratch(t, busyboxTar());
+  const dir = context('quick-run', { Dockerfile: 'FROM busybox\nRUN echo to-stdout && echo to-stderr >&2\n' });
+  const result = await layerctl(['build', '--progress', 'plain', '--cgroup-parent', cgroupParent, '-t', 'quick', dir]);
+  t.is(result.code, 0, result.stderr);
+  t.regex(result.stderr, /\n#2 [\d.]+ to-stdout\n/);
+  t.regex(result.stderr, /\n#2 [\d.]+ to-stderr\n/);
+});
+
 test('on a terminal the Ink display draws the build while a step runs and ends with Finished and the steps done', async (t) => {
   const { root, context, cgroupParent } = await buildScratch(t, busyboxTar());
   // A step that takes two seconds, so a frame with the build still running is drawn on any machine.
