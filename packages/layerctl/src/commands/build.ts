@@ -6,7 +6,7 @@ import type { GlobalOptions } from '../global-options.ts';
 import { print } from '../output/print.ts';
 import { openBuildDisplay } from '../progress/build-display.ts';
 import { withSnapshotter } from '../with-snapshotter.ts';
-import { buildNetwork } from './build-network.ts';
+import { withBuildNetwork } from './build-network.ts';
 import type { CommandArgs } from './command-args.ts';
 
 export const command = 'build <context>';
@@ -52,21 +52,23 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   const display = await openBuildDisplay(args.progress, process.stderr);
   try {
     const result = await withSnapshotter(args, ({ root, snapshotter }) =>
-      buildImage({
-        root,
-        snapshotter,
-        dockerfile,
-        contextDir,
-        tags: args.tag ?? [],
-        buildArgs,
-        target: args.target,
-        noCache: !args.cache,
-        network: buildNetwork(args.network, root),
-        cgroupParent: args.cgroupParent,
-        output,
-        signal: abort.signal,
-        onEvent: (event) => display.event(event),
-      }),
+      withBuildNetwork(args.network, root, (network) =>
+        buildImage({
+          root,
+          snapshotter,
+          dockerfile,
+          contextDir,
+          tags: args.tag ?? [],
+          buildArgs,
+          target: args.target,
+          noCache: !args.cache,
+          network,
+          cgroupParent: args.cgroupParent,
+          output,
+          signal: abort.signal,
+          onEvent: (event) => display.event(event),
+        }),
+      ),
     );
     await display.close();
     print(`${result.imageId}\n`);
