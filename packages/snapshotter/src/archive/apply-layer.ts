@@ -1,5 +1,6 @@
 import { LayerctlError, lutimesNs, wrapNodeError } from '@layerctl/sys';
 import { currentCreator, makeDirectory, setDirMetadata, type Creator, writeFile, writeHardlink, writeNode, writeSymlink } from './apply-entry.ts';
+import { chunkReturner } from './chunk-return.ts';
 import { LayerPaths } from './layer-paths.ts';
 import { baseOf, cleanEntryPath, entryError, parentOf } from './safe-path.ts';
 import { lstatOrUndefined, ScopedRoot } from './scoped-root.ts';
@@ -32,7 +33,8 @@ export interface ApplyOptions {
  */
 export async function applyLayer(target: string, tar: AsyncIterable<Buffer>, opts: ApplyOptions = {}): Promise<{ size: number }> {
   const layer = new LayerApplier(target, opts.whiteouts ?? ociWhiteouts);
-  for await (const { header, body } of readTar(tar)) {
+  // Each body piece is written before the next is read, so spent chunks may go back to a source that reuses them.
+  for await (const { header, body } of readTar(tar, { chunkDone: chunkReturner(tar) })) {
     try {
       await layer.apply(header, body);
     } catch (err) {

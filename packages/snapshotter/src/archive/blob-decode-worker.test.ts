@@ -8,7 +8,10 @@ import { ContentStore } from '../content/content-store.ts';
 import type { Digest } from '../content/digest.ts';
 import { chunked, collect } from '../testing/byte-streams.ts';
 import { mixedData } from '../testing/generated-data.ts';
+import { applyLayer } from './apply-layer.ts';
+import { chunkReturner } from './chunk-return.ts';
 import { compressStream, decompressAuto } from './compression.ts';
+import { tarHeader, writeTar } from './tar/index.ts';
 
 const MiB = 1024 * 1024;
 const sample = await collect(mixedData(6 * MiB));
@@ -121,4 +124,18 @@ test('a store stream already read from is decompressed as any other stream', asy
   const first: Buffer = await new Promise((resolve) => blob.once('readable', () => resolve(blob.read(4))));
   blob.unshift(first);
   t.true((await collect(decompressAuto(blob))).equals(sample));
+});
+
+test('a layer applied from a stored zstd blob is exact while the worker decodes into the chunks applyLayer hands back', async (t) => {
+  const content = scratchStore(t);
+  const target = fs.mkdtempSync('/dev/shm/layerctl-test-');
+  t.teardown(() => fs.rmSync(target, { recursive: true, force: true }));
+  // 24 MiB: many times the worker's read-ahead, so most chunks are decoded into returned ones.
+  const files = Array.from({ length: 48 }, (_, i) => ({ name: `f${i}`, body: sample.subarray((i * 131_071) % MiB, (i * 131_071) % MiB + MiB / 2 + i) }));
+  const tar = writeTar(files.map(({ name, body }) => ({ header: tarHeader({ name, type: 'file', mode: 0o644, size: body.length }), body })));
+  const digest = await store(content, await zstd(tar));
+  const stream = decompressAuto(content.read(digest), { what: `layer ${digest}` });
+  t.is(typeof chunkReturner(stream), 'function', 'the stream takes chunks back');
+  await applyLayer(target, stream);
+  for (const { name, body } of files) t.true(fs.readFileSync(path.join(target, name)).equals(body), name);
 });

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { DigestMismatchError, InvalidArgumentError, LayerctlError } from '@layerctl/sys';
 import { DIGEST_ALGORITHM, type Digest } from '../content/digest.ts';
+import { RETURN_CHUNK } from './chunk-return.ts';
 
 /**
  * Decoded bytes per chunk handed to the reader. 1 MiB chunks took the peak RSS of a 256 MiB
@@ -37,6 +38,8 @@ type WorkerMessage =
 
 interface WorkerInput {
   fd: number;
+  /** Where chunks the reader is done with come back, to be decoded into again. */
+  returns: MessagePort;
   zstdBinding: string;
   algorithm: string;
   control: SharedArrayBuffer;
@@ -70,16 +73,24 @@ class WorkerDecodedBlob extends Readable {
   /** Credits held back while the reader was full, given on its next _read. */
   #owed = 0;
   #exited = false;
+  /** The worker's buffers now on this side, which may go back once the reader is done with them. */
+  readonly #lent = new Set<ArrayBufferLike>();
+  readonly #returns: MessagePort;
 
   constructor(fd: number, digest: Digest, what: string) {
-    super({ highWaterMark: OUTPUT_CHUNK });
+    // One chunk at a time, as it came: a byte-mode stream would join chunks waiting together into
+    // a new Buffer, a copy that could not go back to the worker.
+    super({ objectMode: true, highWaterMark: 1 });
     this.#digest = digest;
     this.#what = what;
+    const { port1, port2 } = new MessageChannel();
+    this.#returns = port1;
     const control = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     this.#control = new Int32Array(control);
     this.#control[CREDITS] = READ_AHEAD_CHUNKS;
     const workerData: WorkerInput = {
       fd,
+      returns: port2,
       zstdBinding: createRequire(import.meta.url).resolve('zstd-napi/binding.js'),
       algorithm: DIGEST_ALGORITHM,
       control,
@@ -87,14 +98,26 @@ class WorkerDecodedBlob extends Readable {
       outputChunk: OUTPUT_CHUNK,
     };
     // Source text, not a file: the same code then runs from the TypeScript sources and from a bundle.
-    this.#worker = new Worker(`(${decodeInWorker.toString()})(require)`, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
+    this.#worker = new Worker(`(${decodeInWorker.toString()})(require)`, { eval: true, workerData, transferList: [port2], resourceLimits: WORKER_LIMITS });
     this.#worker.on('message', (message: WorkerMessage) => this.#received(message));
     this.#worker.on('error', (error) => this.destroy(new LayerctlError(`${what}: the zstd decoder thread failed: ${error.message}`, { cause: error })));
     // The fd is the worker's to read until it has exited, then ours to close.
     this.#worker.once('exit', () => {
       this.#exited = true;
+      this.#returns.close();
       fs.closeSync(fd);
     });
+  }
+
+  /**
+   * Takes back a chunk this stream gave out, for the worker to decode into again (see
+   * chunk-return.ts): the caller must be done with it and every view of it. Anything else is ignored.
+   */
+  [RETURN_CHUNK](chunk: Buffer): void {
+    const buffer = chunk.buffer;
+    if (chunk.byteOffset !== 0 || !(buffer instanceof ArrayBuffer) || !this.#lent.delete(buffer) || this.#exited) return;
+    // Transferred: from now on any view of it left on this side reads as empty, never as new data.
+    this.#returns.postMessage(buffer, [buffer]);
   }
 
   override _read(): void {
@@ -117,6 +140,7 @@ class WorkerDecodedBlob extends Readable {
     if (this.destroyed) return;
     switch (message.kind) {
       case 'chunk':
+        this.#lent.add(message.bytes);
         if (this.push(Buffer.from(message.bytes, 0, message.length))) this.#credit(1);
         else this.#owed++;
         return;
@@ -145,7 +169,7 @@ class WorkerDecodedBlob extends Readable {
  * nothing of this module.
  */
 function decodeInWorker(load: NodeJS.Require): void {
-  const { parentPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
+  const { parentPort, receiveMessageOnPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
   const nodeFs = load('node:fs') as typeof import('node:fs');
   const { createHash } = load('node:crypto') as typeof import('node:crypto');
   // Our own message from decodeBlobInWorker, not outside data.
@@ -157,7 +181,12 @@ function decodeInWorker(load: NodeJS.Require): void {
   const dctx = new zstd.DCtx();
   const hash = createHash(input.algorithm);
   const blob = Buffer.allocUnsafe(input.inputChunk);
-  let out = new ArrayBuffer(input.outputChunk);
+  /** A buffer the reader gave back, else a new one. */
+  const nextBuffer = (): ArrayBuffer => {
+    const back: unknown = receiveMessageOnPort(input.returns)?.message;
+    return back instanceof ArrayBuffer && back.byteLength === input.outputChunk ? back : new ArrayBuffer(input.outputChunk);
+  };
+  let out = nextBuffer();
   let filled = 0;
   /** Waits for a credit and sends what `out` holds; false once the reader is gone. */
   const send = (): boolean => {
@@ -168,7 +197,7 @@ function decodeInWorker(load: NodeJS.Require): void {
       if (credits === 0) Atomics.wait(control, 0, 0);
     }
     post({ kind: 'chunk', bytes: out, length: filled }, [out]);
-    out = new ArrayBuffer(input.outputChunk);
+    out = nextBuffer();
     filled = 0;
     return true;
   };

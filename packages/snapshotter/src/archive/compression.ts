@@ -44,6 +44,7 @@ import { unreadStoredBlob } from '../content/content-store.ts';
 import { errorCode } from '../error-code.ts';
 import { errorMessage } from '../error-message.ts';
 import { decodeBlobInWorker } from './blob-decode-worker.ts';
+import { chunkReturner, RETURN_CHUNK } from './chunk-return.ts';
 import { peekHead } from './stream-head.ts';
 import { type CompressedSink, ZstdCompressor, type ZstdSettings } from './zstd-compressor.ts';
 import { ZstdDecompressStream } from './zstd-decompress-stream.ts';
@@ -130,7 +131,11 @@ export function decompressAuto(source: AsyncIterable<Buffer>, options: Decompres
   const what = options.what ?? 'compressed stream';
   const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   const decoded = decodeStoredZstdBlob(source, what);
-  if (decoded !== undefined) return Readable.from(cappedChunks(decoded, what, maxBytes), { objectMode: false });
+  if (decoded !== undefined) {
+    // Chunks pass through unchanged, so the worker's stream can take them back (chunk-return.ts).
+    const giveBack = chunkReturner(decoded);
+    return Object.assign(Readable.from(cappedChunks(decoded, what, maxBytes), { objectMode: false }), { [RETURN_CHUNK]: giveBack ?? (() => {}) });
+  }
   return Readable.from(decompressedChunks(source, what, maxBytes), { objectMode: false });
 }
 

@@ -9,24 +9,32 @@ export class ByteReader {
   /** Bytes consumed so far: the archive offset of the next byte. */
   offset = 0;
   readonly #chunks: AsyncIterator<unknown>;
+  /** Called with each input chunk once it is read past (see readTar's `chunkDone`). */
+  readonly #chunkDone: ((chunk: Buffer) => void) | undefined;
   #chunk: Buffer = Buffer.alloc(0);
   #at = 0;
   #ended = false;
 
-  constructor(input: AsyncIterable<unknown>) {
+  constructor(input: AsyncIterable<unknown>, chunkDone?: (chunk: Buffer) => void) {
     this.#chunks = input[Symbol.asyncIterator]();
+    this.#chunkDone = chunkDone;
   }
 
-  /** Exactly n bytes, or fewer only when the input ends first. Copies only when n spans chunks. */
+  /**
+   * Exactly n bytes, or fewer only when the input ends first. Copies only when n spans chunks,
+   * or always when chunks are handed back (headers and metadata are read on after the chunk).
+   */
   async read(n: number): Promise<Buffer> {
+    // A piece handed back with its chunk by the next read must be copied before that read.
+    const keep = (piece: Buffer): Buffer => (this.#chunkDone === undefined ? piece : Buffer.from(piece));
     const first = await this.next(n);
-    if (first.length === n || first.length === 0) return first;
-    const parts = [first];
+    if (first.length === n || first.length === 0) return keep(first);
+    const parts = [keep(first)];
     let got = first.length;
     while (got < n) {
       const part = await this.next(n - got);
       if (part.length === 0) break;
-      parts.push(part);
+      parts.push(keep(part));
       got += part.length;
     }
     return Buffer.concat(parts, got);
@@ -68,6 +76,9 @@ export class ByteReader {
   async #fill(): Promise<boolean> {
     while (this.#at >= this.#chunk.length) {
       if (this.#ended) return false;
+      // Read past: every piece of it was handed out before this read was asked for.
+      if (this.#chunk.length > 0) this.#chunkDone?.(this.#chunk);
+      this.#chunk = EMPTY;
       const result = await this.#chunks.next();
       if (result.done === true) {
         this.#ended = true;
@@ -79,6 +90,8 @@ export class ByteReader {
     return true;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Buffers pass through; other byte arrays become views; anything else is a caller's mistake. */
 export function asBuffer(chunk: unknown): Buffer {

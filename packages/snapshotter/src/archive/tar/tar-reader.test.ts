@@ -235,3 +235,32 @@ test('a PAX record split across input chunks is read whole', async (t) => {
   const [entry] = await readAll(Buffer.from(tar), undefined);
   t.deepEqual(entry?.header.xattrs.get('user.big'), Buffer.alloc(5000, 0xab));
 });
+
+test('with chunkDone, each input chunk is handed back once read past, and headers and bodies read before stay intact when it is reused', async (t) => {
+  const files = Array.from({ length: 30 }, (_, i) => ({ name: `dir/file-${i}`, body: Buffer.alloc(100 + i * 97, i + 1) }));
+  const tar = await collect(writeTar(files.map(({ name: fileName, body }) => ({ header: tarHeader({ name: fileName, type: 'file', mode: 0o644, size: body.length }), body }))));
+  const given: Buffer[] = [];
+  const handedBack: Buffer[] = [];
+  async function* copies(): AsyncGenerator<Buffer> {
+    for await (const chunk of chunked(tar, UNEVEN_CHUNK)) {
+      const own = Buffer.from(chunk);
+      given.push(own);
+      yield own;
+    }
+  }
+  // A source reusing a chunk overwrites it: anything still pointing into it would read 0xee.
+  const chunkDone = (chunk: Buffer): void => {
+    handedBack.push(chunk);
+    chunk.fill(0xee);
+  };
+  const read: Array<{ name: string; body: Buffer }> = [];
+  for await (const { header, body } of readTar(copies(), { chunkDone })) {
+    const pieces: Buffer[] = [];
+    // Each piece is used up before the next is asked for, as applyLayer does.
+    for await (const piece of body) pieces.push(Buffer.from(piece));
+    read.push({ name: header.name, body: Buffer.concat(pieces) });
+  }
+  t.deepEqual(read, files);
+  t.true(handedBack.length >= given.length - 1, 'every chunk but the last one read goes back');
+  t.true(handedBack.every((chunk, i) => chunk === given[i]), 'in order, each once');
+});

@@ -27,6 +27,13 @@ export interface TarEntry {
 export interface TarReadLimits {
   /** Largest PAX header or GNU long name/link body accepted, in bytes (default 1 MiB). */
   maxMetadataBytes?: number;
+  /**
+   * Called with each input chunk once the reader has read past it. Body pieces are views of
+   * the input chunks, so a caller may pass this only if it never keeps a body piece after asking
+   * for the next one (applyLayer writes each piece before it reads on). Headers never refer to
+   * the chunks.
+   */
+  chunkDone?: (chunk: Buffer) => void;
 }
 
 /** Bounds the memory a hostile archive can make us spend on one entry's metadata. */
@@ -54,7 +61,7 @@ export const DEFAULT_MAX_METADATA_BYTES = 1024 * 1024;
  */
 export async function* readTar(input: AsyncIterable<Buffer>, limits: TarReadLimits = {}): AsyncGenerator<TarEntry> {
   const maxMetadata = limits.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES;
-  const source = new ByteReader(input);
+  const source = new ByteReader(input, limits.chunkDone);
   try {
     let metadata: Metadata = {};
     for (;;) {
