@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { FailedPreconditionError, isMountPoint, NotFoundError } from '@layerctl/sys';
+import { FailedPreconditionError, isMountPoint } from '@layerctl/sys';
 import type { SnapshotContext } from '../with-snapshotter.ts';
 import { containerPaths, initLayerKey, initWorkKey, rwLayerKey } from './container-paths.ts';
 import { isLive, stopContainer } from './container-signals.ts';
@@ -19,7 +19,7 @@ export async function removeContainer(context: SnapshotContext, record: Containe
     await stopContainer(record, 0, 'SIGKILL');
   }
   await releaseRuntime(context, record);
-  for (const key of [rwLayerKey(record.id), initLayerKey(record.id), initWorkKey(record.id)]) await removeSnapshot(context, key);
+  await removeLayers(context, record);
   const paths = containerPaths(context.root.dir, record.id);
   // Never a recursive remove while the rootfs is mounted: it would delete the container's files through the mount.
   if (isMountPoint(paths.rootfs)) throw new FailedPreconditionError(`container ${record.name}: ${paths.rootfs} is still mounted; unmount it and rm again`);
@@ -37,10 +37,14 @@ export async function releaseRuntime(context: Pick<SnapshotContext, 'root' | 'ap
   disconnectContainer(context.root, record.id);
 }
 
-async function removeSnapshot(context: SnapshotContext, key: string): Promise<void> {
-  try {
-    await context.snapshotter.remove(key);
-  } catch (err) {
-    if (!(err instanceof NotFoundError)) throw err;
-  }
+/**
+ * The rw layer, the init layer and a half-made init layer's work key, whichever of them exist, in
+ * one metadata transaction (children before parents), then their driver layers.
+ */
+async function removeLayers(context: SnapshotContext, record: ContainerRecord): Promise<void> {
+  const keys = [rwLayerKey(record.id), initLayerKey(record.id), initWorkKey(record.id)];
+  await context.snapshotter.removeChosen((db) => {
+    const present = new Set(db.prepare('SELECT key FROM snapshots WHERE key IN (?, ?, ?)').all(...keys).map((row) => context.api.rowText(row, 'snapshots', 'key')));
+    return keys.filter((key) => present.has(key));
+  });
 }

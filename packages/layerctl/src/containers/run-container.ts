@@ -60,10 +60,10 @@ export async function runForeground(context: SnapshotContext, record: ContainerR
 
 /** What follows a run, whoever watched it: rootfs and cgroups released; with --rm the container removed. */
 export async function afterRun(context: SnapshotContext, record: ContainerRecord): Promise<void> {
-  await releaseRuntime(context, record);
-  if (!record.config.autoRemove) return;
-  const now = new ContainerStore(context.root.metadata).find(record.id);
-  if (now !== undefined) await removeContainer(context, now, { force: true });
+  const now = record.config.autoRemove ? new ContainerStore(context.root.metadata).find(record.id) : undefined;
+  // Removal releases the rootfs and cgroups first itself.
+  if (now === undefined) await releaseRuntime(context, record);
+  else await removeContainer(context, now, { force: true });
 }
 
 /**
