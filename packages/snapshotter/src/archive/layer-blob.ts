@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { type BlobInfo, type ContentStore } from '../content/content-store.ts';
 import { DIGEST_ALGORITHM, type Digest, digestOfHash } from '../content/digest.ts';
+import { chunkReturner } from './chunk-return.ts';
 import { type Compression, compressStream, zstdCompressor } from './compression.ts';
 
 /** A layer as stored: the names of its tar (DiffID) and of its compressed blob (digest). */
@@ -58,12 +59,15 @@ export async function writeLayerBlob(
 async function writeZstdLayerBlob(store: ContentStore, tar: AsyncIterable<Buffer>, level: number | undefined): Promise<LayerBlob> {
   const diffHash = createHash(DIGEST_ALGORITHM);
   let uncompressedSize = 0;
+  // zstd copies its input before write() returns, so each chunk may go back to the tar's source.
+  const giveBack = chunkReturner(tar);
   const stored = await store.ingestWritten(async (write) => {
     const compressor = zstdCompressor(write, level);
     for await (const chunk of tar) {
       diffHash.update(chunk);
       uncompressedSize += chunk.length;
       compressor.write(chunk);
+      giveBack?.(chunk);
     }
     compressor.end();
   });

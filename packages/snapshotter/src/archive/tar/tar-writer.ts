@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import { InvalidArgumentError } from '@layerctl/sys';
+import { RETURN_CHUNK, type ReturnableChunks } from '../chunk-return.ts';
+import { givePooled, POOLED_BYTES, takePooled } from '../read-buffer-pool.ts';
 import { asBuffer } from './byte-reader.ts';
 import {
   BLOCK_SIZE,
@@ -52,8 +54,10 @@ export interface TarInput {
  * The stream pulls one chunk at a time from the entries and their bodies, so backpressure
  * reaches the producer and memory stays flat whatever the sizes.
  */
-export function writeTar(entries: AsyncIterable<TarInput> | Iterable<TarInput>): Readable {
-  return Readable.from(tarChunks(entries), { objectMode: false });
+export function writeTar(entries: AsyncIterable<TarInput> | Iterable<TarInput>): Readable & ReturnableChunks {
+  // Chunks pass through the stream unchanged (each is bigger than its high-water mark), so a
+  // consumer done with one may hand it back to the read pool (chunk-return.ts).
+  return Object.assign(Readable.from(tarChunks(entries), { objectMode: false }), { [RETURN_CHUNK]: givePooled });
 }
 
 /** Two zero blocks end an archive. */
@@ -82,14 +86,14 @@ async function* tarChunks(entries: AsyncIterable<TarInput> | Iterable<TarInput>)
 
 /** Pieces smaller than this are copied into a batch; bigger ones go on as they are. */
 const DIRECT_BYTES = 64 * 1024;
-/** Size of the chunks small pieces are gathered into. */
-const BATCH_BYTES = 256 * 1024;
+/** Size of the chunks small pieces are gathered into: buffers of the read pool. */
+const BATCH_BYTES = POOLED_BYTES;
 
 /**
  * Gathers headers, small bodies and padding into chunks of BATCH_BYTES: a tree of small files
  * otherwise becomes three or four tiny chunks per file, and every consumer down the line (the
  * DiffID hash, the compressor, the blob file) pays a call and an await for each. Each batch is a
- * new Buffer, since a consumer may keep what it was given.
+ * buffer of the read pool, lent to the consumer: it comes back only if the consumer hands it back.
  */
 class ChunkBatch {
   #buffer: Buffer | undefined;
@@ -100,8 +104,10 @@ class ChunkBatch {
     if (piece.length === 0) return [];
     if (piece.length >= DIRECT_BYTES) return [...this.flush(), piece];
     const ready = this.#used + piece.length > BATCH_BYTES ? this.flush() : [];
-    this.#buffer ??= Buffer.allocUnsafe(BATCH_BYTES);
+    this.#buffer ??= takePooled();
     this.#used += piece.copy(this.#buffer, this.#used);
+    // Copied: a file read from the pool (pack-entry.ts) can be read into again.
+    givePooled(piece);
     return ready;
   }
 
