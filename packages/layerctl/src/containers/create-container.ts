@@ -10,7 +10,7 @@ import { CONTAINER_LABEL, containerPaths, initLayerKey, initWorkKey, rwLayerKey 
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import { writeEtcFiles } from './etc-files.ts';
 import { resolveProcess } from './image-defaults.ts';
-import { initLayerTar } from './init-layer.ts';
+import { initLayerTar, upperDirectory, writeInitLayer } from './init-layer.ts';
 import { removeContainer } from './remove-container.ts';
 import type { RunProgress } from '../progress/run-progress.ts';
 import { prepareVolumes, type VolumeSpec } from './volumes.ts';
@@ -131,15 +131,17 @@ function insertNamed(store: ContainerStore, given: string | undefined, container
   }
 }
 
-/** The init layer (applied as a tar, committed), the rw layer on it, mounted on <dir>/rootfs, and the /etc files. */
+/** The init layer (made in place on an overlay, else applied as a tar; committed), the rw layer on it, mounted on <dir>/rootfs, and the /etc files. */
 async function makeLayers(context: SnapshotContext, record: ContainerRecord, imageTop: string | undefined, progress: RunProgress): Promise<void> {
   const { root, snapshotter, api } = context;
   const paths = containerPaths(root.dir, record.id);
   const labels = { [CONTAINER_LABEL]: record.id };
   fs.mkdirSync(paths.dir, { recursive: true, mode: CONTAINER_DIR_MODE });
   progress.step('layers', 'creating the init and rw layers');
-  await snapshotter.prepare(initWorkKey(record.id), imageTop, { labels });
-  await snapshotter.applyDiff(initWorkKey(record.id), initLayerTar(api));
+  const initMounts = await snapshotter.prepare(initWorkKey(record.id), imageTop, { labels });
+  const upper = upperDirectory(initMounts);
+  if (upper === undefined) await snapshotter.applyDiff(initWorkKey(record.id), initLayerTar(api));
+  else writeInitLayer(upper);
   await snapshotter.commit(initLayerKey(record.id), initWorkKey(record.id), { labels });
   const mounts = await snapshotter.prepare(rwLayerKey(record.id), initLayerKey(record.id), { labels });
   writeEtcFiles(paths, record.config.hostname, record.config.network);
