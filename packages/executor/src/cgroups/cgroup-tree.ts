@@ -28,16 +28,20 @@ export function makeCgroupDirs(mount: string, segments: readonly string[], onLev
 
 /**
  * Removes cgroup directories (the same cgroup in each hierarchy) and their descendants, deepest
- * first. Processes that were just killed leave their cgroups a moment later, so this first waits
- * up to REMOVE_TIMEOUT_MS for the cgroups to empty, and refuses, naming the processes, if they do
- * not; it never kills. A directory already gone counts as removed.
+ * first. Processes that were just killed leave their cgroups a moment later, so where a directory
+ * is busy this waits up to REMOVE_TIMEOUT_MS for the busy ones to empty, and refuses, naming the
+ * processes, if they do not; it never kills. A directory already gone counts as removed.
  */
 export function removeCgroupTrees(dirs: readonly string[]): void {
-  const processes = (): number[] => uniquePids(dirs.map(processesInTree));
+  // A container's cgroup is a leaf its processes have left by now: one rmdir per hierarchy does it.
+  // Any other case (children, processes, a task still exiting: EBUSY) takes the careful way below.
+  const left = dirs.filter((dir) => tryRmdir(dir) !== undefined);
+  if (left.length === 0) return;
+  const processes = (): number[] => uniquePids(left.map(processesInTree));
   if (!waitUntil(() => processes().length === 0, REMOVE_TIMEOUT_MS)) {
-    throw new FailedPreconditionError(`cgroup ${dirs[0]} still holds processes ${processes().join(' ')}; kill them before removing it`);
+    throw new FailedPreconditionError(`cgroup ${left[0]} still holds processes ${processes().join(' ')}; kill them before removing it`);
   }
-  for (const dir of dirs) {
+  for (const dir of left) {
     for (const each of descendantsFirst(dir)) removeEmptyCgroup(each);
   }
 }
