@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import { readOptional } from '@layerctl/snapshotter';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { containersScratch, eventually, processesUsing } from './containers-scratch.ts';
 import { parseJson, records } from './json-output.ts';
@@ -131,14 +132,15 @@ test('containers started at once on one network get distinct addresses, and a fr
 
 test('--network host shares the host\'s interfaces and /etc/hosts; none has only lo; the default is bridge with eth0', async (t) => {
   const { run } = await containersScratch(t, busyboxTar());
-  const before = fs.readdirSync('/sys/class/net');
+  const before = hostInterfaces();
   const host = await run(['--rm', '--network', 'host', 'busybox', 'sh', '-c', 'ls /sys/class/net; echo ---; cat /etc/hosts']);
-  const after = fs.readdirSync('/sys/class/net');
+  const after = hostInterfaces();
   const [interfaces = '', hosts] = host.stdout.split('---\n');
   t.is(hosts, fs.readFileSync('/etc/hosts', 'utf8'));
-  // Other tests' interfaces come and go meanwhile; those the host had before and after are seen.
+  // Other tests' interfaces come and go meanwhile (a root's bridge goes with its last container and
+  // comes back, by the same name, with its next): those the host had throughout are seen.
   const seen = interfaces.split('\n');
-  const steady = before.filter((name) => after.includes(name));
+  const steady = [...before].filter(([name, index]) => after.get(name) === index).map(([name]) => name);
   t.deepEqual(steady.filter((name) => !seen.includes(name)), []);
   t.true(steady.length > 1, 'the host has more than lo');
   t.is((await run(['--rm', '--network', 'none', 'busybox', 'ls', '/sys/class/net'])).stdout, 'lo\n');
@@ -199,3 +201,14 @@ test('a container reaches a published port through the gateway address, its own 
   const other = await run(['--rm', '--network', 'hair', 'busybox', 'sh', '-c', fetchScript(`http://10.250.5.1:${port}/`)]);
   t.is(other.stdout, 'hairpin\n', other.stderr);
 });
+
+/** The host's network interfaces by name, with their ifindex (a recreated interface gets a new one). */
+function hostInterfaces(): Map<string, string> {
+  const interfaces = new Map<string, string>();
+  for (const name of fs.readdirSync('/sys/class/net')) {
+    // One that goes between the listing and the read is not there throughout either.
+    const index = readOptional(path.join('/sys/class/net', name, 'ifindex'));
+    if (index !== undefined) interfaces.set(name, index.trim());
+  }
+  return interfaces;
+}
