@@ -289,15 +289,22 @@ function checkChecksum(block: Buffer, where: string): void {
 }
 
 function checksums(block: Buffer): { unsigned: number; signed: number } {
+  // One plain loop over the block, then the checksum field swapped for spaces: this runs for
+  // every header read and written.
   let unsigned = 0;
-  let signed = 0;
+  let high = 0;
   for (let i = 0; i < BLOCK_SIZE; i++) {
-    const inField = i >= CHECKSUM.offset && i < CHECKSUM.offset + CHECKSUM.length;
-    const byte = inField ? 0x20 : (block[i] ?? 0);
+    const byte = block[i] ?? 0;
     unsigned += byte;
-    signed += byte >= 0x80 ? byte - 0x100 : byte;
+    if (byte >= 0x80) high++;
   }
-  return { unsigned, signed };
+  for (let i = CHECKSUM.offset; i < CHECKSUM.offset + CHECKSUM.length; i++) {
+    const byte = block[i] ?? 0;
+    unsigned += 0x20 - byte;
+    if (byte >= 0x80) high--;
+  }
+  // A byte read as signed counts 0x100 less when its high bit is set.
+  return { unsigned, signed: unsigned - 0x100 * high };
 }
 
 function parseBase256(field: Buffer): bigint {
