@@ -17,19 +17,19 @@ const SECCOMP_CACHE = fileURLToPath(new URL('../../node_modules/.cache/layerctl-
 const PROC_SELF_OOM_SCORE_ADJ = '/proc/self/oom_score_adj';
 
 /**
- * Everything the container's init does, from the spec, in order: namespaces; the cgroup.procs
- * files opened while the host's /sys/fs/cgroup is reachable; the root filesystem and pivot_root;
- * hostname, terminal, oom_score_adj, cwd; the parent's go; the cgroups joined as late as possible
- * (so the init's own pages stay charged to the caller) and the cgroup namespace made at them;
- * identity and privileges; the program. A spec the init could not carry out is refused here.
+ * Everything the container's init does, from the spec, in order: namespaces; the root filesystem
+ * (with the hierarchies of `procsFiles` under /sys/fs/cgroup) and pivot_root; hostname, terminal,
+ * oom_score_adj, cwd; the parent's go, given once the parent has put the init in its cgroups
+ * (process/join-cgroups.ts); the cgroup namespace made there; identity and privileges; the
+ * program. A spec the init could not carry out is refused here.
  */
 export function containerPlan(spec: Spec, bundle: string, procsFiles: readonly string[]): InitOp[] {
   const seccomp = spec.linux.seccomp === undefined ? undefined : seccompProgram(spec.linux.seccomp, SECCOMP_CACHE);
-  const ops = [...namespacesPlan(spec), ...procsFiles.map((file) => initOp('open_cgroup', file)), ...rootfsPlan(spec, bundle, procsFiles)];
+  const ops = [...namespacesPlan(spec), ...rootfsPlan(spec, bundle, procsFiles)];
   if (spec.hostname !== undefined && namespaceOf(spec.linux.namespaces, 'uts') !== undefined) ops.push(initOp('sethostname', spec.hostname));
   if (spec.process.terminal === true) ops.push(initOp('terminal_session'));
   if (spec.process.oomScoreAdj !== undefined) ops.push(initOp('write_file', PROC_SELF_OOM_SCORE_ADJ, String(spec.process.oomScoreAdj)));
-  ops.push(initOp('chdir', spec.process.cwd), initOp('wait_go'), initOp('join_cgroups'));
+  ops.push(initOp('chdir', spec.process.cwd), initOp('wait_go'));
   const cgroup = namespaceOf(spec.linux.namespaces, 'cgroup');
   if (cgroup !== undefined && cgroup.path === undefined) ops.push(initOp('unshare', NAMESPACE_FLAGS.cgroup));
   ops.push(...processSecurityPlan(spec.process, seccomp), initOp('exec', spec.process.args, spec.process.env));

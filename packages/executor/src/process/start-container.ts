@@ -14,6 +14,7 @@ import { containerTerminal, openContainerPty } from '../terminal/container-termi
 import type { Spec } from '../spec/runtime-spec.ts';
 import { ContainerStartError } from './container-start-error.ts';
 import { type ExitStatus, exitStatus } from './exit-status.ts';
+import { joinCgroups } from './join-cgroups.ts';
 import { keepOutput } from './keep-output.ts';
 import { readInitFailure } from './read-init-failure.ts';
 import { type PidNamespace, spawnInit } from './spawn-init.ts';
@@ -68,10 +69,8 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
     ? undefined
     : createCgroup(spec.linux.cgroupsPath ?? defaultCgroupsPath(options.id), spec.linux.resources ?? {});
   let child: ChildProcess;
-  let plan: Buffer;
   let pty: { master: number; slave: number } | undefined;
   try {
-    plan = initPlan(spec, options.bundle, cgroup?.procsFiles() ?? []);
     pty = spec.process.terminal === true ? openContainerPty(spec) : undefined;
     const stdio: StdioOptions = pty === undefined
       ? [options.stdin ?? 'inherit', options.stdout ?? 'inherit', options.stderr ?? 'inherit', 'pipe', 'pipe', 'pipe']
@@ -84,7 +83,7 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
   } finally {
     if (pty !== undefined) fs.closeSync(pty.slave);
   }
-  return started(child, plan, options, cgroup, pty?.master);
+  return started(child, spec, options, cgroup, pty?.master);
 }
 
 /**
@@ -100,7 +99,11 @@ function initPlan(spec: Spec, bundle: string, procsFiles: readonly string[]): Bu
   }
 }
 
-async function started(child: ChildProcess, plan: Buffer, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
+/**
+ * The spawned init, waiting for its plan: its cgroups joined (joinCgroups) while its plan is
+ * built and sent, then go once both are done; resolves once the program runs.
+ */
+async function started(child: ChildProcess, spec: Spec, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
   const exited = waitForExit(child, cgroup, options.keepCgroup === true);
   const stdout = keepOutput(child.stdout);
   const stderr = keepOutput(child.stderr);
@@ -116,20 +119,35 @@ async function started(child: ChildProcess, plan: Buffer, options: StartOptions,
     throw new FailedPreconditionError('container init: its control pipes were not made');
   }
   const failure = readInitFailure(errors);
+  const procsFiles = cgroup?.procsFiles() ?? [];
+  const joined = child.pid === undefined ? Promise.resolve(false) : joinCgroups(child.pid, procsFiles);
+  // Settled here or awaited below; a plan that cannot be made must not leave it unhandled.
+  joined.catch(() => undefined);
   planPipe.on('error', () => {
     // EPIPE: the init died before reading its plan; its error line and exit status tell why.
   });
-  planPipe.end(plan);
   go.on('error', () => {
     // EPIPE: the init died before reading go; its error line and exit status tell why.
   });
+  try {
+    planPipe.end(initPlan(spec, options.bundle, procsFiles));
+    await joined;
+  } catch (error) {
+    child.kill('SIGKILL');
+    await Promise.allSettled([joined, exited]);
+    if (master !== undefined) fs.closeSync(master);
+    if (error instanceof ContainerStartError) throw error;
+    // An init that failed on its own (its cgroups then removed under the join) says why itself.
+    const text = await failure;
+    if (text !== '') throw startFailure(text);
+    throw new ContainerStartError(`container init: joining its cgroups failed: ${error instanceof Error ? error.message : String(error)}`, EXIT_INIT_FAILED, { cause: error });
+  }
   go.end(Buffer.of(GO_BYTE));
   const text = await failure;
   if (text !== '') {
     await exited;
     if (master !== undefined) fs.closeSync(master);
-    const { message, exitCode } = parseInitFailure(text);
-    throw new ContainerStartError(message, exitCode);
+    throw startFailure(text);
   }
   if (options.detached === true) child.unref();
   if (child.pid === undefined) throw new FailedPreconditionError('container init: spawned without a pid');
@@ -147,6 +165,12 @@ async function started(child: ChildProcess, plan: Buffer, options: StartOptions,
     },
     kill: (signal) => void child.kill(signal),
   };
+}
+
+/** The init's own error line as the start's failure. */
+function startFailure(text: string): ContainerStartError {
+  const { message, exitCode } = parseInitFailure(text);
+  return new ContainerStartError(message, exitCode);
 }
 
 function pidNamespace(spec: Spec): PidNamespace {
