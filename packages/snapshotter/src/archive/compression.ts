@@ -17,10 +17,15 @@
  * gives the same bytes for any nbWorkers >= 1 (checked for 1, 2 and 4), but other bytes for 0, so
  * we always use at least one worker and reproducible builds get the same blob digests everywhere.
  *
- * Job size 2 MiB, not zstd's default for level 3: measured on 256 MiB, the default took the peak
- * rss of a layer write from +52 MiB (single-threaded) to +119 MiB with 2 workers, 2 MiB jobs to
- * +76 MiB (4 MiB: +87 MiB), for blobs 0.26% larger. The same peak held for 1 GiB: memory is flat.
- * A fixed job size also pins the output bytes against changes of zstd's defaults.
+ * Job size 8 MiB, what zstd itself picks at level 3 (4x its 2 MiB window; the CLI of the
+ * bench's baseline uses it). Session 1 chose 2 MiB to save memory (+76 MiB of rss with 2 workers
+ * against +119 MiB); since packs reuse their read buffers (read-buffer-pool.ts), a 1 GiB pack
+ * peaks at 151-154 MB with 8 MiB jobs (107 MB with 2 MiB; each further worker adds about two
+ * jobs' worth). Small jobs made the main thread hand over and wait for a job four times as often,
+ * which a loaded machine punishes: pack -3 of 1 GiB at load 5-8 took 12.2-13.8 s with 2 MiB jobs,
+ * 5.6-8.9 s with 8 MiB (4 MiB: 6.0-10.5 s; `tar | zstd -3 -T0 | sha256sum` 5.3-7.8 s), and blobs
+ * are 2% smaller. A fixed job size also pins the output bytes against changes of zstd's defaults
+ * (another size gives other bytes).
  *
  * Level 3 for layers: it is zstd's own default and what containerd, buildkit and podman write, and
  * on the text half of the sample it compresses to 0.34 against 0.47 at level 1 (28% smaller) for
@@ -66,7 +71,7 @@ export const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const MAX_ZSTD_WORKERS = 4;
 
 /** Bytes of input per zstd worker job (see the measurements above). */
-const ZSTD_JOB_SIZE = 2 * 1024 * 1024;
+const ZSTD_JOB_SIZE = 8 * 1024 * 1024;
 
 /** zlib's 16 KiB default output chunk halves gzip throughput; 256 KiB is past the knee. */
 const ZLIB_CHUNK = 256 * 1024;
