@@ -73,39 +73,44 @@ const U64_MAX = 0xffffffffffffffffn;
 
 /** The plan as the init reads it. Values out of a field's range, and strings holding NUL, are refused. */
 export function encodePlan(ops: readonly InitOp[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(PLAN_MAGIC, 'latin1')];
+  const out = new PlanWriter();
+  out.latin1(PLAN_MAGIC);
   for (const operation of ops) {
     const { code, fields } = INIT_OPS[operation.op];
-    const payload = Buffer.concat(fields.map((field: Field, i) => encodeField(field, operation.args[i], operation.op)));
-    const header = Buffer.alloc(8);
-    header.writeUInt32LE(code, 0);
-    header.writeUInt32LE(payload.length, 4);
-    parts.push(header, payload);
+    out.u32(code);
+    const lengthAt = out.u32(0);
+    fields.forEach((field: Field, i) => encodeField(out, field, operation.args[i], operation.op));
+    out.patchU32(lengthAt, out.length - lengthAt - 4);
   }
-  return Buffer.concat(parts);
+  return out.bytes();
 }
 
-function encodeField(field: Field, value: unknown, op: string): Buffer {
+function encodeField(out: PlanWriter, field: Field, value: unknown, op: string): void {
   switch (field) {
     case 'u':
-      return u32(checkU32(value, op));
-    case 'U': {
+      out.u32(checkU32(value, op));
+      return;
+    case 'U':
       if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) throw refused(op, `${String(value)} is not a u64`);
-      const out = Buffer.alloc(8);
-      out.writeBigUInt64LE(value);
-      return out;
-    }
+      out.u64(value);
+      return;
     case 's':
-      return text(value, op);
+      out.text(checkText(value, op));
+      return;
     case 'b':
       if (!Buffer.isBuffer(value)) throw refused(op, 'a bytes field is not a Buffer');
-      return Buffer.concat([u32(value.length), value]);
+      out.u32(value.length);
+      out.buffer(value);
+      return;
     case 'S':
       if (!Array.isArray(value)) throw refused(op, 'a list of strings is not an array');
-      return Buffer.concat([u32(value.length), ...value.map((v: unknown) => text(v, op))]);
+      out.u32(value.length);
+      for (const each of value) out.text(checkText(each, op));
+      return;
     case 'L':
       if (!Array.isArray(value)) throw refused(op, 'a list of numbers is not an array');
-      return Buffer.concat([u32(value.length), ...value.map((v: unknown) => u32(checkU32(v, op)))]);
+      out.u32(value.length);
+      for (const each of value) out.u32(checkU32(each, op));
   }
 }
 
@@ -114,17 +119,68 @@ function checkU32(value: unknown, op: string): number {
   return value;
 }
 
-function u32(value: number): Buffer {
-  const out = Buffer.alloc(4);
-  out.writeUInt32LE(value);
-  return out;
-}
-
-function text(value: unknown, op: string): Buffer {
+function checkText(value: unknown, op: string): string {
   if (typeof value !== 'string') throw refused(op, 'a string field is not a string');
   if (value.includes('\0')) throw refused(op, `${JSON.stringify(value)} holds a NUL byte`);
-  const bytes = Buffer.from(value, 'utf8');
-  return Buffer.concat([u32(bytes.length), bytes]);
+  return value;
+}
+
+/** The first size of a plan's buffer: Docker's defaults make a plan of about 11-15 KiB. */
+const INITIAL_PLAN_BYTES = 32 * 1024;
+
+/**
+ * The plan's bytes, written into one buffer that doubles when full, instead of a Buffer per field
+ * concatenated per operation and again for the plan (2.5 ms a plan once warm, against 0.4).
+ */
+class PlanWriter {
+  #buf = Buffer.allocUnsafe(INITIAL_PLAN_BYTES);
+  length = 0;
+
+  /** Writes a u32 and returns where, for patchU32. */
+  u32(value: number): number {
+    const at = this.#reserve(4);
+    this.#buf.writeUInt32LE(value, at);
+    return at;
+  }
+
+  patchU32(at: number, value: number): void {
+    this.#buf.writeUInt32LE(value, at);
+  }
+
+  u64(value: bigint): void {
+    this.#buf.writeBigUInt64LE(value, this.#reserve(8));
+  }
+
+  /** u32 byte length, then the UTF-8 bytes. */
+  text(value: string): void {
+    const size = Buffer.byteLength(value, 'utf8');
+    this.u32(size);
+    this.#buf.write(value, this.#reserve(size), size, 'utf8');
+  }
+
+  latin1(value: string): void {
+    this.#buf.write(value, this.#reserve(value.length), value.length, 'latin1');
+  }
+
+  buffer(value: Buffer): void {
+    value.copy(this.#buf, this.#reserve(value.length));
+  }
+
+  /** A copy of what was written, so the (larger) working buffer can go. */
+  bytes(): Buffer {
+    return Buffer.from(this.#buf.subarray(0, this.length));
+  }
+
+  #reserve(size: number): number {
+    if (this.length + size > this.#buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.length + size));
+      this.#buf.copy(grown, 0, 0, this.length);
+      this.#buf = grown;
+    }
+    const at = this.length;
+    this.length += size;
+    return at;
+  }
 }
 
 function refused(op: string, why: string): InvalidArgumentError {
