@@ -1,9 +1,8 @@
-import type { ArgumentsCamelCase } from 'yargs';
 import { UsageError } from '@layerctl/sys';
 import type { ArgvScan } from './argv-scan.ts';
-import { commands, isCommandName, type LoadedCommand, type RegisterCommand } from './commands/index.ts';
+import { commands, isCommandName, type RegisterCommand } from './commands/index.ts';
 import { protectDashes, restoreDashes } from './dash.ts';
-import { type GlobalOptions, globalOptions } from './global-options.ts';
+import { globalOptions } from './global-options.ts';
 import { reportError } from './report-error.ts';
 import { suggestCommand } from './suggest-command.ts';
 import { version } from './version.ts';
@@ -29,21 +28,13 @@ async function parse(argv: readonly string[], { command, help }: ArgvScan): Prom
     throw new UsageError(`unknown command "${command}"${suggestCommand(command, Object.keys(commands))}`);
   }
   const loaders = command === undefined ? Object.values(commands) : [commands[command]];
-  const loaded = await Promise.all(loaders.map((load) => load()));
-  const cli = await buildParser(argv, loaded.map((each) => each.register));
+  const cli = await buildParser(argv, await Promise.all(loaders.map((load) => load())));
   if (command === undefined && !help) {
     process.stderr.write(`${await cli.getHelp()}\n`);
     return EXIT_USAGE;
   }
-  const args = await cli.parseAsync();
-  await runHandler(command === undefined ? undefined : loaded[0], args);
+  await cli.parseAsync();
   return 0;
-}
-
-/** Runs the named command's handler, unless yargs answered the line itself (--help, --version). */
-async function runHandler(command: LoadedCommand | undefined, args: ArgumentsCamelCase<GlobalOptions>): Promise<void> {
-  if (command === undefined || args['help'] === true || args['version'] === true) return;
-  await command.run(args);
 }
 
 async function buildParser(argv: readonly string[], registrars: readonly RegisterCommand[]) {
@@ -62,7 +53,27 @@ async function buildParser(argv: readonly string[], registrars: readonly Registe
       .fail(failure),
   );
   for (const register of registrars) cli = register(cli);
+  skipHelpCache(cli);
   return cli;
+}
+
+/**
+ * yargs renders a command's whole help text after running its handler and keeps it, in case a
+ * later failure shows it: 15-30 ms of every command here, for a text that showHelpOnFail(false)
+ * never shows. The cache lives on yargs' internal usage object, reached defensively: were that
+ * to change, commands only pay the rendering again.
+ */
+function skipHelpCache(cli: object): void {
+  const usage = callMethod(callMethod(cli, 'getInternalMethods'), 'getUsageInstance');
+  if (typeof usage === 'object' && usage !== null && typeof Reflect.get(usage, 'cacheHelpMessage') === 'function') {
+    Reflect.set(usage, 'cacheHelpMessage', () => undefined);
+  }
+}
+
+function callMethod(target: unknown, name: string): unknown {
+  if (typeof target !== 'object' || target === null) return undefined;
+  const method: unknown = Reflect.get(target, name);
+  return typeof method === 'function' ? Reflect.apply(method, target, []) : undefined;
 }
 
 /** yargs calls this for its own usage errors (with a message) and for a handler's errors (without). */
