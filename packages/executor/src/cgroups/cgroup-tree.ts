@@ -70,15 +70,28 @@ function tryRmdir(dir: string): number | undefined {
   }
 }
 
-/** `dir` and every cgroup below it, children before their parents; [] when `dir` is absent. */
+/**
+ * `dir` and every cgroup below it, children before their parents; [] when `dir` is absent, or
+ * goes while it is read (another gc or a container's own removal).
+ */
 function descendantsFirst(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
+  const entries = readdirIfExists(dir);
+  if (entries === undefined) return [];
   const order: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+  for (const entry of entries) {
     if (entry.isDirectory()) order.push(...descendantsFirst(path.join(dir, entry.name)));
   }
   order.push(dir);
   return order;
+}
+
+function readdirIfExists(dir: string): fs.Dirent[] | undefined {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return undefined;
+    throw wrapNodeError(err, dir);
+  }
 }
 
 /** The pids in cgroup.procs of `dir` and every cgroup below it. */
