@@ -42,8 +42,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { PassThrough, pipeline, Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { CompressStream } from 'zstd-napi';
-import binding from 'zstd-napi/binding.js';
 import { InvalidArgumentError, wrapNodeError } from '@layerctl/sys';
 import { unreadStoredBlob } from '../content/content-store.ts';
 import { errorCode } from '../error-code.ts';
@@ -53,6 +51,7 @@ import { chunkReturner, RETURN_CHUNK } from './chunk-return.ts';
 import { peekHead } from './stream-head.ts';
 import { type CompressedSink, ZstdCompressor, type ZstdSettings } from './zstd-compressor.ts';
 import { ZstdDecompressStream } from './zstd-decompress-stream.ts';
+import { zstdBinding, zstdStreams } from './zstd-napi.ts';
 
 export type Compression = 'zstd' | 'gzip' | 'none';
 
@@ -89,7 +88,7 @@ export function compressStream(c: Compression, level?: number): Transform {
 
 /** zstd with an explicit worker count; exported so the tests can show the output does not depend on it. */
 export function zstdCompressStream(level: number, workers: number): Transform {
-  return new CompressStream(zstdSettings(level, workers));
+  return new (zstdStreams().CompressStream)(zstdSettings(level, workers));
 }
 
 /** zstd for a caller that takes the compressed bytes synchronously (zstd-compressor.ts); the same bytes as compressStream('zstd', level). */
@@ -98,6 +97,7 @@ export function zstdCompressor(sink: CompressedSink, level: number = ZSTD_LAYER_
 }
 
 function zstdSettings(level: number, workers: number): ZstdSettings {
+  const binding = zstdBinding();
   const compressionLevel = checkLevel('zstd', level, binding.minCLevel(), binding.maxCLevel());
   return { compressionLevel, nbWorkers: Math.max(1, workers), jobSize: ZSTD_JOB_SIZE };
 }

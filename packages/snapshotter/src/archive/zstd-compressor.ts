@@ -1,4 +1,4 @@
-import binding from 'zstd-napi/binding.js';
+import { zstdBinding } from './zstd-napi.ts';
 
 /** Compressed bytes gathered before they are handed on: few writes and hash calls per blob. */
 const OUTPUT_BYTES = 1024 * 1024;
@@ -24,12 +24,13 @@ export interface ZstdSettings {
  * in worker mode zstd cuts jobs by jobSize, not by how the input was fed.
  */
 export class ZstdCompressor {
-  readonly #cctx = new binding.CCtx();
+  readonly #cctx = new (zstdBinding().CCtx)();
   readonly #sink: CompressedSink;
   #out = Buffer.allocUnsafe(OUTPUT_BYTES);
   #filled = 0;
 
   constructor(settings: ZstdSettings, sink: CompressedSink) {
+    const binding = zstdBinding();
     this.#cctx.setParameter(binding.CParameter.compressionLevel, settings.compressionLevel);
     this.#cctx.setParameter(binding.CParameter.nbWorkers, settings.nbWorkers);
     this.#cctx.setParameter(binding.CParameter.jobSize, settings.jobSize);
@@ -40,7 +41,7 @@ export class ZstdCompressor {
   write(chunk: Buffer): void {
     let input = chunk;
     while (input.length > 0) {
-      const [, produced, consumed] = this.#cctx.compressStream2(this.#out.subarray(this.#filled), input, binding.EndDirective.continue);
+      const [, produced, consumed] = this.#cctx.compressStream2(this.#out.subarray(this.#filled), input, zstdBinding().EndDirective.continue);
       this.#produced(produced);
       input = input.subarray(consumed);
     }
@@ -49,7 +50,7 @@ export class ZstdCompressor {
   /** Ends the frame and hands on everything left. */
   end(): void {
     for (;;) {
-      const [remaining, produced] = this.#cctx.compressStream2(this.#out.subarray(this.#filled), Buffer.alloc(0), binding.EndDirective.end);
+      const [remaining, produced] = this.#cctx.compressStream2(this.#out.subarray(this.#filled), Buffer.alloc(0), zstdBinding().EndDirective.end);
       this.#produced(produced);
       if (remaining === 0) break;
     }
