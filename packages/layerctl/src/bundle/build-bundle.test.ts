@@ -36,10 +36,11 @@ test('a bundle runs the command line and records every source it was made from',
     t.true(record.inputs.includes(path.resolve(PACKAGE_DIR, source)), source);
   }
   t.true(record.inputs.includes(path.resolve(PACKAGE_DIR, '../../pnpm-lock.yaml')));
-  // Native addons stay outside, imported by absolute path (pnpm gives layerctl no koffi of its own).
+  // External packages stay outside, imported by absolute path (pnpm gives layerctl no koffi of its own).
   const chunks = fs.readdirSync(path.dirname(entry)).filter((name) => name.endsWith('.js'));
   const code = chunks.map((name) => fs.readFileSync(path.join(path.dirname(entry), name), 'utf8')).join('\n');
-  t.regex(code, /from "file:\/\/\/[^"]*zstd-napi[^"]*"/);
+  t.regex(code, /from "file:\/\/\/[^"]*\/node_modules\/react\/index\.js"/);
+  t.regex(code, /import\("file:\/\/\/[^"]*\/node_modules\/ink\/[^"]*"\)/);
   t.notRegex(code, /import\.meta\.url/);
 });
 
