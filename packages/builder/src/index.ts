@@ -2,6 +2,7 @@ export type { BuildEvent, BuildEventSink } from './progress-events/build-event.t
 export { buildImage } from './build/build-image.ts';
 export type { BuildOptions, BuildResult } from './build/build-image.ts';
 export { pruneBuildCache } from './cache/build-cache.ts';
+export { pruneContextSums } from './context/context-sums.ts';
 export type { PruneOptions } from './cache/build-cache.ts';
 export type * from './dockerfile/instructions.ts';
 export { parseDockerfile, parseTriggers } from './dockerfile/parse-dockerfile.ts';

@@ -8,7 +8,7 @@ import { UNPACKING_PID_LABEL, processAlive, tempName, tempNameOwner, unmountAll,
  * sweeps tmp/ with a recursive delete, which must never walk into a snapshot still mounted
  * there; here a dead build's folders are unmounted first, then removed.
  */
-const BUILDS_DIR = 'builds';
+export const BUILDS_DIR = 'builds';
 
 export class BuildWorkspace {
   readonly dir: string;

@@ -5,7 +5,7 @@ import { lsetxattr } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { PatternMatcher } from '../dockerignore/pattern-matcher.ts';
 import { checksumSources } from './checksum-sources.ts';
-import { CONTEXT_SUMS_DIR, ContextSums, SETTLE_MS } from './context-sums.ts';
+import { CONTEXT_SUMS_DIR, ContextSums, pruneContextSums, SETTLE_MS } from './context-sums.ts';
 import { selectSources } from './select-sources.ts';
 
 const NO_IGNORE = new PatternMatcher([]);
@@ -103,4 +103,39 @@ test('a sums file that does not parse, or is of another version, is ignored and 
   fs.writeFileSync(file, JSON.stringify({ version: 99, entries: {} }));
   t.is(await sum(context, builds), full);
   t.regex(fs.readFileSync(file, 'utf8'), /^\{"version":1,/);
+});
+
+function rememberedPaths(builds: string): string[] {
+  const parsed: unknown = JSON.parse(fs.readFileSync(sumsFile(builds), 'utf8'));
+  if (typeof parsed !== 'object' || parsed === null || !('entries' in parsed) || typeof parsed.entries !== 'object' || parsed.entries === null) return [];
+  return Object.keys(parsed.entries).sort();
+}
+
+test('a save drops what it remembered of files gone from the context since', async (t) => {
+  const { context, builds } = setUp(t);
+  await sum(context, builds);
+  t.true(rememberedPaths(builds).includes(path.join(context, 'app', 'lib', 'util.js')));
+  fs.rmSync(path.join(context, 'app', 'lib', 'util.js'));
+  fs.writeFileSync(path.join(context, 'app', 'new.js'), 'export const n = 1;\n');
+  await sum(context, builds);
+  const remembered = rememberedPaths(builds);
+  t.false(remembered.includes(path.join(context, 'app', 'lib', 'util.js')));
+  t.true(remembered.includes(path.join(context, 'app', 'new.js')));
+});
+
+test('gc removes the sums of contexts that are gone, and of files that do not say which context they are for', async (t) => {
+  const { context, builds } = setUp(t);
+  const root = path.dirname(builds);
+  const gone = path.join(root, 'gone-context');
+  fs.cpSync(context, gone, { recursive: true });
+  await sum(context, builds);
+  await sum(gone, builds);
+  fs.writeFileSync(path.join(builds, CONTEXT_SUMS_DIR, 'foreign.json'), '{"version":1,"entries":{}}');
+  t.is(fs.readdirSync(path.join(builds, CONTEXT_SUMS_DIR)).length, 3);
+  fs.rmSync(gone, { recursive: true });
+  t.is(pruneContextSums({ dir: root }), 2);
+  const left = fs.readdirSync(path.join(builds, CONTEXT_SUMS_DIR));
+  t.is(left.length, 1);
+  t.is(rememberedPaths(builds)[0]?.startsWith(context), true);
+  t.is(pruneContextSums({ dir: path.join(root, 'no-such-root') }), 0);
 });

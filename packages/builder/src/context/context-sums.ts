@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs, { type Stats } from 'node:fs';
 import path from 'node:path';
-import { readOptional, tempName } from '@layerctl/snapshotter';
+import { readOptional, type Root, tempName } from '@layerctl/snapshotter';
 import { wrapNodeError } from '@layerctl/sys';
+import { BUILDS_DIR } from '../build/build-workspace.ts';
 
 /** The folder under a root's builds/ that holds one file of remembered sums per context directory. */
 export const CONTEXT_SUMS_DIR = 'context-sums';
@@ -42,6 +43,7 @@ interface Remembered extends EntrySum {
  */
 export class ContextSums {
   readonly #file: string;
+  readonly #contextDir: string;
   readonly #tmpDir: string;
   readonly #now: () => number;
   #entries: Map<string, Remembered> | undefined;
@@ -49,6 +51,7 @@ export class ContextSums {
 
   constructor(buildsDir: string, contextDir: string, now: () => number = Date.now) {
     const name = createHash('sha256').update(path.resolve(contextDir)).digest('hex').slice(0, 32);
+    this.#contextDir = path.resolve(contextDir);
     this.#file = path.join(buildsDir, CONTEXT_SUMS_DIR, `${name}.json`);
     this.#tmpDir = buildsDir;
     this.#now = now;
@@ -67,13 +70,19 @@ export class ContextSums {
     this.#changed = true;
   }
 
-  /** Writes what this build learned; nothing when it learned nothing. */
+  /**
+   * Writes what this build learned, without the entries of files gone from the context since
+   * (one lstat each, only when there is something to write); nothing when it learned nothing.
+   */
   save(): void {
     if (!this.#changed || this.#entries === undefined) return;
+    for (const name of this.#entries.keys()) {
+      if (fs.lstatSync(name, { throwIfNoEntry: false }) === undefined) this.#entries.delete(name);
+    }
     fs.mkdirSync(path.dirname(this.#file), { recursive: true, mode: 0o700 });
     const temp = path.join(this.#tmpDir, tempName(CONTEXT_SUMS_DIR));
     try {
-      fs.writeFileSync(temp, JSON.stringify({ version: SUMS_VERSION, entries: Object.fromEntries(this.#entries) }));
+      fs.writeFileSync(temp, JSON.stringify({ version: SUMS_VERSION, context: this.#contextDir, entries: Object.fromEntries(this.#entries) }));
       fs.renameSync(temp, this.#file);
     } catch (err) {
       fs.rmSync(temp, { force: true });
@@ -85,6 +94,43 @@ export class ContextSums {
   #load(): Map<string, Remembered> {
     this.#entries ??= readSums(this.#file);
     return this.#entries;
+  }
+}
+
+/**
+ * Removes the remembered sums of build contexts that no longer exist (gc): a file's sums are
+ * named by a hash of its context's path, so only the `context` it records tells which it is.
+ * A file that does not say (torn, foreign) goes too; it was only a hint. Returns how many went.
+ */
+export function pruneContextSums(root: Pick<Root, 'dir'>): number {
+  const dir = path.join(root.dir, BUILDS_DIR, CONTEXT_SUMS_DIR);
+  let removed = 0;
+  for (const name of readdirIfExists(dir)) {
+    const file = path.join(dir, name);
+    const context = recordedContext(readOptional(file));
+    if (context !== undefined && fs.existsSync(context)) continue;
+    fs.rmSync(file, { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+function readdirIfExists(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return [];
+    throw wrapNodeError(err, dir);
+  }
+}
+
+function recordedContext(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) && typeof parsed['context'] === 'string' && path.isAbsolute(parsed['context']) ? parsed['context'] : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -19,7 +19,8 @@ export function builder(cli: Argv<GlobalOptions>) {
  * Top down: layer snapshots no image reaches (and the leftovers of dead unpacks), then driver
  * layers no snapshot names (what a crash leaves), then blobs no image references. The snapshot
  * line is printed only when there was something to remove there. Build cache entries go when
- * the layer they name is no longer stored.
+ * the layer they name is no longer stored, and the file sums remembered for a build context
+ * when that context directory is gone.
  */
 export async function handler(args: CommandArgs<typeof builder>): Promise<void> {
   const report = await withSnapshotter(args, async (context) => {
@@ -30,9 +31,10 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
     const orphans = await api.collectSnapshotGarbage(root, snapshotter.driver);
     const blobs = await api.collectGarbage(root);
     // Last, so that the cache entries of layers whose blobs just went are dropped with them.
-    const { pruneBuildCache } = await import('@layerctl/builder');
+    const { pruneBuildCache, pruneContextSums } = await import('@layerctl/builder');
     const removedBuildCacheEntries = pruneBuildCache(root);
-    return { ...blobs, removedSnapshots: released.removed, removedLayers: orphans.removedLayers, removedBuildCacheEntries, containers, networks };
+    const removedContextSums = pruneContextSums(root);
+    return { ...blobs, removedSnapshots: released.removed, removedLayers: orphans.removedLayers, removedBuildCacheEntries, removedContextSums, containers, networks };
   });
   if (args.json) return printJson(report);
   const { containers } = report;
@@ -50,4 +52,5 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
     print(`removed ${report.removedSnapshots.length} layer snapshots no image uses and ${report.removedLayers.length} driver layers no snapshot names\n`);
   }
   if (report.removedBuildCacheEntries > 0) print(`removed ${report.removedBuildCacheEntries} build cache entries whose layers are gone\n`);
+  if (report.removedContextSums > 0) print(`removed the remembered file sums of ${report.removedContextSums} build contexts that are gone\n`);
 }
