@@ -25,6 +25,16 @@ test('run exits with the container\'s own status; 127 for a missing command, 125
   t.regex(noImage.stderr, /^layerctl: .*no-such-image/);
 });
 
+test('a container that fails after printing a lot still hands all of it through a pipe, then its status', async (t) => {
+  const { run } = await containersScratch(t, busyboxTar());
+  // Several pipe buffers' worth: layerctl must not end before its stdout is drained.
+  const result = await run(['--rm', '--network', 'none', 'busybox', 'sh', '-c', 'seq 1 100000; exit 4']);
+  t.is(result.code, 4, result.stderr);
+  const lines = result.stdout.split('\n');
+  t.is(lines.length, 100001);
+  t.is(lines[99999], '100000');
+});
+
 test('the words after the image are the command, flags included', async (t) => {
   const { run } = await containersScratch(t, busyboxTar());
   const result = await run(['--rm', 'busybox', 'sh', '-c', 'echo "$0 $1"', '-e', '--rm']);

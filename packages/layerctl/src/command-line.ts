@@ -1,5 +1,6 @@
 import { UsageError } from '@layerctl/sys';
 import type { ArgvScan } from './argv-scan.ts';
+import { commandStatus } from './command-status.ts';
 import { commands, isCommandName, type RegisterCommand } from './commands/index.ts';
 import { protectDashes, restoreDashes } from './dash.ts';
 import { globalOptions } from './global-options.ts';
@@ -34,7 +35,7 @@ async function parse(argv: readonly string[], { command, help }: ArgvScan): Prom
     return EXIT_USAGE;
   }
   await cli.parseAsync();
-  return 0;
+  return commandStatus();
 }
 
 async function buildParser(argv: readonly string[], registrars: readonly RegisterCommand[]) {

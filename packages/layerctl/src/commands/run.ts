@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Argv } from 'yargs';
 import { LayerctlError, UsageError } from '@layerctl/sys';
+import { setCommandStatus } from '../command-status.ts';
 import { RUNTIMES } from '../containers/container-config.ts';
 import { checkContainerName } from '../containers/container-names.ts';
 import { DEFAULT_CGROUP_PARENT } from '../containers/container-paths.ts';
@@ -101,8 +102,8 @@ export async function handler(args: CommandArgs<typeof builder>): Promise<void> 
   } catch (err) {
     throw runFailure(err);
   }
-  // The container's own status is the command's; the command line's return path knows only 0 and errors.
-  if (status !== 0) process.exit(status);
+  // The container's own status is the command's.
+  setCommandStatus(status);
 }
 
 async function runCommand(args: RunArgs): Promise<number> {
