@@ -1,24 +1,9 @@
-import type { ContainerConfig, Digest, HistoryEntry, ImageConfig } from '@layerctl/snapshotter';
+import type { ContainerConfig, Digest, HealthConfig, HistoryEntry, ImageConfig } from '@layerctl/snapshotter';
 
-/** Docker's HEALTHCHECK in an image config; durations in nanoseconds. */
-export interface HealthConfig {
-  /** ['NONE'], ['CMD', ...args] or ['CMD-SHELL', command]. */
-  Test: string[];
-  Interval?: number;
-  Timeout?: number;
-  StartPeriod?: number;
-  StartInterval?: number;
-  Retries?: number;
-}
+export type { HealthConfig };
 
-/** The container config a build writes: the snapshotter's fields plus those only Dockerfiles set. */
-export interface BuildContainerConfig extends ContainerConfig {
-  Healthcheck?: HealthConfig;
-  /** SHELL: what shell-form RUN, CMD and ENTRYPOINT run through. */
-  Shell?: string[];
-  /** ONBUILD triggers, as written, run when a later build starts FROM this image. */
-  OnBuild?: string[];
-}
+/** The container config a build writes: the snapshotter's, Docker's Dockerfile fields included. */
+export type BuildContainerConfig = ContainerConfig;
 
 /** The image config a build writes (the OCI config with Docker's extra container fields). */
 export interface BuildImageConfig extends ImageConfig {

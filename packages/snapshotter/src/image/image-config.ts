@@ -12,7 +12,27 @@ export interface ContainerConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** Docker's own fields, which Dockerfiles set and the OCI spec does not name; kept as written. */
+  Healthcheck?: HealthConfig;
+  /** SHELL: what shell-form RUN, CMD and ENTRYPOINT run through. */
+  Shell?: string[];
+  /** ONBUILD triggers, as written, run when a later build starts FROM this image. */
+  OnBuild?: string[];
 }
+
+/** Docker's HEALTHCHECK in an image config; durations in nanoseconds. */
+export interface HealthConfig {
+  /** ['NONE'], ['CMD', ...args] or ['CMD-SHELL', command]. */
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
+}
+
+/** HealthConfig's counts and durations. */
+const HEALTH_NUMBERS = ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const;
 
 /** One step that made the image; `empty_layer` steps (ENV, CMD…) have no layer of their own. */
 export interface HistoryEntry {
@@ -71,7 +91,20 @@ function validateContainerConfig(field: JsonField): ContainerConfig {
   assignDefined(config, 'WorkingDir', field.get('WorkingDir').optionalString());
   assignDefined(config, 'Labels', field.get('Labels').optionalStringMap());
   assignDefined(config, 'StopSignal', field.get('StopSignal').optionalString());
+  const health = field.get('Healthcheck');
+  if (!health.isMissing) config.Healthcheck = validateHealthConfig(health);
+  assignDefined(config, 'Shell', field.get('Shell').optionalStringArray());
+  assignDefined(config, 'OnBuild', field.get('OnBuild').optionalStringArray());
   return config;
+}
+
+function validateHealthConfig(field: JsonField): HealthConfig {
+  const health: HealthConfig = { Test: field.get('Test').optionalStringArray() ?? [] };
+  for (const name of HEALTH_NUMBERS) {
+    const value = field.get(name);
+    if (!value.isMissing) health[name] = value.size();
+  }
+  return health;
 }
 
 function validateHistoryEntry(field: JsonField): HistoryEntry {

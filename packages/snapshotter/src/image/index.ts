@@ -4,7 +4,7 @@ export type { Descriptor, Platform } from './descriptor.ts';
 export { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME } from './descriptor.ts';
 export type { ImageManifest } from './manifest.ts';
 export { validateManifest } from './manifest.ts';
-export type { ImageConfig, ContainerConfig, HistoryEntry } from './image-config.ts';
+export type { ImageConfig, ContainerConfig, HealthConfig, HistoryEntry } from './image-config.ts';
 export { validateImageConfig } from './image-config.ts';
 export type { ImageIndex } from './image-index.ts';
 export { validateImageIndex } from './image-index.ts';

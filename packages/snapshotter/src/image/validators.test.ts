@@ -88,12 +88,21 @@ test('a well-formed config validates, keeping known fields and dropping unknown 
   t.false('unknownField' in config);
 });
 
+test('Docker\'s Healthcheck, Shell and OnBuild are kept as written, so inspect and later builds see them', (t) => {
+  const healthcheck = { Test: ['CMD-SHELL', 'true'], Interval: 30_000_000_000, Timeout: 3_000_000_000, Retries: 3 };
+  const config = validateImageConfig({ ...goodConfig(), config: { Healthcheck: healthcheck, Shell: ['/bin/ash', '-c'], OnBuild: ['RUN echo hi'] } }, `config ${A}`);
+  t.deepEqual(config.config, { Healthcheck: healthcheck, Shell: ['/bin/ash', '-c'], OnBuild: ['RUN echo hi'] });
+  t.deepEqual(validateImageConfig({ ...goodConfig(), config: { Healthcheck: null, OnBuild: null } }, `config ${A}`).config, {});
+});
+
 const badConfigs: [string, (c: Record<string, unknown>) => void, string][] = [
   ['no architecture', (c) => { delete c['architecture']; }, 'architecture: not a string'],
   ['a rootfs type other than layers', (c) => { c['rootfs'] = { type: 'tarball', diff_ids: [] }; }, 'rootfs.type: must be "layers", not "tarball"'],
   ['a bad diff_id', (c) => { c['rootfs'] = { type: 'layers', diff_ids: [A, 'sha256:12'] }; }, 'rootfs.diff_ids[1]'],
   ['Env not a list of strings', (c) => { c['config'] = { Env: ['A=1', 2] }; }, 'config.Env[1]: not a string'],
   ['empty_layer not a boolean', (c) => { c['history'] = [{ empty_layer: 'yes' }]; }, 'history[0].empty_layer: not a boolean'],
+  ['a Healthcheck Interval that is not a count', (c) => { c['config'] = { Healthcheck: { Test: ['NONE'], Interval: -1 } }; }, 'config.Healthcheck.Interval: not a non-negative integer'],
+  ['Shell not a list of strings', (c) => { c['config'] = { Shell: '/bin/sh' }; }, 'config.Shell: not a JSON array'],
 ];
 
 for (const [what, spoil, message] of badConfigs) {
