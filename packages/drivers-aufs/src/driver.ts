@@ -8,7 +8,6 @@ import {
   countUnmount,
   diskUsage,
   errorCode,
-  mountAll,
   packChanges,
   unmountAll,
   type Change,
@@ -129,16 +128,15 @@ export class AufsDriver implements Driver {
   }
 
   async mount(id: string): Promise<string> {
-    const mounts = this.mounts(id);
     const counted = this.#counted(id);
-    await countMount(counted, () => mountAll(mounts, counted.target));
+    await countMount(counted, this.mounts(id));
     return counted.target;
   }
 
   async unmount(id: string): Promise<void> {
     this.#layout.readAncestors(id);
     const counted = this.#counted(id);
-    await countUnmount(counted, () => unmountAll(counted.target));
+    await countUnmount(counted);
   }
 
   diff(id: string, parent: string | undefined): Readable {

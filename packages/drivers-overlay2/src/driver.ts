@@ -9,10 +9,8 @@ import {
   treeChanges,
   diskUsage,
   MOUNT_DATA_MAX,
-  mountAll,
   packChanges,
   readOptional,
-  unmountAll,
   type Change,
   type CountedMount,
   type Driver,
@@ -144,16 +142,15 @@ export class Overlay2Driver implements Driver {
   }
 
   async mount(id: string): Promise<string> {
-    const mounts = this.mounts(id);
     const counted = this.#counted(id);
-    await countMount(counted, () => mountAll(mounts, counted.target));
+    await countMount(counted, this.mounts(id));
     return counted.target;
   }
 
   async unmount(id: string): Promise<void> {
     this.#layout.assertExists(id);
     const counted = this.#counted(id);
-    await countUnmount(counted, () => unmountAll(counted.target));
+    await countUnmount(counted);
   }
 
   diff(id: string, parent: string | undefined): Readable {

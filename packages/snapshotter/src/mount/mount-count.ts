@@ -4,6 +4,8 @@ import { FailedPreconditionError, InvalidArgumentError, isMountPoint, wrapNodeEr
 import { errorCode } from '../error-code.ts';
 import { processAlive } from '../process-alive.ts';
 import { readOptional } from '../read-optional.ts';
+import type { Mount } from './mount.ts';
+import { mountAll, unmountAll } from './perform-mount.ts';
 
 /**
  * Mount counts that hold across processes: layerctl has no daemon, so `snapshot mount` in one
@@ -32,23 +34,23 @@ export interface CountedMount {
   target: string;
 }
 
-/** Adds one count; `mount` runs first when the target is not mounted (whatever the file said). */
-export async function countMount(m: CountedMount, mount: () => void): Promise<void> {
+/** Adds one count; `mounts` are made at the target first when it is not mounted (whatever the file said). */
+export async function countMount(m: CountedMount, mounts: readonly Mount[]): Promise<void> {
   await withLock(m.lockFile, () => {
     const mounted = isMountPoint(m.target);
     const count = mounted ? readCount(m.countFile) : 0;
-    if (!mounted) mount();
+    if (!mounted) mountAll(mounts, m.target);
     writeCount(m.countFile, count + 1);
   });
 }
 
-/** Drops one count; `unmount` runs when it reaches zero. Without any count, nothing happens. */
-export async function countUnmount(m: CountedMount, unmount: () => void): Promise<void> {
+/** Drops one count; the target is unmounted when it reaches zero. Without any count, nothing happens. */
+export async function countUnmount(m: CountedMount): Promise<void> {
   await withLock(m.lockFile, () => {
     const mounted = isMountPoint(m.target);
     const count = mounted ? readCount(m.countFile) : 0;
     if (count > 1) return writeCount(m.countFile, count - 1);
-    if (mounted) unmount();
+    if (mounted) unmountAll(m.target);
     writeCount(m.countFile, 0);
   });
 }
