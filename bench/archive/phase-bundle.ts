@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 // By path: bench does not depend on the CLI package, only on the two plugins its bundle also uses.
-import { externalByAbsolutePath, ownFileLocations } from '../../packages/layerctl/src/bundle/esbuild-plugins.ts';
+import { externalByAbsolutePath, ownFileLocations } from '@layerctl/layerctl/esbuild-plugins';
 
 const PHASE_SOURCE = fileURLToPath(new URL('./phase.ts', import.meta.url));
 const WORKSPACE = path.resolve(path.dirname(PHASE_SOURCE), '../..');

@@ -1,3 +1,4 @@
+import type { HostFacts } from '@layerctl/layerctl/host-facts';
 import type { Summary } from './measure.ts';
 import type { ZstdImplementation } from './zstd-implementations.ts';
 
@@ -26,12 +27,7 @@ export interface OursResult {
   meetsMemory: boolean;
 }
 
-export interface MachineFacts {
-  cpus: number;
-  cpuModel: string;
-  memoryGiB: number;
-  kernel: string;
-  node: string;
+export interface MachineFacts extends HostFacts {
   fsType: string;
   workDir: string;
   tools: string[];

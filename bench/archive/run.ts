@@ -12,6 +12,7 @@
  * as the product CLI is; --from-source runs phase.ts type-stripped), so its peak RSS is its own.
  * The work dir (tree, store, unpack targets) is removed at the end, on error and on Ctrl-C.
  */
+import { hostFacts } from '@layerctl/layerctl/host-facts';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -66,11 +67,7 @@ function parseSize(text: string): number {
 function machineFacts(workDir: string): MachineFacts {
   const firstLine = (command: string, args: string[]): string => execFileSync(command, args, { encoding: 'utf8' }).split('\n')[0]?.trim() ?? '';
   return {
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryGiB: os.totalmem() / 1024 ** 3,
-    kernel: os.release(),
-    node: process.versions.node,
+    ...hostFacts(),
     fsType: firstLine('stat', ['-f', '-c', '%T', workDir]),
     workDir,
     tools: [firstLine('tar', ['--version']), firstLine('zstd', ['--version']).replace(/^\*+\s*|\s*\*+$/g, '')],

@@ -12,6 +12,7 @@
  * the dir removed at the end, on error and on Ctrl-C/SIGTERM; /proc/self/mountinfo is checked
  * afterwards and the bench fails if a mount of its own is left.
  */
+import { hostFacts } from '@layerctl/layerctl/host-facts';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,11 +61,7 @@ function parseOptions(): Options {
 
 function machineFacts(workDir: string, driver: Overlay2Driver): MachineFacts {
   return {
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryGiB: os.totalmem() / 1024 ** 3,
-    kernel: os.release(),
-    node: process.versions.node,
+    ...hostFacts(),
     workDir,
     fsType: execFileSync('stat', ['-f', '-c', '%T', workDir], { encoding: 'utf8' }).trim(),
     driver: Object.fromEntries(driver.status()),

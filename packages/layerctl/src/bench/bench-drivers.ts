@@ -1,3 +1,4 @@
+import { hostFacts } from './host-facts.ts';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -213,11 +214,7 @@ const SETTLE_INTERVAL_MS = 50;
 
 function machineFacts(loadAverageStart: number[]): MachineFacts {
   return {
-    cpus: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryGiB: os.totalmem() / 1024 ** 3,
-    kernel: os.release(),
-    node: process.versions.node,
+    ...hostFacts(),
     loadAverageStart,
     loadAverageEnd: os.loadavg(),
   };

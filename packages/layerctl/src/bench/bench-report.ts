@@ -1,3 +1,4 @@
+import type { HostFacts } from './host-facts.ts';
 import { InvalidArgumentError } from '@layerctl/sys';
 
 /** What `layerctl bench drivers --json` prints; parseBenchReport checks a document against it. */
@@ -19,12 +20,7 @@ export interface BenchReport {
 
 export const REPORT_FORMAT = 'layerctl-bench-drivers/1';
 
-export interface MachineFacts {
-  cpus: number;
-  cpuModel: string;
-  memoryGiB: number;
-  kernel: string;
-  node: string;
+export interface MachineFacts extends HostFacts {
   loadAverageStart: number[];
   loadAverageEnd: number[];
 }
