@@ -10,17 +10,12 @@
 /* What the operations hand on to later ones. */
 struct init_state {
   int root_fd; /* the rootfs, from open_root until pivot_root; -1 otherwise */
-  int cgroup_fds[64];
-  const char *cgroup_files[64];
-  int cgroups;
 };
 
 /* namespaces.c */
 void do_unshare(uint32_t flags);
 void do_setns(const char *path, uint32_t type);
 void do_loopback_up(void);
-void do_open_cgroup(struct init_state *s, const char *file);
-void do_join_cgroups(struct init_state *s);
 void do_sethostname(const char *name);
 void do_terminal_session(void);
 void do_wait_go(void);

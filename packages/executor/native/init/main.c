@@ -30,7 +30,6 @@ static void run(struct init_state *s, const struct op *op) {
     case OP_UNSHARE: do_unshare((uint32_t)number(op, 0)); break;
     case OP_SETNS: do_setns(text(op, 0), (uint32_t)number(op, 1)); break;
     case OP_LOOPBACK_UP: do_loopback_up(); break;
-    case OP_OPEN_CGROUP: do_open_cgroup(s, text(op, 0)); break;
     case OP_MOUNT: do_mount(text(op, 0), text(op, 1), text(op, 2), (unsigned long)number(op, 3), text(op, 4)); break;
     case OP_OPEN_ROOT: do_open_root(s, text(op, 0)); break;
     case OP_MKDIR_IN_ROOT:
@@ -55,7 +54,6 @@ static void run(struct init_state *s, const struct op *op) {
     case OP_CHDIR: do_chdir(text(op, 0)); break;
     case OP_UMASK: umask((mode_t)number(op, 0)); break;
     case OP_WAIT_GO: do_wait_go(); break;
-    case OP_JOIN_CGROUPS: do_join_cgroups(s); break;
     case OP_RLIMIT: do_rlimit(text(op, 0), (uint32_t)number(op, 1), number(op, 2), number(op, 3)); break;
     case OP_NO_NEW_PRIVS: do_no_new_privs(); break;
     case OP_DROP_BOUNDING: do_drop_bounding(number(op, 0)); break;

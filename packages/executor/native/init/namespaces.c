@@ -1,4 +1,4 @@
-/* Namespaces, cgroups, the hostname, the terminal session and the parent's go. */
+/* Namespaces, the hostname, the terminal session and the parent's go (the parent puts the init in its cgroups). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -33,23 +33,6 @@ void do_loopback_up(void) {
   ifr.ifr_flags |= IFF_UP;
   if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) fail_errno(errno, "ioctl SIOCSIFFLAGS lo");
   close(fd);
-}
-
-/* Opened while the host's /sys/fs/cgroup is reachable, written by join_cgroups at the end. */
-void do_open_cgroup(struct init_state *s, const char *file) {
-  if (s->cgroups == (int)(sizeof s->cgroup_fds / sizeof s->cgroup_fds[0])) fail(EXIT_INIT_FAILED, "container init: too many cgroups");
-  int fd = open(file, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno(errno, "open %s", file);
-  s->cgroup_files[s->cgroups] = file;
-  s->cgroup_fds[s->cgroups++] = fd;
-}
-
-void do_join_cgroups(struct init_state *s) {
-  for (int i = 0; i < s->cgroups; i++) {
-    if (write(s->cgroup_fds[i], "0", 1) != 1) fail_errno(errno, "join cgroup %s", s->cgroup_files[i]);
-    close(s->cgroup_fds[i]);
-  }
-  s->cgroups = 0;
 }
 
 void do_sethostname(const char *name) {
