@@ -33,3 +33,4 @@ export { resetSignalsForExec } from './signal-defaults.ts';
 export { bpfProgLoad, bpfProgAttach, BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEVICE, BPF_INSN_SIZE } from './bpf.ts';
 export { dmIoctl, DM_CONTROL_PATH } from './dm-ioctl.ts';
 export { editDistance, nearestName } from './nearest-name.ts';
+export { readDirOptional } from './read-dir-optional.ts';

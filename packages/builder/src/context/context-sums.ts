@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs, { type Stats } from 'node:fs';
 import path from 'node:path';
 import { readOptional, type Root, tempName } from '@layerctl/snapshotter';
-import { wrapNodeError } from '@layerctl/sys';
+import { readDirOptional, wrapNodeError } from '@layerctl/sys';
 import { BUILDS_DIR } from '../build/build-workspace.ts';
 
 /** The folder under a root's builds/ that holds one file of remembered sums per context directory. */
@@ -105,23 +105,14 @@ export class ContextSums {
 export function pruneContextSums(root: Pick<Root, 'dir'>): number {
   const dir = path.join(root.dir, BUILDS_DIR, CONTEXT_SUMS_DIR);
   let removed = 0;
-  for (const name of readdirIfExists(dir)) {
-    const file = path.join(dir, name);
+  for (const entry of readDirOptional(dir) ?? []) {
+    const file = path.join(dir, entry.name);
     const context = recordedContext(readOptional(file));
     if (context !== undefined && fs.existsSync(context)) continue;
     fs.rmSync(file, { force: true });
     removed++;
   }
   return removed;
-}
-
-function readdirIfExists(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return [];
-    throw wrapNodeError(err, dir);
-  }
 }
 
 function recordedContext(text: string | undefined): string | undefined {

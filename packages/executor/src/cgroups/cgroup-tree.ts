@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FailedPreconditionError, SysError, wrapNodeError } from '@layerctl/sys';
+import { FailedPreconditionError, readDirOptional, SysError, wrapNodeError } from '@layerctl/sys';
 import { readCgroupFileIfExists, waitUntil } from './cgroup-files.ts';
 
 /** How long remove() waits for the last processes of a killed cgroup to leave it. */
@@ -75,7 +75,7 @@ function tryRmdir(dir: string): number | undefined {
  * goes while it is read (another gc or a container's own removal).
  */
 function descendantsFirst(dir: string): string[] {
-  const entries = readdirIfExists(dir);
+  const entries = readDirOptional(dir);
   if (entries === undefined) return [];
   const order: string[] = [];
   for (const entry of entries) {
@@ -83,15 +83,6 @@ function descendantsFirst(dir: string): string[] {
   }
   order.push(dir);
   return order;
-}
-
-function readdirIfExists(dir: string): fs.Dirent[] | undefined {
-  try {
-    return fs.readdirSync(dir, { withFileTypes: true });
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return undefined;
-    throw wrapNodeError(err, dir);
-  }
 }
 
 /** The pids in cgroup.procs of `dir` and every cgroup below it. */

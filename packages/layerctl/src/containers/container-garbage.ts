@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isMountPoint, NotFoundError } from '@layerctl/sys';
-import { errorCode } from '@layerctl/snapshotter';
+import { isMountPoint, NotFoundError, readDirOptional } from '@layerctl/sys';
 import type { SnapshotContext } from '../with-snapshotter.ts';
 import { CONTAINER_LABEL, CONTAINERS_DIR, containerPaths, DEFAULT_CGROUP_PARENT } from './container-paths.ts';
 import { ContainerStore } from './container-store.ts';
@@ -100,10 +99,5 @@ async function removeOrphanCgroups(known: (id: string) => boolean): Promise<stri
 }
 
 function listDir(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return [];
-    throw err;
-  }
+  return (readDirOptional(dir) ?? []).map((entry) => entry.name);
 }

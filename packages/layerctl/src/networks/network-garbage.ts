@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readOptional } from '@layerctl/snapshotter';
+import { readDirOptional } from '@layerctl/sys';
 import { deleteLink, deleteNetworkTable, listLinks, listNetworkTables, removeNetnsFile, tableName } from '@layerctl/executor';
 import { disconnectContainer, releaseForwardingIfIdle, unstampRootIfIdle, type NetworkRoot } from './connect-network.ts';
 import { NETNS_DIR, netnsFile, parseAlias, ROOT_STAMPS_DIR, rootStamp, rootTag } from './network-names.ts';
@@ -103,7 +104,7 @@ function removeIdleTables(root: NetworkRoot): string[] {
 }
 
 function listDir(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  return (readDirOptional(dir) ?? []).map((entry) => entry.name);
 }
 
 /** A root is a directory holding metadata.db (DESIGN.md "On disk"). */
