@@ -34,3 +34,5 @@ export { bpfProgLoad, bpfProgAttach, BPF_PROG_TYPE_CGROUP_DEVICE, BPF_CGROUP_DEV
 export { dmIoctl, DM_CONTROL_PATH } from './dm-ioctl.ts';
 export { editDistance, nearestName } from './nearest-name.ts';
 export { readDirOptional } from './read-dir-optional.ts';
+export { listenUnix, connectUnix, acceptConnection, peerCredentials, receiveWithFds, sendWithFds, type PeerCredentials, type Received } from './unix-socket.ts';
+export { dupOnto } from './dup-onto.ts';
