@@ -25,7 +25,7 @@ export { OCI_RUNTIME_SPEC_VERSION } from './spec/runtime-spec.ts';
 export { attachTerminal, closeTerminal, type TerminalAttachment, type TerminalIo } from './terminal/attach-terminal.ts';
 export type { ContainerTerminal } from './terminal/container-terminal.ts';
 export { compileSeccomp } from './security/compile-seccomp.ts';
-export { initBinary } from './init/init-binary.ts';
+export { initBinary, staticBinary } from './init/init-binary.ts';
 export { encodePlan, initOp, type InitOp } from './init/init-plan.ts';
 export { seccompProgram } from './security/seccomp-program.ts';
 export * from './network/index.ts';

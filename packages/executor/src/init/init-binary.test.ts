@@ -37,7 +37,7 @@ test('a source gcc refuses is a one-line error naming gcc and the first error', 
   const sources = copySources(scratch);
   fs.appendFileSync(path.join(sources, 'main.c'), '\nthis is not C;\n');
   const error = t.throws(() => initBinary(path.join(scratch, 'cache'), sources), { instanceOf: FailedPreconditionError });
-  t.regex(error?.message ?? '', /^building the container init with gcc failed: .*main\.c:\d+:\d+: error: /);
+  t.regex(error?.message ?? '', /^building layerctl-init with gcc failed: .*main\.c:\d+:\d+: error: /);
   t.false(error?.message.includes('\n'));
   t.deepEqual(fs.readdirSync(path.join(scratch, 'cache')).flatMap((d) => fs.readdirSync(path.join(scratch, 'cache', d))), []);
 });

@@ -29,28 +29,29 @@ export function initBinary(cacheDir = INIT_CACHE, sourceDir = INIT_SOURCES): str
 }
 
 /**
- * A static binary built by gcc from `sources` (.c files compiled, .h files hashed), kept as
- * `cacheDir/<hash>/<name>`. Built under a temporary name and renamed, so parallel processes racing
+ * A static binary built by gcc from `sources` (.c files compiled, .h files hashed) with our flags
+ * and `extraFlags` (-D definitions, say), kept as `cacheDir/<hash>/<name>`. Built under a temporary name and renamed, so parallel processes racing
  * to build it each see a whole binary. A failed build is a FailedPreconditionError naming gcc and
  * its first error line.
  */
-export function staticBinary(sources: readonly string[], name: string, cacheDir: string): string {
-  const hash = createHash('sha256').update(JSON.stringify(GCC_FLAGS));
+export function staticBinary(sources: readonly string[], name: string, cacheDir: string, extraFlags: readonly string[] = []): string {
+  const flags = [...GCC_FLAGS, ...extraFlags];
+  const hash = createHash('sha256').update(JSON.stringify(flags));
   for (const file of sources) hash.update(`\0${path.basename(file)}\0`).update(fs.readFileSync(file));
   const binary = path.join(cacheDir, hash.digest('hex').slice(0, 32), name);
-  if (!built.has(binary) && !fs.existsSync(binary)) compile(sources.filter((f) => f.endsWith('.c')), binary);
+  if (!built.has(binary) && !fs.existsSync(binary)) compile(sources.filter((f) => f.endsWith('.c')), binary, flags);
   built.add(binary);
   return binary;
 }
 
-function compile(sources: readonly string[], binary: string): void {
+function compile(sources: readonly string[], binary: string, flags: readonly string[]): void {
   const tmp = `${binary}.${process.pid}.${Date.now()}.tmp`;
   try {
     fs.mkdirSync(path.dirname(binary), { recursive: true, mode: 0o755 });
-    execFileSync(GCC, [...GCC_FLAGS, '-o', tmp, ...sources], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    execFileSync(GCC, [...flags, '-o', tmp, ...sources], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     fs.renameSync(tmp, binary);
   } catch (error) {
-    throw new FailedPreconditionError(`building the container init with ${GCC} failed: ${firstErrorLine(error)}`, { cause: error });
+    throw new FailedPreconditionError(`building ${path.basename(binary)} with ${GCC} failed: ${firstErrorLine(error)}`, { cause: error });
   } finally {
     fs.rmSync(tmp, { force: true });
   }

@@ -20,7 +20,10 @@ export interface TerminalIo {
   outputFd?: number;
 }
 
-const STDIO: TerminalIo = { input: process.stdin, output: process.stdout, inputFd: 0, outputFd: 1 };
+/** The process's own stdio, made on first use: a daemon's worker gets its client's stdio after loading this module. */
+function processStdio(): TerminalIo {
+  return { input: process.stdin, output: process.stdout, inputFd: 0, outputFd: 1 };
+}
 
 /**
  * Connects the caller's terminal to a container's pty, as `docker run -it` does: the caller's
@@ -28,7 +31,7 @@ const STDIO: TerminalIo = { input: process.stdin, output: process.stdout, inputF
  * ways, a window resize of the caller's terminal (SIGWINCH) is passed on, and on detach the raw
  * mode is undone even if the container died mid-way.
  */
-export function attachTerminal(terminal: ContainerTerminal, io: TerminalIo = STDIO): TerminalAttachment {
+export function attachTerminal(terminal: ContainerTerminal, io: TerminalIo = processStdio()): TerminalAttachment {
   const { input, output } = io;
   const inputFd = io.inputFd !== undefined && tty.isatty(io.inputFd) ? io.inputFd : undefined;
   const outputFd = io.outputFd !== undefined && tty.isatty(io.outputFd) ? io.outputFd : undefined;
