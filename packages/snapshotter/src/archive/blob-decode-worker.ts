@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { DigestMismatchError, InvalidArgumentError, LayerctlError } from '@layerctl/sys';
 import { DIGEST_ALGORITHM, type Digest } from '../content/digest.ts';
+import { hashBlobInWorker, type HashMessage } from './blob-hash-worker.ts';
 import { RETURN_CHUNK } from './chunk-return.ts';
 
 /**
@@ -34,10 +35,10 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 
 const CREDITS = 0;
 const CANCELLED = 1;
 
-/** What the worker posts: a decoded chunk, the blob's digest at its end, or why it stopped. */
+/** What the worker posts: a decoded chunk, the end of the blob, or why it stopped. */
 type WorkerMessage =
   | { kind: 'chunk'; bytes: ArrayBuffer; length: number }
-  | { kind: 'end'; digest: string }
+  | { kind: 'end' }
   | { kind: 'invalid'; message: string }
   | { kind: 'read-failed'; message: string };
 
@@ -46,7 +47,6 @@ interface WorkerInput {
   /** Where chunks the reader is done with come back, to be decoded into again. */
   returns: MessagePort;
   zstdBinding: string;
-  algorithm: string;
   control: SharedArrayBuffer;
   inputChunk: number;
   outputChunk: number;
@@ -54,15 +54,17 @@ interface WorkerInput {
 
 /**
  * The tar of a zstd blob of the content store, decoded on a worker thread: the worker reads the
- * blob file, hashes it (the blob digest) and decodes it (zstd-napi, every frame in turn), and hands
- * the decoded chunks over without copying (transferred ArrayBuffers). The main thread, which
- * writes the files, then does nothing per compressed byte; before, the hash, the zlib decoder's
- * callbacks and three stream stages ran on it, and it waited between them (bench/README.md).
+ * blob file and decodes it (zstd-napi, every frame in turn), and hands the decoded chunks over
+ * without copying (transferred ArrayBuffers); a second thread hashes the same file meanwhile
+ * (blob-hash-worker.ts says why apart). The main thread, which writes the files, then does nothing
+ * per compressed byte; before, the hash, the zlib decoder's callbacks and three stream stages ran
+ * on it, and it waited between them (bench/README.md).
  *
  * Backpressure: the worker sends a chunk only with a credit; the reader returns one for each
  * chunk it has taken, so at most READ_AHEAD_CHUNKS wait. Errors: bytes that are not zstd, or a
  * blob cut inside a frame, are InvalidArgumentError naming `what`; a blob that no longer matches
- * its digest is DigestMismatchError once it has been read to its end, as ContentStore.read does.
+ * its digest is DigestMismatchError once it has been read to its end (the stream ends only when
+ * both the decoder and the hash are done), as ContentStore.read does.
  * The window stays at zstd's default limit (2^27 bytes), which bounds what a hostile frame can ask.
  * Takes `fd` (open on the blob, at any position) and closes it.
  */
@@ -75,9 +77,14 @@ class WorkerDecodedBlob extends Readable {
   readonly #what: string;
   readonly #control: Int32Array;
   readonly #worker: Worker;
+  readonly #hasher: Worker;
+  /** The decoder has sent the last chunk; the stream ends once the hash agrees. */
+  #decoded = false;
+  #hashed: string | undefined;
   /** Credits of the chunks received, not yet returned to the worker. */
   #owed = 0;
   #exited = false;
+  #hasherExited = false;
   /** The worker's buffers now on this side, which may go back once the reader is done with them. */
   readonly #lent = new Set<ArrayBufferLike>();
   readonly #returns: MessagePort;
@@ -97,7 +104,6 @@ class WorkerDecodedBlob extends Readable {
       fd,
       returns: port2,
       zstdBinding: createRequire(import.meta.url).resolve('zstd-napi/binding.js'),
-      algorithm: DIGEST_ALGORITHM,
       control,
       inputChunk: INPUT_CHUNK,
       outputChunk: OUTPUT_CHUNK,
@@ -106,11 +112,21 @@ class WorkerDecodedBlob extends Readable {
     this.#worker = new Worker(`(${decodeInWorker.toString()})(require)`, { eval: true, workerData, transferList: [port2], resourceLimits: WORKER_LIMITS });
     this.#worker.on('message', (message: WorkerMessage) => this.#received(message));
     this.#worker.on('error', (error) => this.destroy(new LayerctlError(`${what}: the zstd decoder thread failed: ${error.message}`, { cause: error })));
-    // The fd is the worker's to read until it has exited, then ours to close.
+    this.#hasher = hashBlobInWorker(fd, DIGEST_ALGORITHM, control, CANCELLED);
+    this.#hasher.on('message', (message: HashMessage) => this.#hashReceived(message));
+    this.#hasher.on('error', (error) => this.destroy(new LayerctlError(`${what}: the blob hashing thread failed: ${error.message}`, { cause: error })));
+    // The fd is the threads' to read until both have exited, then ours to close.
+    const closeWhenBothExited = (): void => {
+      if (this.#exited && this.#hasherExited) fs.closeSync(fd);
+    };
     this.#worker.once('exit', () => {
       this.#exited = true;
       this.#returns.close();
-      fs.closeSync(fd);
+      closeWhenBothExited();
+    });
+    this.#hasher.once('exit', () => {
+      this.#hasherExited = true;
+      closeWhenBothExited();
     });
   }
 
@@ -136,8 +152,8 @@ class WorkerDecodedBlob extends Readable {
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
     Atomics.store(this.#control, CANCELLED, 1);
     Atomics.notify(this.#control, CREDITS);
-    if (this.#exited) done(error);
-    else this.#worker.once('exit', () => done(error));
+    const exited = (worker: Worker, gone: boolean): Promise<void> => (gone ? Promise.resolve() : new Promise((resolve) => worker.once('exit', () => resolve())));
+    void Promise.all([exited(this.#worker, this.#exited), exited(this.#hasher, this.#hasherExited)]).then(() => done(error));
   }
 
   #received(message: WorkerMessage): void {
@@ -149,8 +165,8 @@ class WorkerDecodedBlob extends Readable {
         if (this.push(Buffer.from(message.bytes, 0, message.length))) this.#giveOwed();
         return;
       case 'end':
-        if (message.digest !== this.#digest) this.destroy(new DigestMismatchError(`blob ${this.#digest}`, this.#digest, message.digest));
-        else this.push(null);
+        this.#decoded = true;
+        this.#endWhenChecked();
         return;
       case 'invalid':
         this.destroy(new InvalidArgumentError(`${this.#what}: not valid zstd data: ${message.message}`));
@@ -159,6 +175,23 @@ class WorkerDecodedBlob extends Readable {
         this.destroy(new LayerctlError(`${this.#what}: reading blob ${this.#digest} failed: ${message.message}`));
         return;
     }
+  }
+
+  #hashReceived(message: HashMessage): void {
+    if (this.destroyed) return;
+    if (message.kind === 'read-failed') {
+      this.destroy(new LayerctlError(`${this.#what}: reading blob ${this.#digest} failed: ${message.message}`));
+      return;
+    }
+    this.#hashed = message.digest;
+    this.#endWhenChecked();
+  }
+
+  /** Ends the stream once the decoder is done and the blob is known to be the one asked for. */
+  #endWhenChecked(): void {
+    if (!this.#decoded || this.#hashed === undefined) return;
+    if (this.#hashed !== this.#digest) this.destroy(new DigestMismatchError(`blob ${this.#digest}`, this.#digest, this.#hashed));
+    else this.push(null);
   }
 
   /**
@@ -184,7 +217,6 @@ class WorkerDecodedBlob extends Readable {
 function decodeInWorker(load: NodeJS.Require): void {
   const { parentPort, receiveMessageOnPort, workerData } = load('node:worker_threads') as typeof import('node:worker_threads');
   const nodeFs = load('node:fs') as typeof import('node:fs');
-  const { createHash } = load('node:crypto') as typeof import('node:crypto');
   // Our own message from decodeBlobInWorker, not outside data.
   const input = workerData as WorkerInput;
   const zstd = load(input.zstdBinding) as typeof import('zstd-napi/binding.js');
@@ -192,7 +224,6 @@ function decodeInWorker(load: NodeJS.Require): void {
   const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => parentPort?.postMessage(message, transfer);
 
   const dctx = new zstd.DCtx();
-  const hash = createHash(input.algorithm);
   const blob = Buffer.allocUnsafe(input.inputChunk);
   /** A buffer the reader gave back, else a new one. */
   const nextBuffer = (): ArrayBuffer => {
@@ -229,7 +260,6 @@ function decodeInWorker(load: NodeJS.Require): void {
     if (read === 0) break;
     position += read;
     let source = blob.subarray(0, read);
-    hash.update(source);
     for (;;) {
       let result: [number, number, number];
       try {
@@ -255,5 +285,5 @@ function decodeInWorker(load: NodeJS.Require): void {
     return;
   }
   if (filled > 0 && !send()) return;
-  post({ kind: 'end', digest: `${input.algorithm}:${hash.digest('hex')}` });
+  post({ kind: 'end' });
 }
