@@ -101,3 +101,17 @@ test('only an all-zero block is a zero block', (t) => {
   block[511] = 1;
   t.false(isZeroBlock(block));
 });
+
+test('a checksum is checked the same wherever the block starts in its buffer (summed four bytes at a time when aligned)', (t) => {
+  // High bytes in every lane of a word, where a carry between lanes would show.
+  const name = Buffer.from('\u00ff\u00fe\u00fd\u00fc/\u00e9t\u00e9', 'latin1');
+  const block = encodeHeader(fields({ name, uname: Buffer.from('\u00ff\u00ff\u00ff\u00ff', 'latin1') }));
+  for (let shift = 0; shift < 4; shift++) {
+    const buffer = Buffer.alloc(BLOCK_SIZE + 8);
+    const view = buffer.subarray(shift, shift + BLOCK_SIZE);
+    block.copy(view);
+    t.deepEqual(decodeHeader(view).name, name, `at offset ${shift}`);
+    view[300] = (view[300] ?? 0) ^ 0x01;
+    t.throws(() => decodeHeader(view), { instanceOf: InvalidArgumentError, message: /bad header checksum/ }, `at offset ${shift}`);
+  }
+});

@@ -180,7 +180,7 @@ export function encodeHeader(fields: UstarFields): Buffer {
   putNumber(block, DEVMAJOR, fields.devmajor, `${where}: devmajor`);
   putNumber(block, DEVMINOR, fields.devminor, `${where}: devminor`);
   // The checksum is 6 octal digits, a NUL and a space, as every tar has written it since v7.
-  const sum = checksums(block).unsigned;
+  const sum = unsignedChecksum(block);
   block.write(`${sum.toString(8).padStart(6, '0')}\0 `, CHECKSUM.offset, CHECKSUM.length, 'latin1');
   return block;
 }
@@ -256,18 +256,29 @@ function slice(block: Buffer, field: Field): Buffer {
   return block.subarray(field.offset, field.offset + field.length);
 }
 
+// Compared byte by byte: a string made of them would cost every header an allocation.
+const USTAR_MAGIC_BYTES = Buffer.from(USTAR_MAGIC, 'latin1');
+const GNU_MAGIC_BYTES = Buffer.from(GNU_MAGIC, 'latin1');
+const GNU_VERSION_BYTES = Buffer.from(GNU_VERSION, 'latin1');
+const STAR_TRAILER_BYTES = Buffer.from(STAR_TRAILER, 'latin1');
+const NO_BYTES = Buffer.alloc(0);
+
 function formatOf(block: Buffer): TarFormat {
-  const magic = slice(block, MAGIC).toString('latin1');
-  const version = slice(block, VERSION).toString('latin1');
-  if (magic === USTAR_MAGIC) return 'ustar';
-  if (magic === GNU_MAGIC && version === GNU_VERSION) return 'gnu';
+  if (holds(block, MAGIC.offset, USTAR_MAGIC_BYTES)) return 'ustar';
+  if (holds(block, MAGIC.offset, GNU_MAGIC_BYTES) && holds(block, VERSION.offset, GNU_VERSION_BYTES)) return 'gnu';
   return 'v7';
 }
 
 function prefixOf(block: Buffer, format: TarFormat): Buffer {
-  if (format !== 'ustar') return Buffer.alloc(0);
-  const star = slice(block, TRAILER).toString('latin1') === STAR_TRAILER;
+  if (format !== 'ustar') return NO_BYTES;
+  const star = holds(block, TRAILER.offset, STAR_TRAILER_BYTES);
   return cString(slice(block, star ? STAR_PREFIX : PREFIX));
+}
+
+/** True when `block` holds `bytes` at `offset`. */
+function holds(block: Buffer, offset: number, bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (block[offset + i] !== bytes[i]) return false;
+  return true;
 }
 
 function joinPrefix(prefix: Buffer, name: Buffer): Buffer {
@@ -280,31 +291,63 @@ function joinPrefix(prefix: Buffer, name: Buffer): Buffer {
  */
 function checkChecksum(block: Buffer, where: string): void {
   const stored = parseOctal(block, CHECKSUM) ?? parseNumeric(slice(block, CHECKSUM), `${where}: checksum`);
-  const { unsigned, signed } = checksums(block);
-  if (stored !== BigInt(unsigned) && stored !== BigInt(signed)) {
+  const unsigned = unsignedChecksum(block);
+  if (stored === BigInt(unsigned)) return;
+  const signed = signedChecksum(block, unsigned);
+  if (stored !== BigInt(signed)) {
     throw new InvalidArgumentError(
       `${where}: bad header checksum: stored ${stored.toString(8)}, computed ${unsigned.toString(8)} (not a tar, or corrupt)`,
     );
   }
 }
 
-function checksums(block: Buffer): { unsigned: number; signed: number } {
-  // One plain loop over the block, then the checksum field swapped for spaces: this runs for
-  // every header read and written.
-  let unsigned = 0;
+/**
+ * The POSIX sum: every byte unsigned, the checksum field read as spaces. One plain loop over the
+ * block, then the field swapped: this runs for every header read and written.
+ */
+function unsignedChecksum(block: Buffer): number {
+  let sum = (block.byteOffset & 3) === 0 ? wordwiseSum(block) : bytewiseSum(block);
+  for (let i = CHECKSUM.offset; i < CHECKSUM.offset + CHECKSUM.length; i++) sum += SPACE - (block[i] ?? 0);
+  return sum;
+}
+
+function bytewiseSum(block: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < BLOCK_SIZE; i++) sum += block[i] ?? 0;
+  return sum;
+}
+
+const WORD_BYTES = 4;
+const EVEN_BYTES = 0x00ff00ff;
+const LOW_HALF = 0xffff;
+
+/**
+ * The bytes' sum four at a time, for a block that starts on a 4-byte boundary (a header read
+ * from the middle of a chunk always does): bytes 0 and 2 of each word add up in one accumulator's
+ * two 16-bit halves, bytes 1 and 3 in another's. 128 words of at most 255 a byte stay below 2^15
+ * in each half, so no half carries into the next.
+ */
+function wordwiseSum(block: Buffer): number {
+  const words = new Uint32Array(block.buffer, block.byteOffset, BLOCK_SIZE / WORD_BYTES);
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? 0;
+    even += word & EVEN_BYTES;
+    odd += (word >>> 8) & EVEN_BYTES;
+  }
+  return (even & LOW_HALF) + (even >>> 16) + (odd & LOW_HALF) + (odd >>> 16);
+}
+
+/** The sum of old Sun and some BSD tars, bytes read as signed: asked for only when the POSIX one fails. */
+function signedChecksum(block: Buffer, unsigned: number): number {
   let high = 0;
   for (let i = 0; i < BLOCK_SIZE; i++) {
-    const byte = block[i] ?? 0;
-    unsigned += byte;
-    if (byte >= 0x80) high++;
-  }
-  for (let i = CHECKSUM.offset; i < CHECKSUM.offset + CHECKSUM.length; i++) {
-    const byte = block[i] ?? 0;
-    unsigned += 0x20 - byte;
-    if (byte >= 0x80) high--;
+    const inField = i >= CHECKSUM.offset && i < CHECKSUM.offset + CHECKSUM.length;
+    if (!inField && (block[i] ?? 0) >= 0x80) high++;
   }
   // A byte read as signed counts 0x100 less when its high bit is set.
-  return { unsigned, signed: unsigned - 0x100 * high };
+  return unsigned - 0x100 * high;
 }
 
 function parseBase256(field: Buffer): bigint {
