@@ -3,7 +3,9 @@ import { InvalidArgumentError } from '@layerctl/sys';
 /**
  * Pulls bytes from an async stream of chunks: small exact reads for headers, and pieces of
  * bodies handed on as views of the chunks they came in, so a body is never copied or gathered.
- * Only one read runs at a time; the tar reader is its one user.
+ * Only one read runs at a time; the tar reader is its one user. What lies in the current chunk
+ * can be taken without a wait (take, skipNow): most headers and small bodies do, and a layer has
+ * tens of thousands of them.
  */
 export class ByteReader {
   /** Bytes consumed so far: the archive offset of the next byte. */
@@ -21,23 +23,44 @@ export class ByteReader {
   }
 
   /**
-   * Exactly n bytes, or fewer only when the input ends first. Copies only when n spans chunks,
-   * or always when chunks are handed back (headers and metadata are read on after the chunk).
+   * n bytes as a view of the current chunk, when it holds them all: no copy and no wait. Like
+   * every view this reader hands out, it is valid until the next read of any kind (the chunk
+   * may then go back to its producer); undefined when the bytes are not all there yet.
+   */
+  take(n: number): Buffer | undefined {
+    const end = this.#at + n;
+    if (end > this.#chunk.length) return undefined;
+    const piece = this.#chunk.subarray(this.#at, end);
+    this.#at = end;
+    this.offset += n;
+    return piece;
+  }
+
+  /**
+   * Exactly n bytes, or fewer only when the input ends first, valid until the next read (see
+   * take). A view when one chunk holds them; gathered into a new buffer only when they span
+   * chunks, each piece copied before the next chunk is asked for.
    */
   async read(n: number): Promise<Buffer> {
-    // A piece handed back with its chunk by the next read must be copied before that read.
-    const keep = (piece: Buffer): Buffer => (this.#chunkDone === undefined ? piece : Buffer.from(piece));
-    const first = await this.next(n);
-    if (first.length === n || first.length === 0) return keep(first);
-    const parts = [keep(first)];
-    let got = first.length;
+    const first = this.take(n) ?? (await this.next(n));
+    if (first.length === n || first.length === 0) return first;
+    const gathered = Buffer.allocUnsafe(n);
+    let got = first.copy(gathered);
     while (got < n) {
       const part = await this.next(n - got);
       if (part.length === 0) break;
-      parts.push(keep(part));
-      got += part.length;
+      got += part.copy(gathered, got);
     }
-    return Buffer.concat(parts, got);
+    return gathered.subarray(0, got);
+  }
+
+  /** Skips n bytes if the current chunk holds them; false (nothing skipped) if not. */
+  skipNow(n: number): boolean {
+    const end = this.#at + n;
+    if (end > this.#chunk.length) return false;
+    this.#at = end;
+    this.offset += n;
+    return true;
   }
 
   /** The next 1 to max bytes as a view of the input; empty only at the end of the input. */

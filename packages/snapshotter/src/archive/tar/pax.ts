@@ -73,36 +73,54 @@ export function encodePaxRecord(key: string, value: Buffer): Buffer {
 /**
  * Splits the body of a PAX header into records. `where` names the header in errors. Each
  * record must be well formed and lie wholly inside the body: a length field claiming more
- * than the body holds (the "giant header" attack) is refused, never trusted.
+ * than the body holds (the "giant header" attack) is refused, never trusted. Values are views
+ * of `body` (paxFields copies the ones it keeps).
  */
 export function decodePaxRecords(body: Buffer, where: string): PaxRecord[] {
   const records: PaxRecord[] = [];
   let at = 0;
   while (at < body.length) {
     const space = body.indexOf(SPACE, at);
-    const digits = body.toString('latin1', at, space === -1 ? body.length : space);
-    if (space === -1 || !/^[0-9]+$/.test(digits) || digits.length > MAX_LENGTH_DIGITS) {
+    const digitsEnd = space === -1 ? body.length : space;
+    const length = decimalDigits(body, at, digitsEnd);
+    if (space === -1 || length === undefined || digitsEnd - at > MAX_LENGTH_DIGITS) {
       throw new InvalidArgumentError(`${where}: malformed PAX record at byte ${at}: no decimal length`);
     }
-    const length = Number(digits);
     const end = at + length;
     if (end > body.length) {
+      const digits = body.toString('latin1', at, space);
       throw new InvalidArgumentError(
         `${where}: PAX record at byte ${at} claims ${digits} bytes but only ${body.length - at} remain`,
       );
     }
     const equals = body.indexOf(EQUALS, space + 1);
-    if (length <= digits.length + 1 || equals === -1 || equals >= end || body[end - 1] !== NEWLINE) {
+    if (length <= space - at + 1 || equals === -1 || equals >= end || body[end - 1] !== NEWLINE) {
       throw new InvalidArgumentError(`${where}: malformed PAX record at byte ${at}: expected "<length> <key>=<value>\\n"`);
     }
-    const key = decodeUtf8(body.subarray(space + 1, equals), `${where}: PAX key at byte ${at}`);
+    const keyBytes = body.subarray(space + 1, equals);
+    const key = asciiText(keyBytes) ?? decodeUtf8(keyBytes, `${where}: PAX key at byte ${at}`);
     if (key === '' || key.includes('\0')) {
       throw new InvalidArgumentError(`${where}: PAX record at byte ${at} has an empty key or a NUL in it`);
     }
-    records.push([key, Buffer.from(body.subarray(equals + 1, end - 1))]);
+    records.push([key, body.subarray(equals + 1, end - 1)]);
     at = end;
   }
   return records;
+}
+
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** The decimal number bytes start..end spell, undefined if there are none or one is not a digit. */
+function decimalDigits(bytes: Buffer, start: number, end: number): number | undefined {
+  if (end <= start) return undefined;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const byte = bytes[i] ?? 0;
+    if (byte < DIGIT_0 || byte > DIGIT_9) return undefined;
+    value = value * 10 + (byte - DIGIT_0);
+  }
+  return value;
 }
 
 /**
@@ -113,22 +131,28 @@ export function decodePaxRecords(body: Buffer, where: string): PaxRecord[] {
 export function paxFields(records: Iterable<PaxRecord>, where: string): PaxFields {
   const fields: PaxFields = { xattrs: new Map(), sparse: false };
   for (const [key, value] of records) {
-    const what = `${where}: PAX ${key}`;
     const field = FIELD_OF_KEY.get(key);
-    if (key.startsWith(SCHILY_XATTR_PREFIX)) {
-      fields.xattrs.set(xattrName(key.slice(SCHILY_XATTR_PREFIX.length), what), value);
+    if (field !== undefined && value.length === 0) {
+      delete fields[field];
+    } else if (field !== undefined) {
+      // The error text is made only when a value is refused: a layer has a PAX header per entry.
+      setField(fields, field, value, where, key);
+    } else if (key.startsWith(SCHILY_XATTR_PREFIX)) {
+      // Copied: the record may be a view of a buffer its reader lets go.
+      fields.xattrs.set(xattrName(key.slice(SCHILY_XATTR_PREFIX.length), paxWhat(where, key)), Buffer.from(value));
     } else if (key.startsWith(LIBARCHIVE_XATTR_PREFIX)) {
+      const what = paxWhat(where, key);
       const name = percentDecode(key.slice(LIBARCHIVE_XATTR_PREFIX.length), what);
       fields.xattrs.set(xattrName(name, what), base64Decode(value, what));
     } else if (key.startsWith(GNU_SPARSE_PREFIX)) {
       fields.sparse = true;
-    } else if (field !== undefined && value.length === 0) {
-      delete fields[field];
-    } else if (field !== undefined) {
-      setField(fields, field, value, what);
     }
   }
   return fields;
+}
+
+function paxWhat(where: string, key: string): string {
+  return `${where}: PAX ${key}`;
 }
 
 /** "sec" or "sec.frac", as Go formats it: a negative time is "-" then its magnitude, so -1.5 s is "-1.5". */
@@ -154,6 +178,8 @@ export function parsePaxTime(text: string, what: string): bigint {
 
 /** Decodes bytes that must be UTF-8, refusing any that are not. */
 export function decodeUtf8(bytes: Buffer, what: string): string {
+  const ascii = asciiText(bytes);
+  if (ascii !== undefined) return ascii;
   try {
     return STRICT_UTF8.decode(bytes);
   } catch (err) {
@@ -162,6 +188,19 @@ export function decodeUtf8(bytes: Buffer, what: string): string {
     });
   }
 }
+
+/**
+ * The text of bytes that are all ASCII (which UTF-8 spells the same), else undefined: the cheap
+ * answer for the names and keys of nearly every header, without a decoder call.
+ */
+export function asciiText(bytes: Buffer): string | undefined {
+  const length = bytes.length;
+  if (length === 0) return '';
+  for (let i = 0; i < length; i++) if ((bytes[i] ?? ASCII_END) >= ASCII_END) return undefined;
+  return bytes.toString('latin1');
+}
+
+const ASCII_END = 0x80;
 
 // ignoreBOM keeps a leading U+FEFF as part of the name instead of dropping it.
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -179,33 +218,79 @@ const FIELD_OF_KEY = new Map<string, RecordField>([
   [PAX_MTIME, 'mtimeNs'],
 ]);
 
-function setField(fields: PaxFields, field: RecordField, value: Buffer, what: string): void {
+function setField(fields: PaxFields, field: RecordField, value: Buffer, where: string, key: string): void {
   switch (field) {
     case 'path':
     case 'linkpath':
     case 'uname':
     case 'gname':
-      fields[field] = textValue(value, what);
+      fields[field] = textValue(value, where, key);
       break;
     case 'uid':
     case 'gid':
-      fields[field] = decimal(value, MAX_ID, what);
+      fields[field] = decimal(value, MAX_ID, where, key);
       break;
     case 'size':
-      fields.size = decimal(value, Number.MAX_SAFE_INTEGER, what);
+      fields.size = decimal(value, Number.MAX_SAFE_INTEGER, where, key);
       break;
-    case 'mtimeNs':
-      fields.mtimeNs = parsePaxTime(value.toString('latin1'), what);
+    case 'mtimeNs': {
+      const text = value.toString('latin1');
+      fields.mtimeNs = plainPaxTime(text) ?? parsePaxTime(text, paxWhat(where, key));
       break;
+    }
   }
 }
 
-function textValue(value: Buffer, what: string): string {
-  if (value.includes(0)) throw new InvalidArgumentError(`${what} contains a NUL byte`);
-  return decodeUtf8(value, what);
+const MINUS = 0x2d;
+const DOT = 0x2e;
+/** Up to this many digits of seconds, a double holds them exactly. */
+const EXACT_SECONDS_DIGITS = 15;
+const NS_DIGITS = 9;
+
+/**
+ * parsePaxTime without a regular expression, for the forms every writer uses ("sec" or
+ * "sec.frac", 1 to 15 digits of seconds); undefined for anything else, which parsePaxTime then
+ * reads or refuses. A layer has a PAX mtime for nearly every entry.
+ */
+function plainPaxTime(text: string): bigint | undefined {
+  const length = text.length;
+  const negative = text.charCodeAt(0) === MINUS;
+  let i = negative ? 1 : 0;
+  const secondsStart = i;
+  let seconds = 0;
+  for (; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < DIGIT_0 || code > DIGIT_9) break;
+    seconds = seconds * 10 + (code - DIGIT_0);
+  }
+  if (i === secondsStart || i - secondsStart > EXACT_SECONDS_DIGITS) return undefined;
+  let fraction = 0;
+  let fractionDigits = 0;
+  if (i < length) {
+    if (text.charCodeAt(i) !== DOT) return undefined;
+    for (i++; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code < DIGIT_0 || code > DIGIT_9) return undefined;
+      // Digits past nanoseconds are dropped, as parsePaxTime does.
+      if (fractionDigits < NS_DIGITS) {
+        fraction = fraction * 10 + (code - DIGIT_0);
+        fractionDigits++;
+      }
+    }
+  }
+  const magnitude = BigInt(seconds) * NS_PER_SECOND + BigInt(fraction * 10 ** (NS_DIGITS - fractionDigits));
+  return negative ? -magnitude : magnitude;
 }
 
-function decimal(value: Buffer, max: number, what: string): number {
+function textValue(value: Buffer, where: string, key: string): string {
+  if (value.includes(0)) throw new InvalidArgumentError(`${paxWhat(where, key)} contains a NUL byte`);
+  return asciiText(value) ?? decodeUtf8(value, paxWhat(where, key));
+}
+
+function decimal(value: Buffer, max: number, where: string, key: string): number {
+  const plain = decimalDigits(value, 0, value.length);
+  if (plain !== undefined && plain <= max) return plain;
+  const what = paxWhat(where, key);
   const text = value.toString('latin1');
   if (/^-[0-9]+$/.test(text)) throw new InvalidArgumentError(`${what} is negative: ${text}`);
   if (!/^[0-9]+$/.test(text)) throw new InvalidArgumentError(`${what} is not a decimal number: ${JSON.stringify(text)}`);

@@ -14,7 +14,7 @@ import {
   isZeroBlock,
   type RawHeader,
 } from './headers.ts';
-import { MAX_ID, decodePaxRecords, decodeUtf8, paxFields, type PaxFields } from './pax.ts';
+import { MAX_ID, asciiText, decodePaxRecords, decodeUtf8, paxFields, type PaxFields } from './pax.ts';
 import type { EntryType, TarHeader } from './tar-header.ts';
 
 /** One entry: its header and exactly header.size bytes of body. */
@@ -66,20 +66,27 @@ export async function* readTar(input: AsyncIterable<Buffer>, limits: TarReadLimi
     let metadata: Metadata = {};
     for (;;) {
       const offset = source.offset;
-      const block = await source.read(BLOCK_SIZE);
+      // A view: the header is decoded before anything more is read. Most headers lie whole in
+      // the current chunk, and are then read without a wait.
+      const block = source.take(BLOCK_SIZE) ?? (await source.read(BLOCK_SIZE));
       if (block.length < BLOCK_SIZE || isZeroBlock(block)) {
         await endOfArchive(source, block, offset, metadata);
         return;
       }
       const raw = decodeHeader(block, offset);
-      if (await readMetadata(source, raw, offset, metadata, maxMetadata)) continue;
+      const kind = METADATA_KINDS[raw.typeflag];
+      if (kind !== undefined) {
+        const pending = readMetadata(source, raw, kind, offset, metadata, maxMetadata);
+        if (pending !== undefined) await pending;
+        continue;
+      }
       const header = entryHeader(raw, metadata, offset);
       metadata = {};
-      const where = describe(header.name, offset);
-      const body = new EntryBody(source, header.size, where);
+      const body = new EntryBody(source, header.name, offset, header.size);
       yield { header, body };
-      await body.discard();
-      await skipPadding(source, header.size, where);
+      const pending = body.discard();
+      if (pending !== undefined) await pending;
+      if (!source.skipNow(paddingOf(header.size))) await skipPadding(source, header.size, () => describe(header.name, offset));
     }
   } finally {
     await source.close();
@@ -95,19 +102,52 @@ interface Metadata {
   offset?: number;
 }
 
-/** Consumes a metadata header and its body; false when the header is an entry's own. */
-async function readMetadata(
-  source: ByteReader,
-  raw: RawHeader,
-  offset: number,
-  metadata: Metadata,
-  max: number,
-): Promise<boolean> {
-  const kind = METADATA_KINDS[raw.typeflag];
-  if (kind === undefined) return false;
-  const where = `${kind} at byte offset ${offset}`;
-  const body = await readMetadataBody(source, raw, where, max);
-  if (raw.typeflag === TYPEFLAG_PAX_GLOBAL) return true;
+/**
+ * Consumes a metadata header's body and its padding; returns a promise only when it had to wait
+ * for input (a wait costs each of the many PAX headers of a layer a turn of the event loop).
+ */
+function readMetadata(source: ByteReader, raw: RawHeader, kind: string, offset: number, metadata: Metadata, max: number): Promise<void> | undefined {
+  const size = metadataSize(raw, kind, offset, max);
+  const body = source.take(size);
+  if (body === undefined) return readMetadataLater(source, raw, kind, offset, metadata, size);
+  useMetadata(raw, body, kind, offset, metadata);
+  return source.skipNow(paddingOf(size)) ? undefined : skipPadding(source, size, () => metadataWhere(kind, offset));
+}
+
+async function readMetadataLater(source: ByteReader, raw: RawHeader, kind: string, offset: number, metadata: Metadata, size: number): Promise<void> {
+  const body = await source.read(size);
+  if (body.length < size) {
+    throw new InvalidArgumentError(`${metadataWhere(kind, offset)}: archive truncated: body ends after ${body.length} of ${size} bytes`);
+  }
+  // Decoded before the padding is read: the body may be a view of a chunk the next read lets go.
+  useMetadata(raw, body, kind, offset, metadata);
+  await skipPadding(source, size, () => metadataWhere(kind, offset));
+}
+
+const METADATA_KINDS: Readonly<Record<string, string>> = {
+  [TYPEFLAG_PAX]: 'PAX extended header',
+  [TYPEFLAG_PAX_GLOBAL]: 'PAX global header',
+  [TYPEFLAG_GNU_LONG_NAME]: 'GNU long name',
+  [TYPEFLAG_GNU_LONG_LINK]: 'GNU long link',
+};
+
+function metadataWhere(kind: string, offset: number): string {
+  return `${kind} at byte offset ${offset}`;
+}
+
+/** The size of a metadata body, checked against the limit. */
+function metadataSize(raw: RawHeader, kind: string, offset: number, max: number): number {
+  if (raw.size < 0n) throw new InvalidArgumentError(`${metadataWhere(kind, offset)}: negative size ${raw.size}`);
+  if (raw.size > BigInt(max)) {
+    throw new InvalidArgumentError(`${metadataWhere(kind, offset)}: ${raw.size} bytes of metadata exceed the limit of ${max} bytes`);
+  }
+  return Number(raw.size);
+}
+
+/** Records what a metadata body says about the next entry (a PAX global header says nothing we use). */
+function useMetadata(raw: RawHeader, body: Buffer, kind: string, offset: number, metadata: Metadata): void {
+  if (raw.typeflag === TYPEFLAG_PAX_GLOBAL) return;
+  const where = metadataWhere(kind, offset);
   metadata.offset ??= offset;
   if (raw.typeflag === TYPEFLAG_PAX) {
     if (metadata.pax !== undefined) throw new InvalidArgumentError(`${where}: a second PAX header for the same entry`);
@@ -119,28 +159,6 @@ async function readMetadata(
     if (metadata.longLink !== undefined) throw new InvalidArgumentError(`${where}: a second long link for the same entry`);
     metadata.longLink = longName(body, where);
   }
-  return true;
-}
-
-const METADATA_KINDS: Readonly<Record<string, string>> = {
-  [TYPEFLAG_PAX]: 'PAX extended header',
-  [TYPEFLAG_PAX_GLOBAL]: 'PAX global header',
-  [TYPEFLAG_GNU_LONG_NAME]: 'GNU long name',
-  [TYPEFLAG_GNU_LONG_LINK]: 'GNU long link',
-};
-
-async function readMetadataBody(source: ByteReader, raw: RawHeader, where: string, max: number): Promise<Buffer> {
-  if (raw.size < 0n) throw new InvalidArgumentError(`${where}: negative size ${raw.size}`);
-  if (raw.size > BigInt(max)) {
-    throw new InvalidArgumentError(`${where}: ${raw.size} bytes of metadata exceed the limit of ${max} bytes`);
-  }
-  const size = Number(raw.size);
-  const body = await source.read(size);
-  if (body.length < size) {
-    throw new InvalidArgumentError(`${where}: archive truncated: body ends after ${body.length} of ${size} bytes`);
-  }
-  await skipPadding(source, size, where);
-  return body;
 }
 
 /** A GNU long name is the name and a NUL; a NUL with more name after it is refused. */
@@ -155,22 +173,23 @@ function longName(body: Buffer, where: string): string {
 function entryHeader(raw: RawHeader, metadata: Metadata, offset: number): TarHeader {
   const headerOffset = metadata.offset ?? offset;
   const pax = metadata.pax;
-  const archiveName = pax?.path ?? metadata.longName ?? decodeUtf8(raw.name, `tar header at byte offset ${offset}: name`);
-  const where = describe(archiveName, headerOffset);
-  if (archiveName === '') throw new InvalidArgumentError(`${where}: empty name`);
-  if (archiveName.includes('\0')) throw new InvalidArgumentError(`${where}: the name contains a NUL byte`);
-  if (pax?.sparse === true) throw new InvalidArgumentError(`${where}: GNU sparse files (PAX GNU.sparse.*) are not supported`);
+  const archiveName = pax?.path ?? metadata.longName ?? (asciiText(raw.name) ?? decodeUtf8(raw.name, `tar header at byte offset ${offset}: name`));
+  // The error text is made only for a check that fails: this runs for every entry of a layer.
+  const where = (): string => describe(archiveName, headerOffset);
+  if (archiveName === '') throw new InvalidArgumentError(`${where()}: empty name`);
+  if (archiveName.includes('\0')) throw new InvalidArgumentError(`${where()}: the name contains a NUL byte`);
+  if (pax?.sparse === true) throw new InvalidArgumentError(`${where()}: GNU sparse files (PAX GNU.sparse.*) are not supported`);
   const type = entryType(raw.typeflag, archiveName, where);
   const isLink = type === 'symlink' || type === 'hardlink';
   const isDevice = type === 'char' || type === 'block';
   return {
-    name: archiveName.replace(/(?<=.)\/+$/, ''),
+    name: archiveName.length > 1 && archiveName.endsWith('/') ? archiveName.replace(/(?<=.)\/+$/, '') : archiveName,
     type,
     mode: Number(checked(raw.mode, 0xffff_ffff, 'mode', where) & 0o7777n),
     uid: pax?.uid ?? Number(checked(raw.uid, MAX_ID, 'uid', where)),
     gid: pax?.gid ?? Number(checked(raw.gid, MAX_ID, 'gid', where)),
-    uname: pax?.uname ?? decodeUtf8(raw.uname, `${where}: uname`),
-    gname: pax?.gname ?? decodeUtf8(raw.gname, `${where}: gname`),
+    uname: pax?.uname ?? asciiText(raw.uname) ?? decodeUtf8(raw.uname, `${where()}: uname`),
+    gname: pax?.gname ?? asciiText(raw.gname) ?? decodeUtf8(raw.gname, `${where()}: gname`),
     size: type === 'file' ? (pax?.size ?? Number(checked(raw.size, Number.MAX_SAFE_INTEGER, 'size', where))) : 0,
     mtimeNs: pax?.mtimeNs ?? raw.mtime * 1_000_000_000n,
     linkname: isLink ? linkname(raw, metadata, where) : '',
@@ -180,16 +199,16 @@ function entryHeader(raw: RawHeader, metadata: Metadata, offset: number): TarHea
   };
 }
 
-function linkname(raw: RawHeader, metadata: Metadata, where: string): string {
-  const target = metadata.pax?.linkpath ?? metadata.longLink ?? decodeUtf8(raw.linkname, `${where}: linkname`);
-  if (target.includes('\0')) throw new InvalidArgumentError(`${where}: the link target contains a NUL byte`);
+function linkname(raw: RawHeader, metadata: Metadata, where: () => string): string {
+  const target = metadata.pax?.linkpath ?? metadata.longLink ?? asciiText(raw.linkname) ?? decodeUtf8(raw.linkname, `${where()}: linkname`);
+  if (target.includes('\0')) throw new InvalidArgumentError(`${where()}: the link target contains a NUL byte`);
   return target;
 }
 
 /** A number from a header field must lie in 0..max. */
-function checked(value: bigint, max: number, what: string, where: string): bigint {
-  if (value < 0n) throw new InvalidArgumentError(`${where}: negative ${what} ${value}`);
-  if (value > BigInt(max)) throw new InvalidArgumentError(`${where}: ${what} ${value} is out of range (at most ${max})`);
+function checked(value: bigint, max: number, what: string, where: () => string): bigint {
+  if (value < 0n) throw new InvalidArgumentError(`${where()}: negative ${what} ${value}`);
+  if (value > BigInt(max)) throw new InvalidArgumentError(`${where()}: ${what} ${value} is out of range (at most ${max})`);
   return value;
 }
 
@@ -218,12 +237,12 @@ const UNSUPPORTED_TYPES: Readonly<Record<string, string>> = {
   E: 'a Solaris extended attribute',
 };
 
-function entryType(typeflag: string, name: string, where: string): EntryType {
+function entryType(typeflag: string, name: string, where: () => string): EntryType {
   const type = TYPES[typeflag];
   if (type === 'file' && name.endsWith('/')) return 'directory';
   if (type !== undefined) return type;
   const what = UNSUPPORTED_TYPES[typeflag] ?? 'an unknown entry type (a socket or a vendor extension)';
-  throw new InvalidArgumentError(`${where}: typeflag ${JSON.stringify(typeflag)} is ${what}, which layerctl cannot represent`);
+  throw new InvalidArgumentError(`${where()}: typeflag ${JSON.stringify(typeflag)} is ${what}, which layerctl cannot represent`);
 }
 
 function describe(name: string, offset: number): string {
@@ -256,45 +275,69 @@ async function endOfArchive(source: ByteReader, block: Buffer, offset: number, m
   await source.drain();
 }
 
-async function skipPadding(source: ByteReader, size: number, where: string): Promise<void> {
-  const padding = (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
+/** The zeros after a body of `size` bytes, up to the next block. */
+function paddingOf(size: number): number {
+  return (BLOCK_SIZE - (size % BLOCK_SIZE)) % BLOCK_SIZE;
+}
+
+async function skipPadding(source: ByteReader, size: number, where: () => string): Promise<void> {
+  const padding = paddingOf(size);
   if ((await source.skip(padding)) < padding) {
-    throw new InvalidArgumentError(`${where}: archive truncated: the padding after the body is missing`);
+    throw new InvalidArgumentError(`${where()}: archive truncated: the padding after the body is missing`);
   }
 }
 
-/** A body read straight from the archive; the reader skips whatever the consumer leaves. */
-class EntryBody implements AsyncIterable<Buffer> {
+/**
+ * A body read straight from the archive; the reader skips whatever the consumer leaves. Its own
+ * iterator (not a generator): one is made for every entry of a layer.
+ */
+class EntryBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
   readonly #source: ByteReader;
+  /** The entry's name and header offset, for errors. */
+  readonly #name: string;
+  readonly #offset: number;
   readonly #size: number;
-  readonly #where: string;
   #remaining: number;
   #abandoned = false;
 
-  constructor(source: ByteReader, size: number, where: string) {
+  constructor(source: ByteReader, name: string, offset: number, size: number) {
     this.#source = source;
+    this.#name = name;
+    this.#offset = offset;
     this.#size = size;
-    this.#where = where;
     this.#remaining = size;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    for (;;) {
-      if (this.#abandoned) {
-        throw new FailedPreconditionError(`${this.#where}: body read after the reader moved on to the next entry`);
-      }
-      if (this.#remaining === 0) return;
-      const piece = await this.#source.next(this.#remaining);
-      if (piece.length === 0) throw this.#truncated();
-      this.#remaining -= piece.length;
-      yield piece;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return this;
   }
 
-  /** Skips what the consumer left; from then on, reading the rest is a mistake that fails loudly. */
-  async discard(): Promise<void> {
-    if (this.#remaining === 0) return;
+  async next(): Promise<IteratorResult<Buffer>> {
+    if (this.#abandoned) {
+      throw new FailedPreconditionError(`${describe(this.#name, this.#offset)}: body read after the reader moved on to the next entry`);
+    }
+    if (this.#remaining === 0) return { done: true, value: undefined };
+    const piece = await this.#source.next(this.#remaining);
+    if (piece.length === 0) throw this.#truncated();
+    this.#remaining -= piece.length;
+    return { done: false, value: piece };
+  }
+
+  /**
+   * Skips what the consumer left; from then on, reading the rest is a mistake that fails loudly.
+   * Returns a promise only when it has to wait for input.
+   */
+  discard(): Promise<void> | undefined {
+    if (this.#remaining === 0) return undefined;
     this.#abandoned = true;
+    if (this.#source.skipNow(this.#remaining)) {
+      this.#remaining = 0;
+      return undefined;
+    }
+    return this.#skipRest();
+  }
+
+  async #skipRest(): Promise<void> {
     const skipped = await this.#source.skip(this.#remaining);
     this.#remaining -= skipped;
     if (this.#remaining > 0) throw this.#truncated();
@@ -302,6 +345,6 @@ class EntryBody implements AsyncIterable<Buffer> {
 
   #truncated(): InvalidArgumentError {
     const got = this.#size - this.#remaining;
-    return new InvalidArgumentError(`${this.#where}: archive truncated: body ends after ${got} of ${this.#size} bytes`);
+    return new InvalidArgumentError(`${describe(this.#name, this.#offset)}: archive truncated: body ends after ${got} of ${this.#size} bytes`);
   }
 }
