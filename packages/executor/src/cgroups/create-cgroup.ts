@@ -15,6 +15,15 @@ export function createCgroup(path: string, resources: Resources, host: CgroupHos
   return CgroupV1.create(path, resources, host);
 }
 
+/**
+ * The cgroup at `path` as an object, neither made nor looked for: what its files will be called
+ * (procsFiles) before createCgroup makes it.
+ */
+export function cgroupAt(path: string, host: CgroupHost = detectCgroups()): Cgroup {
+  if (host.version === 'v2' && host.v2 !== undefined) return new CgroupV2(path, host.v2);
+  return new CgroupV1(path, host);
+}
+
 /** The existing cgroup at `path` (made by another process, say), or undefined. */
 export function openCgroup(path: string, host: CgroupHost = detectCgroups()): Cgroup | undefined {
   if (host.version === 'v2' && host.v2 !== undefined) return CgroupV2.open(path, host.v2);

@@ -6,9 +6,9 @@ import { SysError, wrapNodeError } from '@layerctl/sys';
  * the init is spawned. The first move of a process between cgroups waits for an RCU grace period
  * (5-20 ms on this host's v1 hierarchies); made by the init itself, that wait stood between its
  * last mount and the exec of the program. Here the files are opened at once and written on
- * threads of Node's pool, so the wait passes while this thread builds the init's plan and the
- * init mounts the root. The init execs only after the parent's go, which waits for this, so the
- * program still starts inside its cgroups.
+ * threads of Node's pool, so what is left of the wait (primeCgroupMove started it earlier) passes
+ * while the init mounts the root. The init execs only after the parent's go, which waits for
+ * this, so the program still starts inside its cgroups.
  *
  * Resolves false when the init is gone already (ESRCH): it failed, and its error line says why.
  */

@@ -4,7 +4,9 @@ import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { FailedPreconditionError, LayerctlError } from '@layerctl/sys';
 import type { Cgroup } from '../cgroups/cgroup.ts';
-import { createCgroup } from '../cgroups/create-cgroup.ts';
+import { cgroupAt, createCgroup } from '../cgroups/create-cgroup.ts';
+import { detectCgroups } from '../cgroups/detect-cgroups.ts';
+import { primeCgroupMove } from '../cgroups/prime-cgroup-move.ts';
 import { containerPlan } from '../init/container-plan.ts';
 import { encodePlan } from '../init/init-plan.ts';
 import { ERROR_FD, EXIT_INIT_FAILED, GO_BYTE, GO_FD, PLAN_FD, parseInitFailure } from '../init/init-protocol.ts';
@@ -65,9 +67,14 @@ export function defaultCgroupsPath(id: string): string {
  */
 export async function startContainer(options: StartOptions): Promise<ContainerProcess> {
   const spec = readSpec(options.bundle);
-  const cgroup = spec.linux.resources === undefined && spec.linux.cgroupsPath === undefined
-    ? undefined
-    : createCgroup(spec.linux.cgroupsPath ?? defaultCgroupsPath(options.id), spec.linux.resources ?? {});
+  const cgroupPath = spec.linux.resources === undefined && spec.linux.cgroupsPath === undefined ? undefined : (spec.linux.cgroupsPath ?? defaultCgroupsPath(options.id));
+  const host = cgroupPath === undefined ? undefined : detectCgroups();
+  // The grace period the init's first cgroup move waits for runs from here, while the plan is
+  // built and the init spawned; making the cgroups waits for what is left of it (the kernel's
+  // cgroup lock), so they are made last, with the init already waiting for its plan.
+  if (host !== undefined) void primeCgroupMove(host);
+  const procsFiles = cgroupPath === undefined ? [] : cgroupAt(cgroupPath, host).procsFiles();
+  const plan = initPlan(spec, options.bundle, procsFiles);
   let child: ChildProcess;
   let pty: { master: number; slave: number } | undefined;
   try {
@@ -78,12 +85,31 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
     child = spawnInit(stdio, pidNamespace(spec), options.detached === true);
   } catch (error) {
     if (pty !== undefined) fs.closeSync(pty.master);
-    cgroup?.remove();
     throw error;
   } finally {
     if (pty !== undefined) fs.closeSync(pty.slave);
   }
-  return started(child, spec, options, cgroup, pty?.master);
+  let cgroup: Cgroup | undefined;
+  try {
+    cgroup = cgroupPath === undefined ? undefined : createCgroup(cgroupPath, spec.linux.resources ?? {}, host);
+  } catch (error) {
+    // The init has no plan yet and has done nothing: it goes, and the failure is the start's.
+    await killUnstarted(child);
+    if (pty !== undefined) fs.closeSync(pty.master);
+    throw error;
+  }
+  return started(child, plan, procsFiles, options, cgroup, pty?.master);
+}
+
+/** Kills an init that was never sent its plan, and waits until it is gone. */
+async function killUnstarted(child: ChildProcess): Promise<void> {
+  // 'error' instead of 'exit' when it never ran at all (a spawn that failed after the fact).
+  const gone = new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.once('error', resolve);
+  });
+  child.kill('SIGKILL');
+  await gone;
 }
 
 /**
@@ -100,10 +126,10 @@ function initPlan(spec: Spec, bundle: string, procsFiles: readonly string[]): Bu
 }
 
 /**
- * The spawned init, waiting for its plan: its cgroups joined (joinCgroups) while its plan is
- * built and sent, then go once both are done; resolves once the program runs.
+ * The spawned init, its plan sent at once: its cgroups joined (joinCgroups) while it reads the
+ * plan and mounts the root, then go once the join is done; resolves once the program runs.
  */
-async function started(child: ChildProcess, spec: Spec, options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
+async function started(child: ChildProcess, plan: Buffer, procsFiles: readonly string[], options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
   const exited = waitForExit(child, cgroup, options.keepCgroup === true);
   const stdout = keepOutput(child.stdout);
   const stderr = keepOutput(child.stderr);
@@ -119,24 +145,20 @@ async function started(child: ChildProcess, spec: Spec, options: StartOptions, c
     throw new FailedPreconditionError('container init: its control pipes were not made');
   }
   const failure = readInitFailure(errors);
-  const procsFiles = cgroup?.procsFiles() ?? [];
   const joined = child.pid === undefined ? Promise.resolve(false) : joinCgroups(child.pid, procsFiles);
-  // Settled here or awaited below; a plan that cannot be made must not leave it unhandled.
-  joined.catch(() => undefined);
   planPipe.on('error', () => {
     // EPIPE: the init died before reading its plan; its error line and exit status tell why.
   });
   go.on('error', () => {
     // EPIPE: the init died before reading go; its error line and exit status tell why.
   });
+  planPipe.end(plan);
   try {
-    planPipe.end(initPlan(spec, options.bundle, procsFiles));
     await joined;
   } catch (error) {
     child.kill('SIGKILL');
     await Promise.allSettled([joined, exited]);
     if (master !== undefined) fs.closeSync(master);
-    if (error instanceof ContainerStartError) throw error;
     // An init that failed on its own (its cgroups then removed under the join) says why itself.
     const text = await failure;
     if (text !== '') throw startFailure(text);

@@ -110,6 +110,13 @@ async function runCommand(args: RunArgs): Promise<number> {
   const options = createOptions(args);
   const { createContainer } = await import('../containers/create-container.ts');
   const { runDetached, runForeground } = await import('../containers/run-container.ts');
+  // The grace period the container's first cgroup move waits for (5-20 ms) runs from here, while
+  // the layers are made, not after its init is spawned (see primeCgroupMove). A detached container
+  // is started later by its monitor, and crun and runc move their own processes.
+  if (!args.detach && args.runtime === 'layerctl') {
+    const { primeCgroupMove } = await import('@layerctl/executor');
+    void primeCgroupMove();
+  }
   return withSnapshotter(args, async (context) => {
     const progress = runProgress(args.progress, process.stderr);
     let record;
