@@ -46,6 +46,19 @@ export function removeCgroupTrees(dirs: readonly string[]): void {
   }
 }
 
+/**
+ * removeCgroupTrees, but only when the first directory can go at once; false, having removed
+ * nothing, when it is busy. A container's processes are in all of its hierarchies, so when the
+ * first holds none the others normally hold none either (and if one does, removeCgroupTrees
+ * waits for it as it would).
+ */
+export function removeCgroupTreesIfEmpty(dirs: readonly string[]): boolean {
+  const [first, ...rest] = dirs;
+  if (first !== undefined && tryRmdir(first) !== undefined) return false;
+  removeCgroupTrees(rest);
+  return true;
+}
+
 /** rmdir, retried while the kernel still counts an exiting task (EBUSY just after the last one left). */
 function removeEmptyCgroup(dir: string): void {
   let lastErrno: number | undefined;

@@ -115,6 +115,19 @@ test('remove refuses a cgroup that still holds a process, and names the process'
   t.regex(err.message, new RegExp(`still holds processes ${proc.child.pid}`));
 });
 
+test('removeIfEmpty leaves a cgroup that holds a process whole, and removes an empty one from every hierarchy', async (t) => {
+  const busyPath = `${testCgroupParent(t, host)}/busy`;
+  const busy = createCgroup(busyPath, {}, host);
+  const proc = spawnJoined(t, busy, 'sleep 30');
+  t.false(busy.removeIfEmpty());
+  t.deepEqual(busy.pids(), [proc.child.pid]);
+  for (const file of busy.procsFiles()) t.true(fs.existsSync(file), file);
+  const emptyPath = `${testCgroupParent(t, host)}/empty`;
+  const empty = createCgroup(emptyPath, {}, host);
+  t.true(empty.removeIfEmpty());
+  for (const file of empty.procsFiles()) t.false(fs.existsSync(path.dirname(file)), file);
+});
+
 test('a cgroups path that climbs out with .. is refused', (t) => {
   t.throws(() => createCgroup('layerctl/../../x', {}, host), { instanceOf: InvalidArgumentError });
 });

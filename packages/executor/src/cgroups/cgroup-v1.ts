@@ -6,7 +6,7 @@ import type { Cgroup, CgroupStats, FreezerState } from './cgroup.ts';
 import { flatKeyedCount, readCgroupFile, readCgroupFileIfExists, waitUntil, writeCgroupFile } from './cgroup-files.ts';
 import type { CgroupHost } from './cgroup-host.ts';
 import { cgroupPathSegments } from './cgroup-path.ts';
-import { makeCgroupDirs, processesInTree, removeCgroupTrees, uniquePids } from './cgroup-tree.ts';
+import { makeCgroupDirs, processesInTree, removeCgroupTrees, removeCgroupTreesIfEmpty, uniquePids } from './cgroup-tree.ts';
 import { killAllFrozen } from './kill-all.ts';
 import { undoCreate } from './undo-create.ts';
 import { v1Settings } from './v1-settings.ts';
@@ -97,6 +97,10 @@ export class CgroupV1 implements Cgroup {
 
   remove(): void {
     removeCgroupTrees(this.#dirs());
+  }
+
+  removeIfEmpty(): boolean {
+    return removeCgroupTreesIfEmpty(this.#dirs());
   }
 
   update(resources: Resources): void {

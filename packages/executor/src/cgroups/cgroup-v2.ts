@@ -7,7 +7,7 @@ import { attachDeviceFilter } from './device-filter.ts';
 import { flatKeyed, flatKeyedCount, readCgroupFile, readCgroupFileIfExists, waitUntil, writeCgroupFile } from './cgroup-files.ts';
 import type { CgroupV2Mount } from './cgroup-host.ts';
 import { cgroupPathSegments } from './cgroup-path.ts';
-import { makeCgroupDirs, processesInTree, removeCgroupTrees } from './cgroup-tree.ts';
+import { makeCgroupDirs, processesInTree, removeCgroupTrees, removeCgroupTreesIfEmpty } from './cgroup-tree.ts';
 import { isKill, killAllFrozen } from './kill-all.ts';
 import { undoCreate } from './undo-create.ts';
 import { v2Settings } from './v2-settings.ts';
@@ -101,6 +101,10 @@ export class CgroupV2 implements Cgroup {
 
   remove(): void {
     removeCgroupTrees([this.#dir]);
+  }
+
+  removeIfEmpty(): boolean {
+    return removeCgroupTreesIfEmpty([this.#dir]);
   }
 
   update(resources: Resources): void {

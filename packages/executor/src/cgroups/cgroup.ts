@@ -43,5 +43,11 @@ export interface Cgroup {
   killAll(signal?: NodeJS.Signals | number): void;
   /** Removes the cgroup's directories, retrying briefly while the last processes exit. */
   remove(): void;
+  /**
+   * Removes the cgroup's directories when they can go at once, one rmdir each (no process is
+   * left, the common case once a container's PID 1 has died); false, with nothing removed or
+   * waited for, when the first of them still holds a process.
+   */
+  removeIfEmpty(): boolean;
   update(resources: Resources): void;
 }

@@ -207,9 +207,10 @@ function waitForExit(child: ChildProcess, cgroup: Cgroup | undefined, keepCgroup
     child.once('exit', (code, signal) => {
       try {
         const status = exitStatus(code, signal, cgroup?.oomKilled() ?? false);
-        if (cgroup !== undefined && !keepCgroup) {
-          // PID 1's death kills its pid namespace; a process outside it (a joined pid ns) may linger.
-          if (cgroup.pids().length > 0) cgroup.killAll('SIGKILL');
+        // PID 1's death kills its pid namespace, so its cgroups are normally empty and go at once;
+        // a process outside it (a joined pid namespace) may linger, and is killed first.
+        if (cgroup !== undefined && !keepCgroup && !cgroup.removeIfEmpty()) {
+          cgroup.killAll('SIGKILL');
           cgroup.remove();
         }
         resolve(status);

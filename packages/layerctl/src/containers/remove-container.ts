@@ -13,12 +13,12 @@ import { disconnectContainer } from '../networks/connect-network.ts';
  * way leaves a record that `rm` finishes; every step accepts that an earlier run did it already.
  * Named volumes stay: their data outlives the containers that use them.
  */
-export async function removeContainer(context: SnapshotContext, record: ContainerRecord, options: { force: boolean }): Promise<void> {
+export async function removeContainer(context: SnapshotContext, record: ContainerRecord, options: { force: boolean } & ReleaseOptions): Promise<void> {
   if (isLive(record)) {
     if (!options.force) throw new FailedPreconditionError(`container ${record.name} is ${record.state}; stop it first, or remove it with rm -f`);
     await stopContainer(record, 0, 'SIGKILL');
   }
-  await releaseRuntime(context, record);
+  await releaseRuntime(context, record, options);
   await removeLayers(context, record);
   const paths = containerPaths(context.root.dir, record.id);
   // Never a recursive remove while the rootfs is mounted: it would delete the container's files through the mount.
@@ -27,13 +27,20 @@ export async function removeContainer(context: SnapshotContext, record: Containe
   new ContainerStore(context.root.metadata).remove(record.id);
 }
 
+export interface ReleaseOptions {
+  /** Our executor removed the cgroups itself as the container's PID 1 exited: they are not looked for again. */
+  cgroupRemoved?: boolean;
+}
+
 /** What a container holds only while it runs: its rootfs mount and its cgroups. Done again harmlessly. */
-export async function releaseRuntime(context: Pick<SnapshotContext, 'root' | 'api'>, record: ContainerRecord): Promise<void> {
+export async function releaseRuntime(context: Pick<SnapshotContext, 'root' | 'api'>, record: ContainerRecord, options: ReleaseOptions = {}): Promise<void> {
   // crun and runc keep state of their own (and the cgroups); delete -f ends what is left of it.
   if (record.config.runtime !== 'layerctl') runRuntime(record.config.runtime, ['delete', '--force', record.id], { missingOk: true });
   context.api.unmountAll(containerPaths(context.root.dir, record.id).rootfs);
-  const { openCgroup } = await import('@layerctl/executor');
-  openCgroup(record.config.cgroupsPath)?.remove();
+  if (options.cgroupRemoved !== true) {
+    const { openCgroup } = await import('@layerctl/executor');
+    openCgroup(record.config.cgroupsPath)?.remove();
+  }
   disconnectContainer(context.root, record.id);
 }
 

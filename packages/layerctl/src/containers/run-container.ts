@@ -10,7 +10,7 @@ import { startContainerProcess, type StartedContainer } from './container-proces
 import { LOG_MODE, teeOutput } from './container-log.ts';
 import { ContainerStore, type ContainerRecord } from './container-store.ts';
 import { processIdentity } from './process-identity.ts';
-import { releaseRuntime, removeContainer } from './remove-container.ts';
+import { releaseRuntime, removeContainer, type ReleaseOptions } from './remove-container.ts';
 
 /** The signals a foreground `run` passes on to the container instead of dying of them. */
 const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
@@ -47,23 +47,26 @@ export async function runForeground(context: SnapshotContext, record: ContainerR
     [started.stdout, process.stdout],
     [started.stderr, process.stderr],
   ]);
+  let cgroupRemoved = false;
   try {
     const exit = await started.wait();
+    // Our executor removes the cgroups as PID 1 exits; crun and runc leave theirs to delete.
+    cgroupRemoved = record.config.runtime === 'layerctl';
     await copied;
     store.markExited(record.id, exit.code, exit.oomKilled);
     return exit.code;
   } finally {
     for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-    await afterRun(context, record);
+    await afterRun(context, record, { cgroupRemoved });
   }
 }
 
 /** What follows a run, whoever watched it: rootfs and cgroups released; with --rm the container removed. */
-export async function afterRun(context: SnapshotContext, record: ContainerRecord): Promise<void> {
+export async function afterRun(context: SnapshotContext, record: ContainerRecord, released: ReleaseOptions = {}): Promise<void> {
   const now = record.config.autoRemove ? new ContainerStore(context.root.metadata).find(record.id) : undefined;
   // Removal releases the rootfs and cgroups first itself.
-  if (now === undefined) await releaseRuntime(context, record);
-  else await removeContainer(context, now, { force: true });
+  if (now === undefined) await releaseRuntime(context, record, released);
+  else await removeContainer(context, now, { force: true, ...released });
 }
 
 /**
