@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
-import { FailedPreconditionError } from '@layerctl/sys';
+import { FailedPreconditionError, SysError } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { sha256Digest } from './content/digest.ts';
 import { openRoot } from './root.ts';
@@ -56,4 +56,8 @@ test('temp names carry their owner pid', (t) => {
   t.is(tempNameOwner(tempName('apply-layer', 4242)), 4242);
   t.is(tempNameOwner('ingest-12'), undefined);
   t.is(tempNameOwner('random.tmp'), undefined);
+});
+
+test('openRoot where no directory can be made fails naming it, instead of looping in Node', (t) => {
+  t.throws(() => openRoot('/proc/layerctl-no-such-root/root'), { instanceOf: SysError, message: 'mkdir /proc/layerctl-no-such-root: ENOENT' });
 });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirectories } from '@layerctl/sys';
 import { ContentStore } from './content/content-store.ts';
 import { MetadataStore } from './metadata/metadata-store.ts';
 import { processAlive } from './process-alive.ts';
@@ -29,7 +30,7 @@ export interface Root {
  */
 export function openRoot(dir: string): Root {
   const tmpDir = path.join(dir, TMP_DIR);
-  for (const folder of [dir, path.join(dir, CONTENT_DIR), tmpDir]) fs.mkdirSync(folder, { recursive: true, mode: ROOT_MODE });
+  for (const folder of [dir, path.join(dir, CONTENT_DIR), tmpDir]) makeDirectories(folder, ROOT_MODE);
   sweepTmp(tmpDir);
   const content = ContentStore.open(path.join(dir, CONTENT_DIR), tmpDir);
   const metadata = MetadataStore.open(path.join(dir, METADATA_FILE));

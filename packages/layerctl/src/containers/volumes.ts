@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError } from '@layerctl/sys';
+import { InvalidArgumentError, makeDirectories } from '@layerctl/sys';
 import type { Root } from '../with-root.ts';
 import type { VolumeMount } from './container-config.ts';
 import { volumeDataDir } from './container-paths.ts';
@@ -36,6 +36,9 @@ export function parseVolumeSpec(text: string): VolumeSpec {
   return { source, destination: path.posix.normalize(destination), readonly: mode === READ_ONLY };
 }
 
+/** A missing host directory of -v is made as Docker makes it: 0755. */
+const HOST_DIR_MODE = 0o755;
+
 /**
  * Makes each -v ready: a host path as Docker's -v does (created when missing), a named volume
  * recorded in the volumes table and its directory made the first time it is named. The data of
@@ -44,7 +47,7 @@ export function parseVolumeSpec(text: string): VolumeSpec {
 export function prepareVolumes(root: Root, specs: readonly VolumeSpec[]): VolumeMount[] {
   return specs.map((spec) => {
     if (path.isAbsolute(spec.source)) {
-      fs.mkdirSync(spec.source, { recursive: true });
+      makeDirectories(spec.source, HOST_DIR_MODE);
       return { source: spec.source, destination: spec.destination, readonly: spec.readonly };
     }
     const data = volumeDataDir(root.dir, spec.source);
