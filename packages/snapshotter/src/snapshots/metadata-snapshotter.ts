@@ -5,8 +5,9 @@
  * Crash safety. Metadata is the only source of truth for names, and every operation orders its
  * driver side so that a crash at any point leaves at worst a driver layer no row names, which
  * `layerctl gc` (garbage.ts) removes; never a row naming a layer the driver lacks:
- * - prepare, view: (1) a `snapshot_pending` row with the new driver id and our pid, (2)
- *   driver.create, (3) one transaction inserting the snapshot row and dropping the pending row.
+ * - prepare, view: (1) a `snapshot_pending` row with the new driver id and our pid, written in
+ *   the transaction that checks the key and the parent, (2) driver.create, (3) one transaction
+ *   inserting the snapshot row and dropping the pending row.
  *   A crash before (3) leaves a layer that only a pending row of a dead process names: garbage.
  *   The pending row is what keeps a concurrent gc from removing a layer between (2) and (3).
  * - commit: one transaction that renames the row to `name` and makes it committed. The layer
@@ -177,10 +178,14 @@ export class MetadataSnapshotter implements Snapshotter {
     checkKey(key);
     const labels = checkLabels(opts.labels, `snapshot ${key}`);
     const parent = parentKey === '' ? undefined : parentKey;
-    // Checked before the driver does any work, and again in the transaction that inserts the row.
-    const parentRow = this.#metadata.read((db) => checkNew(db, key, parent));
     const driverId = randomBytes(DRIVER_ID_BYTES).toString('hex');
-    this.#metadata.write((db) => markPending(db, driverId));
+    // Checked before the driver does any work (in the transaction that records the pending layer),
+    // and again in the transaction that inserts the row.
+    const parentRow = this.#metadata.write((db) => {
+      const checked = checkNew(db, key, parent);
+      markPending(db, driverId);
+      return checked;
+    });
     try {
       await this.driver.create(driverId, parentRow?.driverId, { readonly: kind === 'view' });
       this.#metadata.write((db) => {
