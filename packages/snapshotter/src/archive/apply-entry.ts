@@ -51,26 +51,56 @@ export function currentCreator(): Creator {
  * in it belongs to `creator`'s uid and gid; when those are the entry's, the chown is skipped.
  */
 export async function writeFile(real: string, header: TarHeader, body: AsyncIterable<Buffer>, creator: Creator, plainParent: boolean): Promise<number> {
-  const exactAtOpen = (header.mode & ~OPEN_MODE_BITS) === 0 && (header.mode & OTHERS_READ) !== 0 && (header.mode & creator.umask) === 0;
-  const owned = plainParent && header.uid === creator.uid && header.gid === creator.gid;
-  const fd = fs.openSync(real, O_CREATE_NEW, exactAtOpen ? header.mode : CREATE_MODE);
+  const fd = createFile(real, header, creator);
   let written = 0;
   try {
     // A synchronous write per chunk: the next chunk is not pulled from the tar until this one is on
     // disk (backpressure), without a thread-pool round trip per chunk.
-    for await (const chunk of body) {
-      for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
-      written += chunk.length;
-    }
-    // chown clears only setuid and setgid, which a mode exact at open() never has.
-    if (!owned) fs.fchownSync(fd, header.uid, header.gid);
-    if (!exactAtOpen) fs.fchmodSync(fd, header.mode);
-    futimensNs(fd, header.mtimeNs, header.mtimeNs);
+    for await (const chunk of body) written += writeAll(fd, chunk);
+    finishFile(fd, header, creator, plainParent);
   } finally {
     fs.closeSync(fd);
   }
   setXattrs(real, header);
   return written;
+}
+
+/**
+ * writeFile for a body at hand whole (what most files of a layer are): the same system calls,
+ * without a promise or a turn of the event loop.
+ */
+export function writeWholeFile(real: string, header: TarHeader, content: Buffer, creator: Creator, plainParent: boolean): number {
+  const fd = createFile(real, header, creator);
+  try {
+    writeAll(fd, content);
+    finishFile(fd, header, creator, plainParent);
+  } finally {
+    fs.closeSync(fd);
+  }
+  setXattrs(real, header);
+  return content.length;
+}
+
+/** True when open() gives a new file the entry's exact mode: no set-id or sticky bit, readable by all, nothing the umask takes. */
+function exactAtOpen(header: TarHeader, creator: Creator): boolean {
+  return (header.mode & ~OPEN_MODE_BITS) === 0 && (header.mode & OTHERS_READ) !== 0 && (header.mode & creator.umask) === 0;
+}
+
+function createFile(real: string, header: TarHeader, creator: Creator): number {
+  return fs.openSync(real, O_CREATE_NEW, exactAtOpen(header, creator) ? header.mode : CREATE_MODE);
+}
+
+function writeAll(fd: number, chunk: Buffer): number {
+  for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+  return chunk.length;
+}
+
+/** Owner, mode and time of a file whose content is written, on its descriptor. */
+function finishFile(fd: number, header: TarHeader, creator: Creator, plainParent: boolean): void {
+  // chown clears only setuid and setgid, which a mode exact at open() never has.
+  if (!(plainParent && header.uid === creator.uid && header.gid === creator.gid)) fs.fchownSync(fd, header.uid, header.gid);
+  if (!exactAtOpen(header, creator)) fs.fchmodSync(fd, header.mode);
+  futimensNs(fd, header.mtimeNs, header.mtimeNs);
 }
 
 /** Makes a new directory; its metadata is set by setDirMetadata, its time only at the end of the layer. */

@@ -1,10 +1,11 @@
 import { LayerctlError, lutimesNs, wrapNodeError } from '@layerctl/sys';
-import { currentCreator, makeDirectory, setDirMetadata, type Creator, writeFile, writeHardlink, writeNode, writeSymlink } from './apply-entry.ts';
+import { currentCreator, makeDirectory, setDirMetadata, type Creator, writeFile, writeHardlink, writeNode, writeSymlink, writeWholeFile } from './apply-entry.ts';
 import { chunkReturner } from './chunk-return.ts';
 import { LayerPaths } from './layer-paths.ts';
 import { baseOf, cleanEntryPath, entryError, parentOf } from './safe-path.ts';
-import { lstatOrUndefined, ScopedRoot } from './scoped-root.ts';
+import { joinReal, lstatOrUndefined, ScopedRoot } from './scoped-root.ts';
 import { readTar } from './tar/index.ts';
+import type { TarBody } from './tar/tar-reader.ts';
 import type { TarHeader } from './tar/tar-header.ts';
 import { OPAQUE_MARKER, WHITEOUT_META_PREFIX, WHITEOUT_PREFIX, ociWhiteouts, type Whiteout, type WhiteoutConverter } from './whiteout.ts';
 
@@ -36,7 +37,9 @@ export async function applyLayer(target: string, tar: AsyncIterable<Buffer>, opt
   // Each body piece is written before the next is read, so spent chunks may go back to a source that reuses them.
   for await (const { header, body } of readTar(tar, { chunkDone: chunkReturner(tar) })) {
     try {
-      await layer.apply(header, body);
+      // Most entries apply without a wait; only a file whose body is still to come returns a promise.
+      const pending = layer.apply(header, body);
+      if (pending !== undefined) await pending;
     } catch (err) {
       throw err instanceof LayerctlError ? err : wrapNodeError(err);
     }
@@ -63,18 +66,25 @@ class LayerApplier {
     this.#whiteouts = whiteouts;
   }
 
-  async apply(header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+  apply(header: TarHeader, body: TarBody): Promise<void> | undefined {
     const entry = header.name;
     const name = cleanEntryPath(entry);
     if (this.#names.has(name)) throw entryError(entry, `duplicate entry: ${JSON.stringify(name === '' ? '.' : name)} is already in this layer`);
     this.#names.add(name);
-    if (name === '') return this.#applyRoot(header);
-    if (parentOf(name).split('/').some((part) => part.startsWith(WHITEOUT_PREFIX))) {
+    if (name === '') {
+      this.#applyRoot(header);
+      return undefined;
+    }
+    const parent = parentOf(name);
+    if (parent.startsWith(WHITEOUT_PREFIX) || parent.includes(`/${WHITEOUT_PREFIX}`)) {
       throw entryError(entry, 'a whiteout name cannot be a directory');
     }
     const whiteout = parseWhiteout(entry, name, header);
-    if (whiteout !== undefined) return this.#applyWhiteout(entry, name, whiteout);
-    await this.#applyEntry(entry, name, header, body);
+    if (whiteout !== undefined) {
+      this.#applyWhiteout(entry, name, whiteout);
+      return undefined;
+    }
+    return this.#applyEntry(entry, name, parent, header, body);
   }
 
   /** Sets the directories' times, deepest first, now that nothing more goes into them. */
@@ -106,13 +116,15 @@ class LayerApplier {
     });
   }
 
-  async #applyEntry(entry: string, name: string, header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
-    const real = this.#root.locate(name, entry);
+  #applyEntry(entry: string, name: string, parent: string, header: TarHeader, body: TarBody): Promise<void> | undefined {
+    // The parent's real path is known here: the checks below need not work it out of `real` again.
+    const dir = this.#root.dir(parent, entry);
+    const real = joinReal(dir, baseOf(name));
     if (this.#paths.has(real)) throw entryError(entry, 'duplicate entry: this layer already wrote the same path through a symlink');
     if (header.type === 'symlink' && header.linkname === '') throw entryError(entry, 'symlink with an empty target');
     // Resolved before the old entry goes: the link may point into what it replaces.
     const linked = header.type === 'hardlink' ? this.#hardlinkTarget(entry, header.linkname, real) : '';
-    const kept = this.#clear(entry, real, header);
+    const kept = this.#clear(entry, real, dir, header);
     switch (header.type) {
       case 'directory':
         if (!kept) makeDirectory(real);
@@ -121,9 +133,12 @@ class LayerApplier {
         else this.#paths.made(real, header.mode);
         this.#dirTimes.push({ real, mtimeNs: header.mtimeNs });
         break;
-      case 'file':
-        this.size += await writeFile(real, header, body, this.#creator, this.#paths.plainParent(real));
+      case 'file': {
+        const whole = body.takeWhole();
+        if (whole === undefined) return this.#writeStreamed(real, dir, header, body);
+        this.size += writeWholeFile(real, header, whole, this.#creator, this.#paths.plainDir(dir));
         break;
+      }
       case 'symlink':
         writeSymlink(real, header);
         break;
@@ -136,12 +151,19 @@ class LayerApplier {
         writeNode(real, header);
         break;
     }
-    this.#paths.wrote(real);
+    this.#paths.wrote(real, dir);
+    return undefined;
+  }
+
+  /** A file whose body comes in pieces still to be read. */
+  async #writeStreamed(real: string, dir: string, header: TarHeader, body: TarBody): Promise<void> {
+    this.size += await writeFile(real, header, body, this.#creator, this.#paths.plainDir(dir));
+    this.#paths.wrote(real, dir);
   }
 
   /** Removes what stands at `real` unless a directory meets a directory; true when a directory is kept. */
-  #clear(entry: string, real: string, header: TarHeader): boolean {
-    if (this.#paths.surelyFree(real)) return false;
+  #clear(entry: string, real: string, dir: string, header: TarHeader): boolean {
+    if (this.#paths.surelyFree(real, dir)) return false;
     const existing = lstatOrUndefined(real);
     if (existing === undefined) return false;
     if (existing.isDirectory()) {

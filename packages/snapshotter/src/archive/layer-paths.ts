@@ -27,10 +27,10 @@ export class LayerPaths {
     this.#root = root;
   }
 
-  /** Records an entry this layer wrote at `real`. */
-  wrote(real: string): void {
+  /** Records an entry this layer wrote at `real`, in the directory `dir` (its parent). */
+  wrote(real: string, dir: string = path.dirname(real)): void {
     this.#written.add(real);
-    for (let dir = path.dirname(real); dir.length > this.#root.path.length && !this.#holding.has(dir); dir = path.dirname(dir)) {
+    for (; dir.length > this.#root.path.length && !this.#holding.has(dir); dir = path.dirname(dir)) {
       this.#holding.add(dir);
     }
   }
@@ -45,17 +45,17 @@ export class LayerPaths {
     if (this.#made.has(real)) this.made(real, mode);
   }
 
-  /** True when a new file at `real` takes its creator's group: its parent is a directory this layer made without setgid. */
-  plainParent(real: string): boolean {
-    return this.#made.get(path.dirname(real))?.setgid === false;
+  /** True when a new file in the directory `dir` takes its creator's group: `dir` is one this layer made without setgid. */
+  plainDir(dir: string): boolean {
+    return this.#made.get(dir)?.setgid === false;
   }
 
   /**
-   * True when nothing can stand at `real` but what this layer wrote there: its parent is a
+   * True when nothing can stand at `real` but what this layer wrote there: its parent `dir` is a
    * directory this layer made, and `real` is not one itself (made as a parent of a later name).
    */
-  surelyFree(real: string): boolean {
-    return this.#made.has(path.dirname(real)) && !this.#made.has(real);
+  surelyFree(real: string, dir: string): boolean {
+    return this.#made.has(dir) && !this.#made.has(real);
   }
 
   /** Something outside what this layer records may have been put into its directories. */

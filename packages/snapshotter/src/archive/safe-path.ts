@@ -18,6 +18,7 @@ export function entryError(entry: string, reason: string): InvalidArgumentError 
  */
 export function cleanEntryPath(name: string, entry = name, what = 'path'): string {
   if (name.includes('\0')) throw entryError(entry, `${what} holds a NUL byte`);
+  if (isClean(name)) return name;
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
@@ -25,6 +26,25 @@ export function cleanEntryPath(name: string, entry = name, what = 'path'): strin
     else if (parts.pop() === undefined) throw entryError(entry, `${what} climbs out of the layer root`);
   }
   return parts.join('/');
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/**
+ * True when `name` is clean already (no '', '.' or '..' component: no leading, trailing or double
+ * '/'), as the names of nearly every tar are: one scan, no split and join. '' is clean (the root).
+ */
+function isClean(name: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= name.length; i++) {
+    if (i < name.length && name.charCodeAt(i) !== SLASH) continue;
+    const length = i - start;
+    if (name.length > 0 && length === 0) return false;
+    if (length <= 2 && length > 0 && name.charCodeAt(start) === DOT && (length === 1 || name.charCodeAt(start + 1) === DOT)) return false;
+    start = i + 1;
+  }
+  return true;
 }
 
 /** The parent of a clean name ('' for a top-level name and for the root). */

@@ -24,6 +24,20 @@ export interface TarEntry {
   body: AsyncIterable<Buffer>;
 }
 
+/** An entry as readTar gives it: its body can also be taken whole. */
+export interface ReadTarEntry extends TarEntry {
+  body: TarBody;
+}
+
+export interface TarBody extends AsyncIterable<Buffer> {
+  /**
+   * The rest of the body at once, without a wait, when the reader holds all of it already (a
+   * view, valid until the next read); else undefined, and the caller iterates. A small file's
+   * body nearly always lies whole in the chunk its header came in.
+   */
+  takeWhole(): Buffer | undefined;
+}
+
 export interface TarReadLimits {
   /** Largest PAX header or GNU long name/link body accepted, in bytes (default 1 MiB). */
   maxMetadataBytes?: number;
@@ -59,7 +73,7 @@ export const DEFAULT_MAX_METADATA_BYTES = 1024 * 1024;
  *   block that is not all zeros is refused.
  * - Names come back as in the archive without trailing '/'; cleaning them is the caller's job.
  */
-export async function* readTar(input: AsyncIterable<Buffer>, limits: TarReadLimits = {}): AsyncGenerator<TarEntry> {
+export async function* readTar(input: AsyncIterable<Buffer>, limits: TarReadLimits = {}): AsyncGenerator<ReadTarEntry> {
   const maxMetadata = limits.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES;
   const source = new ByteReader(input, limits.chunkDone);
   try {
@@ -291,7 +305,7 @@ async function skipPadding(source: ByteReader, size: number, where: () => string
  * A body read straight from the archive; the reader skips whatever the consumer leaves. Its own
  * iterator (not a generator): one is made for every entry of a layer.
  */
-class EntryBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
+class EntryBody implements TarBody, AsyncIterator<Buffer> {
   readonly #source: ByteReader;
   /** The entry's name and header offset, for errors. */
   readonly #name: string;
@@ -321,6 +335,13 @@ class EntryBody implements AsyncIterable<Buffer>, AsyncIterator<Buffer> {
     if (piece.length === 0) throw this.#truncated();
     this.#remaining -= piece.length;
     return { done: false, value: piece };
+  }
+
+  takeWhole(): Buffer | undefined {
+    if (this.#abandoned) return undefined;
+    const piece = this.#source.take(this.#remaining);
+    if (piece !== undefined) this.#remaining = 0;
+    return piece;
   }
 
   /**
