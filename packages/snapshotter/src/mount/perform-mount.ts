@@ -16,7 +16,7 @@ import {
   MS_REC,
   MS_REMOUNT,
   FailedPreconditionError,
-  fsTypeAt,
+  mountTable,
   NotSupportedError,
   SysError,
   umount2,
@@ -106,13 +106,19 @@ export function mountAll(mounts: readonly Mount[], target: string): void {
   }
 }
 
-/** Unmounts everything stacked on `target` until it is no mount point at all; a missing target has nothing to unmount. */
+/**
+ * Unmounts everything stacked on `target` until it is no mount point at all; a missing target has
+ * nothing to unmount. The mount table is read once for the stack found there (a FUSE mount needs
+ * its own unmount); a mount stacked there meanwhile is found by the last umount2, which then did
+ * not end with EINVAL, and the table is read again.
+ */
 export function unmountAll(target: string): void {
   for (;;) {
+    const stack = mountTable().filter((entry) => entry.target === target);
     try {
-      if (fsTypeAt(target)?.startsWith(FUSE_TYPE_PREFIX) === true) {
-        unmountFuse(target);
-        continue;
+      for (const { fsType } of stack.reverse()) {
+        if (fsType.startsWith(FUSE_TYPE_PREFIX)) unmountFuse(target);
+        else umount2(target);
       }
       umount2(target);
     } catch (err) {
