@@ -7,6 +7,9 @@ import { detectCgroups } from './detect-cgroups.ts';
 const PROC_SELF_CGROUP = '/proc/self/cgroup';
 const PROCS_FILE = 'cgroup.procs';
 
+/** The write of primeCgroupMove while it waits, shared by every call meanwhile. */
+let underWay: Promise<void> | undefined;
+
 /**
  * Starts the RCU grace period that the container's first move into its cgroups waits for, ahead
  * of the move, and resolves once it is over (whatever the kernel answered).
@@ -26,18 +29,25 @@ const PROCS_FILE = 'cgroup.procs';
  * cgroup lock is held during the wait, so cgroups made or removed meanwhile wait for it too;
  * call this where that cost is paid anyway (before the container's cgroups are made or right
  * after). Where nothing fits (no such line, no permission), nothing is primed and the move
- * waits as before.
+ * waits as before. A call while an earlier one still waits gets that one's promise.
  */
-export function primeCgroupMove(host: CgroupHost = detectCgroups()): Promise<void> {
+export function primeCgroupMove(host?: CgroupHost): Promise<void> {
+  // A second write would only queue behind the one waiting out the grace period.
+  underWay ??= prime(host ?? detectCgroups())?.finally(() => (underWay = undefined));
+  return underWay ?? Promise.resolve();
+}
+
+/** Queues the write; undefined when there is nothing to prime. */
+function prime(host: CgroupHost): Promise<void> | undefined {
   const file = ownProcsFile(host);
-  if (file === undefined) return Promise.resolve();
+  if (file === undefined) return undefined;
   let fd: number;
   try {
     // Opened here, not on the pool: the write must be queued before any move that follows.
     fd = fs.openSync(file, fs.constants.O_WRONLY);
   } catch {
     // No permission (a read-only cgroup mount, say): the move will just wait as it always did.
-    return Promise.resolve();
+    return undefined;
   }
   return new Promise((resolve) => {
     // Any answer will do: the write moves nothing, and the real move reports its own failure.
