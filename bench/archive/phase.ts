@@ -90,8 +90,12 @@ function mainThreadCpuMs(): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
 }
 
-/** How often the JS side of memory is sampled: often enough to catch a phase's plateau. */
-const SAMPLE_MS = 25;
+/**
+ * How often the JS side of memory is sampled: often enough to catch a phase's plateau, seldom
+ * enough not to weigh on the work measured. process.memoryUsage() took 0.3-0.5 ms a call on the
+ * unpack's busy main thread; every 25 ms that was 1-2% of its time (profiles, session 4).
+ */
+const SAMPLE_MS = 100;
 
 /**
  * The highest JS heap and Buffer memory seen while the phase runs, so a peak RSS can be split
