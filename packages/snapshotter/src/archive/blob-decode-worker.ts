@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { DigestMismatchError, InvalidArgumentError, LayerctlError } from '@layerctl/sys';
 import { DIGEST_ALGORITHM, type Digest } from '../content/digest.ts';
-import { hashBlobInWorker, type HashMessage } from './blob-hash-worker.ts';
+import { hashBlobInWorker, type HashMessage, POSITION_UNIT, READ_ALL } from './blob-hash-worker.ts';
 import { RETURN_CHUNK } from './chunk-return.ts';
 
 /**
@@ -34,6 +34,8 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 16 
 /** Slots of the control array shared with the worker. */
 const CREDITS = 0;
 const CANCELLED = 1;
+/** The decoder's read position, for the hashing thread (blob-hash-worker.ts). */
+const DECODED = 2;
 
 /** What the worker posts: a decoded chunk, the end of the blob, or why it stopped. */
 type WorkerMessage =
@@ -48,6 +50,10 @@ interface WorkerInput {
   returns: MessagePort;
   zstdBinding: string;
   control: SharedArrayBuffer;
+  /** The slot of `control` where the worker says how far it has read, in `positionUnit`s; `readAll` at the end. */
+  decodedSlot: number;
+  positionUnit: number;
+  readAll: number;
   inputChunk: number;
   outputChunk: number;
 }
@@ -97,7 +103,7 @@ class WorkerDecodedBlob extends Readable {
     this.#what = what;
     const { port1, port2 } = new MessageChannel();
     this.#returns = port1;
-    const control = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    const control = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
     this.#control = new Int32Array(control);
     this.#control[CREDITS] = READ_AHEAD_CHUNKS;
     const workerData: WorkerInput = {
@@ -105,6 +111,9 @@ class WorkerDecodedBlob extends Readable {
       returns: port2,
       zstdBinding: createRequire(import.meta.url).resolve('zstd-napi/binding.js'),
       control,
+      decodedSlot: DECODED,
+      positionUnit: POSITION_UNIT,
+      readAll: READ_ALL,
       inputChunk: INPUT_CHUNK,
       outputChunk: OUTPUT_CHUNK,
     };
@@ -112,7 +121,7 @@ class WorkerDecodedBlob extends Readable {
     this.#worker = new Worker(`(${decodeInWorker.toString()})(require)`, { eval: true, workerData, transferList: [port2], resourceLimits: WORKER_LIMITS });
     this.#worker.on('message', (message: WorkerMessage) => this.#received(message));
     this.#worker.on('error', (error) => this.destroy(new LayerctlError(`${what}: the zstd decoder thread failed: ${error.message}`, { cause: error })));
-    this.#hasher = hashBlobInWorker(fd, DIGEST_ALGORITHM, control, CANCELLED);
+    this.#hasher = hashBlobInWorker(fd, DIGEST_ALGORITHM, control, CANCELLED, DECODED);
     this.#hasher.on('message', (message: HashMessage) => this.#hashReceived(message));
     this.#hasher.on('error', (error) => this.destroy(new LayerctlError(`${what}: the blob hashing thread failed: ${error.message}`, { cause: error })));
     // The fd is the threads' to read until both have exited, then ours to close.
@@ -259,6 +268,7 @@ function decodeInWorker(load: NodeJS.Require): void {
     }
     if (read === 0) break;
     position += read;
+    Atomics.store(control, input.decodedSlot, Math.floor(position / input.positionUnit));
     let source = blob.subarray(0, read);
     for (;;) {
       let result: [number, number, number];
@@ -280,6 +290,7 @@ function decodeInWorker(load: NodeJS.Require): void {
       } else if (source.length === 0) break;
     }
   }
+  Atomics.store(control, input.decodedSlot, input.readAll);
   if (inFrame) {
     post({ kind: 'invalid', message: 'input ends inside a frame (truncated)' });
     return;

@@ -2,6 +2,18 @@ import { Worker } from 'node:worker_threads';
 
 /** Blob bytes per read and hash update. */
 const HASH_CHUNK = 1024 * 1024;
+/** The unit of the decoder's read position in the shared control array (an Int32 of MiB reaches 2 PiB). */
+export const POSITION_UNIT = 1024 * 1024;
+/** The decoder's position once it has read the whole blob: the hash is then all the reader waits for. */
+export const READ_ALL = 0x7fff_ffff;
+/**
+ * The hashing thread runs at this nice value while it is at most LAG_UNITS behind the decoder,
+ * so that it takes only CPU time the main thread and the decoder leave; further behind, it runs
+ * at the process's own priority, so what is left to hash when the decoder ends stays small
+ * (32 MiB: about 20 ms of sha256 here).
+ */
+const BACKGROUND_NICE = 19;
+const LAG_UNITS = 32;
 
 /** The hashing thread's JS heap holds a hash object and one read buffer (outside the heap). */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 };
@@ -15,7 +27,13 @@ interface HashInput {
   /** Shared with whoever started the thread: a non-zero `cancelledSlot` stops it at its next read. */
   control: SharedArrayBuffer;
   cancelledSlot: number;
+  /** Where the decoder has read up to, in POSITION_UNITs (READ_ALL at the end). */
+  decodedSlot: number;
   chunk: number;
+  unit: number;
+  readAll: number;
+  backgroundNice: number;
+  lag: number;
 }
 
 /**
@@ -26,11 +44,25 @@ interface HashInput {
  * files, where the main thread (writing them) is the slower one and the decoder waits, and
  * stretches of big files, where the decoder is the slower one and the main thread waits. Hashed
  * inside the decoder, the blob's sha256 lengthened the big-file stretches by a third; on a thread
- * of its own it runs in whichever CPU time the other two leave (bench/README.md, session 4).
+ * of its own it runs in whichever CPU time the other two leave (bench/README.md, session 4):
+ * at a low priority while it keeps within LAG_UNITS of the decoder, since a thread that hashes
+ * while both others have work slows both. Linux gives each thread a nice value of its own; only
+ * root may raise it back, so other users' threads keep the process's priority throughout.
  * The caller keeps `fd` open until the thread has exited.
  */
-export function hashBlobInWorker(fd: number, algorithm: string, control: SharedArrayBuffer, cancelledSlot: number): Worker {
-  const workerData: HashInput = { fd, algorithm, control, cancelledSlot, chunk: HASH_CHUNK };
+export function hashBlobInWorker(fd: number, algorithm: string, control: SharedArrayBuffer, cancelledSlot: number, decodedSlot: number): Worker {
+  const workerData: HashInput = {
+    fd,
+    algorithm,
+    control,
+    cancelledSlot,
+    decodedSlot,
+    chunk: HASH_CHUNK,
+    unit: POSITION_UNIT,
+    readAll: READ_ALL,
+    backgroundNice: BACKGROUND_NICE,
+    lag: LAG_UNITS,
+  };
   // Source text, not a file: the same code then runs from the TypeScript sources and from a bundle.
   return new Worker(`(${hashInWorker.toString()})(require)`, { eval: true, workerData, resourceLimits: WORKER_LIMITS });
 }
@@ -49,8 +81,26 @@ function hashInWorker(load: NodeJS.Require): void {
   const post = (message: HashMessage): void => parentPort?.postMessage(message);
   const hash = createHash(input.algorithm);
   const buffer = Buffer.allocUnsafe(input.chunk);
+  const os = load('node:os') as typeof import('node:os');
+  const normalNice = os.getPriority();
+  let mayRenice = process.geteuid?.() === 0;
+  let nice = normalNice;
+  /** Sets this thread's nice value; on a refusal (a sandbox may forbid it) the thread stays as it is. */
+  const renice = (value: number): void => {
+    if (!mayRenice || value === nice) return;
+    try {
+      os.setPriority(value);
+      nice = value;
+    } catch {
+      // Only the CPU share is at stake, never the result: give up on priorities for good.
+      mayRenice = false;
+    }
+  };
   for (let position = 0; ; ) {
     if (Atomics.load(control, input.cancelledSlot) !== 0) return;
+    const decoded = Atomics.load(control, input.decodedSlot);
+    const behind = decoded === input.readAll ? Infinity : decoded - Math.floor(position / input.unit);
+    renice(behind > input.lag ? normalNice : Math.max(normalNice, input.backgroundNice));
     let read: number;
     try {
       read = nodeFs.readSync(input.fd, buffer, 0, buffer.length, position);
