@@ -39,6 +39,15 @@ function readRecord() {
   }
 }
 
+/**
+ * Whether `entry` (a URL bundledEntry gave) is still the bundle a new command would run: it is the
+ * current build and none of its inputs changed since. A daemon's worker asks before each command.
+ */
+export function isCurrentBundle(entry) {
+  const record = readRecord();
+  return record !== undefined && entry === pathToFileURL(path.join(DIST_DIR, record.build, ENTRY_FILE)).href && isFresh(record, DIST_DIR);
+}
+
 /** True while every input is still there and none changed after the build began reading them. */
 export function isFresh(record, distDir) {
   for (const input of record.inputs) {

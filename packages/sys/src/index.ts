@@ -36,5 +36,5 @@ export { editDistance, nearestName } from './nearest-name.ts';
 export { readDirOptional } from './read-dir-optional.ts';
 export { listenUnix, connectUnix, acceptConnection, peerCredentials, receiveWithFds, sendWithFds, type PeerCredentials, type Received } from './unix-socket.ts';
 export { dupOnto } from './dup-onto.ts';
-export { libc } from './libc.ts';
+export { declareLibcBindings } from './libc.ts';
 export { makeDirectories } from './make-directories.ts';

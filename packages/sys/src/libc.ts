@@ -3,6 +3,8 @@ import type KoffiModule from 'koffi';
 
 type Koffi = typeof KoffiModule;
 
+const LIBC = 'libc.so.6';
+
 /** A `struct timespec` as koffi marshals it; tv_sec is 64-bit on every platform we run on. */
 export interface Timespec {
   tv_sec: bigint;
@@ -37,7 +39,7 @@ let loaded: { koffi: Koffi; libc: Libc } | undefined;
 function load(): { koffi: Koffi; libc: Libc } {
   if (loaded !== undefined) return loaded;
   const koffi: Koffi = createRequire(import.meta.url)('koffi');
-  const lib = koffi.load('libc.so.6');
+  const lib = koffi.load(LIBC);
   koffi.struct('timespec', { tv_sec: 'int64_t', tv_nsec: 'long' });
   // ssize_t is spelled intptr_t: koffi has no ssize_t, and both are the signed word.
   const libc: Libc = {
@@ -78,13 +80,28 @@ export type KoffiLibrary = ReturnType<Koffi['load']>;
  * this package that needs calls not in `Libc` binds its own set through this, so the bindings
  * of one idea live beside it and koffi still loads only when a call is made.
  */
-export function lazyBinding<T>(declare: (lib: KoffiLibrary, koffi: Koffi) => T, library = 'libc.so.6'): () => T {
+export function lazyBinding<T>(declare: (lib: KoffiLibrary, koffi: Koffi) => T, library = LIBC): () => T {
   let bound: T | undefined;
-  return () => {
+  const binding = (): T => {
     if (bound === undefined) {
       const { koffi } = load();
       bound = declare(koffi.load(library), koffi);
     }
     return bound;
   };
+  if (library === LIBC) libcBindings.push(binding);
+  return binding;
+}
+
+/** The libc bindings of the modules loaded so far, for declareLibcBindings. */
+const libcBindings: Array<() => unknown> = [];
+
+/**
+ * Declares now every libc binding of the modules loaded so far (koffi parses each prototype, tens
+ * of microseconds apiece): a daemon's worker pays that before a command arrives instead of during it.
+ * Other libraries (libseccomp) are left to their first use, where a missing one is reported.
+ */
+export function declareLibcBindings(): void {
+  libc();
+  for (const binding of libcBindings) binding();
 }

@@ -42,6 +42,7 @@ export const commands = {
   commit: lazy(() => import('./commit.ts')),
   export: lazy(() => import('./export.ts')),
   bench: lazy(() => import('./bench.ts')),
+  daemon: lazy(() => import('./daemon.ts')),
 } satisfies Record<string, () => Promise<RegisterCommand>>;
 
 export type CommandName = keyof typeof commands;
