@@ -7,10 +7,11 @@ export const POSITION_UNIT = 1024 * 1024;
 /** The decoder's position once it has read the whole blob: the hash is then all the reader waits for. */
 export const READ_ALL = 0x7fff_ffff;
 /**
- * The hashing thread runs at this nice value while it is at most LAG_UNITS behind the decoder,
- * so that it takes only CPU time the main thread and the decoder leave; further behind, it runs
- * at the process's own priority, so what is left to hash when the decoder ends stays small
- * (32 MiB: about 20 ms of sha256 here).
+ * The hashing thread runs at this nice value from when it is ahead of the decoder until it falls
+ * LAG_UNITS behind it, so that it takes only CPU time the main thread and the decoder leave;
+ * further behind, it runs at the process's own priority, so what is left to hash when the
+ * decoder ends stays small (32 MiB: about 20 ms of sha256 here). It starts at that priority too:
+ * a small blob is hashed at once, never at the mercy of a loaded machine.
  */
 const BACKGROUND_NICE = 19;
 const LAG_UNITS = 32;
@@ -45,7 +46,7 @@ interface HashInput {
  * stretches of big files, where the decoder is the slower one and the main thread waits. Hashed
  * inside the decoder, the blob's sha256 lengthened the big-file stretches by a third; on a thread
  * of its own it runs in whichever CPU time the other two leave (bench/README.md, session 4):
- * at a low priority while it keeps within LAG_UNITS of the decoder, since a thread that hashes
+ * at a low priority while it keeps ahead of or near the decoder, since a thread that hashes
  * while both others have work slows both. Linux gives each thread a nice value of its own; only
  * root may raise it back, so other users' threads keep the process's priority throughout.
  * The caller keeps `fd` open until the thread has exited.
@@ -99,8 +100,9 @@ function hashInWorker(load: NodeJS.Require): void {
   for (let position = 0; ; ) {
     if (Atomics.load(control, input.cancelledSlot) !== 0) return;
     const decoded = Atomics.load(control, input.decodedSlot);
-    const behind = decoded === input.readAll ? Infinity : decoded - Math.floor(position / input.unit);
-    renice(behind > input.lag ? normalNice : Math.max(normalNice, input.backgroundNice));
+    const hashed = Math.floor(position / input.unit);
+    if (decoded === input.readAll || decoded - hashed > input.lag) renice(normalNice);
+    else if (hashed > decoded) renice(Math.max(normalNice, input.backgroundNice));
     let read: number;
     try {
       read = nodeFs.readSync(input.fd, buffer, 0, buffer.length, position);
