@@ -227,3 +227,22 @@ test('a whiteout a converter writes inside a directory this layer made is replac
   await applyLayer(target, layerTar(dirEntry('d'), whiteoutEntry('d/x'), fileEntry('d/x', 'real content')), { whiteouts: onDiskForm });
   t.is(fs.readFileSync(`${target}/d/x`, 'utf8'), 'real content');
 });
+
+test('file times are exact whether whole seconds (0, past 2038, near the largest a double holds) or with nanoseconds, before 1970 too', async (t) => {
+  const target = scratchDir(t);
+  const times: Record<string, bigint> = {
+    epoch: 0n,
+    whole: 1_700_000_000n * 1_000_000_000n,
+    'past-2038': (2n ** 33n + 7n) * 1_000_000_000n,
+    'largest-whole': BigInt(Number.MAX_SAFE_INTEGER) * 1_000_000_000n,
+    nanoseconds: 1_700_000_000_123_456_789n,
+    'before-1970': -1_000_000_000n,
+    'before-1970-ns': -1_500_000_001n,
+  };
+  await applyLayer(target, layerTar(...Object.entries(times).map(([name, mtimeNs]) => fileEntry(name, name, { mtimeNs }))));
+  for (const [name, mtimeNs] of Object.entries(times)) {
+    const stat = fs.lstatSync(`${target}/${name}`, { bigint: true });
+    t.is(stat.mtimeNs, mtimeNs, name);
+    t.is(stat.atimeNs, mtimeNs, name);
+  }
+});
