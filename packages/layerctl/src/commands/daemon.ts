@@ -18,7 +18,9 @@ function paths(): DaemonPaths {
 }
 
 function workersBuilder(cli: Argv<GlobalOptions>) {
-  return cli.option('workers', { type: 'number', default: DEFAULT_WORKERS, describe: 'warm workers waiting for commands' });
+  return cli
+    .option('workers', { type: 'number', default: DEFAULT_WORKERS, describe: 'warm workers waiting for commands' })
+    .option('cgroup-parent', { type: 'string', describe: "the cgroup parent of the workers' rehearsal containers (default: run's)" });
 }
 
 function workerCount(value: number): number {
@@ -32,7 +34,7 @@ const run = {
   builder: workersBuilder,
   handler: async (args: CommandArgs<typeof workersBuilder>) => {
     const { runDaemon } = await import('../daemon/daemon.ts');
-    setCommandStatus(await runDaemon({ paths: paths(), workers: workerCount(args.workers) }));
+    setCommandStatus(await runDaemon({ paths: paths(), workers: workerCount(args.workers), cgroupParent: args.cgroupParent }));
   },
 };
 
@@ -43,7 +45,7 @@ const start = {
   handler: async (args: CommandArgs<typeof workersBuilder>) => {
     const { startDaemon } = await import('../daemon/daemon-control.ts');
     const where = paths();
-    const pid = await startDaemon(where, workerCount(args.workers));
+    const pid = await startDaemon(where, { workers: workerCount(args.workers), cgroupParent: args.cgroupParent });
     print(`layerctl daemon ${pid} listens on ${where.socket} (log: ${where.logFile})\n`);
   },
 };

@@ -54,11 +54,12 @@ function isRunning(pid: number): boolean {
  * Starts `layerctl daemon run` in a session of its own, its output appended to the log beside the
  * socket, and waits until a worker answers. Refuses when a daemon already answers there.
  */
-export async function startDaemon(paths: DaemonPaths, workers: number): Promise<number> {
+export async function startDaemon(paths: DaemonPaths, options: { workers: number; cgroupParent?: string | undefined }): Promise<number> {
   if (await pingDaemon(paths.socket)) throw new AlreadyExistsError(`${paths.socket}: a layerctl daemon already answers there (pid ${runningPid(paths) ?? 'unknown'})`);
   makeDirectories(path.dirname(paths.socket), 0o700);
   const log = fs.openSync(paths.logFile, 'a', 0o600);
-  const daemon = spawn(process.execPath, [LAYERCTL_BIN, 'daemon', 'run', '--workers', String(workers)], {
+  const parent = options.cgroupParent === undefined ? [] : ['--cgroup-parent', options.cgroupParent];
+  const daemon = spawn(process.execPath, [LAYERCTL_BIN, 'daemon', 'run', '--workers', String(options.workers), ...parent], {
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...process.env, [SOCKET_VARIABLE]: paths.socket },

@@ -17,6 +17,8 @@ export interface DaemonOptions {
   paths: DaemonPaths;
   /** How many warm workers wait for commands at once. */
   workers: number;
+  /** The cgroup parent of the rehearsal containers; run's default when undefined. */
+  cgroupParent?: string | undefined;
 }
 
 /**
@@ -30,7 +32,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const { paths } = options;
   const listenFd = listenOn(paths.socket);
   fs.writeFileSync(paths.pidFile, `${process.pid}\n`);
-  const pool = new WorkerPool(listenFd, options.workers, rehearsalOrNone(paths.socket));
+  const pool = new WorkerPool(listenFd, options.workers, rehearsalOrNone(paths.socket, options.cgroupParent));
   const stopped = new Promise<number>((resolve) => {
     const stop = (): void => {
       pool.stop();
@@ -52,9 +54,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
 }
 
 /** Workers rehearse a parse only when no rehearsal image can be made here (no gcc, say). */
-function rehearsalOrNone(socket: string): string[] | undefined {
+function rehearsalOrNone(socket: string, cgroupParent: string | undefined): string[] | undefined {
   try {
-    return prepareRehearsal(socket);
+    return prepareRehearsal(socket, cgroupParent);
   } catch (error) {
     process.stderr.write(`layerctl daemon: ${error instanceof Error ? error.message : String(error)}; workers will rehearse parsing only\n`);
     return undefined;

@@ -23,7 +23,7 @@ export function rehearsalRoot(socket: string): string {
 }
 
 /** The command line a worker rehearses with, after making (again: it is idempotent) the rehearsal image. */
-export function prepareRehearsal(socket: string): string[] {
+export function prepareRehearsal(socket: string, cgroupParent: string | undefined): string[] {
   const root = rehearsalRoot(socket);
   const stage = path.join(root, 'rootfs-stage');
   fs.rmSync(stage, { recursive: true, force: true });
@@ -39,5 +39,6 @@ export function prepareRehearsal(socket: string): string[] {
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
-  return ['--root', root, 'run', '--rm', '--network', 'none', IMAGE, PROGRAM];
+  const parent = cgroupParent === undefined ? [] : ['--cgroup-parent', cgroupParent];
+  return ['--root', root, 'run', '--rm', '--network', 'none', ...parent, IMAGE, PROGRAM];
 }

@@ -79,28 +79,35 @@ function readCommand(connection: number, options: WorkerOptions): Taken | undefi
   if (peer.uid !== uid) throw new FailedPreconditionError(`${from}: process ${peer.pid} of uid ${peer.uid} connected; this daemon serves uid ${uid} only`);
   const header = Buffer.alloc(MESSAGE_BYTES);
   const { bytes, fds } = receiveWithFds(connection, header, PASSED_FDS);
+  let taken: Taken | undefined;
   try {
-    readExactly(connection, header.subarray(bytes), from);
-    const message = decodeMessage(header, from);
-    if (message.type === MessageType.ping) {
-      fs.writeSync(connection, encodeMessage(MessageType.pong));
-      return undefined;
-    }
-    if (message.type !== MessageType.command) throw new InvalidArgumentError(`${from}: message type ${message.type} before any command`);
-    if (message.version !== PROTOCOL_VERSION || !options.isCurrent()) {
-      fs.writeSync(connection, encodeMessage(MessageType.stale));
-      if (message.version === PROTOCOL_VERSION) retire();
-      return undefined;
-    }
-    if (fds.length !== PASSED_FDS) throw new InvalidArgumentError(`${from}: a command came with ${fds.length} descriptors, not stdin, stdout and stderr`);
-    if (message.value < 0 || message.value > MAX_PAYLOAD_BYTES) throw new InvalidArgumentError(`${from}: a command of ${message.value} bytes`);
-    const payload = Buffer.alloc(message.value);
-    readExactly(connection, payload, from);
-    return { connection, stdio: fds, request: decodeCommand(payload, from) };
-  } catch (error) {
-    for (const fd of fds) fs.closeSync(fd);
-    throw error;
+    taken = commandAfter(header, bytes, connection, fds, options);
+    return taken;
+  } finally {
+    // Held, the client's stdout would keep whoever reads it waiting after the client is gone.
+    if (taken === undefined) for (const fd of fds) fs.closeSync(fd);
   }
+}
+
+function commandAfter(header: Buffer, bytes: number, connection: number, fds: number[], options: WorkerOptions): Taken | undefined {
+  const from = `connection ${connection}`;
+  readExactly(connection, header.subarray(bytes), from);
+  const message = decodeMessage(header, from);
+  if (message.type === MessageType.ping) {
+    fs.writeSync(connection, encodeMessage(MessageType.pong));
+    return undefined;
+  }
+  if (message.type !== MessageType.command) throw new InvalidArgumentError(`${from}: message type ${message.type} before any command`);
+  if (message.version !== PROTOCOL_VERSION || !options.isCurrent()) {
+    fs.writeSync(connection, encodeMessage(MessageType.stale));
+    if (message.version === PROTOCOL_VERSION) retire();
+    return undefined;
+  }
+  if (fds.length !== PASSED_FDS) throw new InvalidArgumentError(`${from}: a command came with ${fds.length} descriptors, not stdin, stdout and stderr`);
+  if (message.value < 0 || message.value > MAX_PAYLOAD_BYTES) throw new InvalidArgumentError(`${from}: a command of ${message.value} bytes`);
+  const payload = Buffer.alloc(message.value);
+  readExactly(connection, payload, from);
+  return { connection, stdio: fds, request: decodeCommand(payload, from) };
 }
 
 /**

@@ -1,0 +1,182 @@
+import { execFileSync, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { openCgroup } from '@layerctl/executor';
+import { busyboxTarForFile } from './busybox-tar.ts';
+import { eventually } from './containers-scratch.ts';
+import { CHECKOUT, runLayerctl, type LayerctlResult } from './run-layerctl.ts';
+import { must, snapshotScratch } from './snapshot-scratch.ts';
+
+const busyboxTar = busyboxTarForFile(test);
+const INSTALL_CLIENT = path.join(CHECKOUT, 'packages/layerctl/src/daemon/install-client.ts');
+
+interface ClientOptions {
+  stdinFile?: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** A shell prefix run before the client, such as `umask 077;`. */
+  shell?: string;
+}
+
+/**
+ * A daemon of the test's own: its socket, pid file, log and rehearsal store in a scratch dir, its
+ * rehearsal containers under a cgroup parent of the test's, and the C client built into the dir.
+ * Teardown stops it (SIGTERM, then SIGKILL of anything left), removes the cgroup parent, and
+ * snapshotScratch unmounts and removes the dir.
+ */
+async function daemonScratch(t: ExecutionContext) {
+  const scratch = snapshotScratch(t);
+  const socket = path.join(scratch.dir, 'daemon.sock');
+  const cgroupParent = `layerctl-test-${crypto.randomBytes(6).toString('hex')}`;
+  const env = { LAYERCTL_SOCKET: socket };
+  const client = path.join(scratch.dir, 'layerctl');
+  execFileSync(process.execPath, [INSTALL_CLIENT, client, process.execPath]);
+  t.teardown(async () => {
+    const pid = daemonPid(socket);
+    if (pid !== undefined) await runLayerctl(['daemon', 'stop'], { env });
+    for (const leftover of processesNaming(socket)) process.kill(leftover, 'SIGKILL');
+    await eventually(() => processesNaming(socket).length === 0, 5000);
+    const cgroup = openCgroup(cgroupParent);
+    if (cgroup !== undefined) {
+      cgroup.killAll('SIGKILL');
+      cgroup.remove();
+    }
+  });
+  const started = await runLayerctl(['daemon', 'start', '--cgroup-parent', cgroupParent], { env });
+  t.is(started.code, 0, started.stderr);
+  const viaClient = (args: readonly string[], options: ClientOptions = {}): Promise<LayerctlResult> =>
+    runClient(client, args, { ...options, env: { ...env, ...options.env } });
+  return { ...scratch, socket, env, client, viaClient };
+}
+
+function daemonPid(socket: string): number | undefined {
+  const file = `${socket}.pid`;
+  return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined;
+}
+
+/** The daemon and its workers: every process whose command line mentions the socket. */
+function processesNaming(socket: string): number[] {
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = fs.readFileSync(path.join('/proc', entry, 'cmdline'), 'utf8');
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ESRCH')) continue; // it ended meanwhile
+      throw error;
+    }
+    if (cmdline.includes(socket)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** The daemon's children right now: the workers waiting and those running a command. */
+function workersOf(socket: string): number[] {
+  const pid = daemonPid(socket);
+  if (pid === undefined) return [];
+  return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+function runClient(client: string, args: readonly string[], options: ClientOptions): Promise<LayerctlResult> {
+  return new Promise((resolve, reject) => {
+    const stdin = options.stdinFile === undefined ? 'ignore' : fs.openSync(options.stdinFile, 'r');
+    const quoted = [client, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
+    const child = spawn('sh', ['-c', `${options.shell ?? ''} exec ${quoted}`], {
+      stdio: [stdin, 'pipe', 'pipe'],
+      cwd: options.cwd,
+      env: { ...process.env, FORCE_COLOR: '0', ...options.env },
+    });
+    if (typeof stdin === 'number') fs.closeSync(stdin);
+    let out = '';
+    let err = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal === null ? null : 128), stdout: out, stderr: err }));
+  });
+}
+
+test('a command through the daemon prints, fails and exits as the same command without it, in a worker', async (t) => {
+  const { root, viaClient, socket, layerctl } = await daemonScratch(t);
+  await must(t, layerctl, ['import', busyboxTar(), 'busybox']);
+  const workers = workersOf(socket);
+  t.true(workers.length >= 1, 'the daemon keeps warm workers');
+
+  const images = await viaClient(['--root', root, 'images']);
+  t.is(images.code, 0, images.stderr);
+  t.is(images.stdout, (await layerctl(['images'])).stdout);
+  t.true(workers.some((pid) => !workersOf(socket).includes(pid)), 'a worker took the command and ended');
+
+  const missing = await viaClient(['--root', root, 'inspect', 'no-such-image']);
+  const direct = await layerctl(['inspect', 'no-such-image']);
+  t.is(missing.code, direct.code);
+  t.not(missing.code, 0);
+  t.is(missing.stderr, direct.stderr);
+
+  const version = await viaClient(['--version']);
+  t.is(version.stdout, (await runLayerctl(['--version'])).stdout);
+  const status = await viaClient(['daemon', 'status']);
+  t.is(status.code, 0, status.stderr);
+  t.regex(status.stdout, /answers on /);
+});
+
+test("stdin, the working directory, the umask and the environment are the client's", async (t) => {
+  const { dir, root, viaClient } = await daemonScratch(t);
+  const imported = await viaClient(['--root', root, 'import', '-', 'piped'], { stdinFile: busyboxTar() });
+  t.is(imported.code, 0, imported.stderr);
+
+  const saved = await viaClient(['--root', root, 'save', 'piped', '-o', 'saved.tar'], { cwd: dir, shell: 'umask 077;' });
+  t.is(saved.code, 0, saved.stderr);
+  t.is(fs.statSync(path.join(dir, 'saved.tar')).mode & 0o777, 0o600);
+
+  const echoed = await viaClient(['--root', root, 'run', '--rm', '--network', 'none', '-e', 'GREETING', 'piped', 'sh', '-c', 'echo "$GREETING"; exit 7'], {
+    env: { GREETING: 'from the client' },
+  });
+  t.is(echoed.code, 7, echoed.stderr);
+  t.is(echoed.stdout, 'from the client\n');
+});
+
+test('a signal to the client reaches the container, whose status the client ends with', async (t) => {
+  const { root, viaClient, client, env } = await daemonScratch(t);
+  await viaClient(['--root', root, 'import', busyboxTar(), 'busybox']);
+  const running = spawn(client, ['--root', root, 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'trap "exit 9" TERM; echo ready; sleep 30 & wait'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.teardown(() => running.kill('SIGKILL'));
+  await new Promise<void>((resolve) => running.stdout.once('data', () => resolve()));
+  const started = Date.now();
+  running.kill('SIGTERM');
+  const code = await new Promise<number | null>((resolve) => running.once('close', (status) => resolve(status)));
+  t.is(code, 9);
+  t.true(Date.now() - started < 10_000);
+});
+
+test('a stale worker or no daemon at all: the client runs the command with Node itself', async (t) => {
+  const { root, viaClient, socket, env } = await daemonScratch(t);
+  // A client of another protocol version stands for any disagreement: the worker answers "stale".
+  const built = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    import { clientBinary } from ${JSON.stringify(path.join(CHECKOUT, 'packages/layerctl/src/daemon/client-binary.ts'))};
+    process.stdout.write(clientBinary({ node: process.execPath, protocolVersion: 999 }));`], { encoding: 'utf8' });
+  const stale = await runClient(built, ['--root', root, 'images', '--json'], { env });
+  t.is(stale.code, 0, stale.stderr);
+  t.is(stale.stdout, '[]\n');
+
+  const again = await runLayerctl(['daemon', 'start'], { env });
+  t.not(again.code, 0);
+  t.regex(again.stderr, /already answers there/);
+
+  const stopped = await runLayerctl(['daemon', 'stop'], { env });
+  t.is(stopped.code, 0, stopped.stderr);
+  t.false(fs.existsSync(socket));
+  t.false(fs.existsSync(`${socket}.pid`));
+  t.true(await eventually(() => processesNaming(socket).length === 0, 5000), 'no worker outlives a stop');
+  const direct = await viaClient(['--root', root, 'images', '--json']);
+  t.is(direct.code, 0, direct.stderr);
+  t.is(direct.stdout, '[]\n');
+  const status = await viaClient(['daemon', 'status']);
+  t.is(status.code, 1);
+});
