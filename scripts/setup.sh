@@ -105,13 +105,19 @@ install_dependencies() {
 install_command() {
   local node_bin
   node_bin=$(command -v node)
-  cat >"$BIN_DIR/layerctl.partial" <<EOF
+  # The C client (packages/layerctl/native/client): it hands each command to a running
+  # `layerctl daemon` and otherwise runs Node on this checkout's bin/layerctl.js. A shell wrapper
+  # that always runs Node stands in when the client cannot be built.
+  if ! node "$checkout/packages/layerctl/src/daemon/install-client.ts" "$BIN_DIR/layerctl" "$node_bin"; then
+    say "the layerctl client did not build; $BIN_DIR/layerctl runs Node directly"
+    cat >"$BIN_DIR/layerctl.partial" <<EOF
 #!/bin/sh
 # Written by $checkout/scripts/setup.sh: runs that checkout's layerctl.
 exec "$node_bin" "$checkout/packages/layerctl/bin/layerctl.js" "\$@"
 EOF
-  chmod 0755 "$BIN_DIR/layerctl.partial"
-  mv -f "$BIN_DIR/layerctl.partial" "$BIN_DIR/layerctl"
+    chmod 0755 "$BIN_DIR/layerctl.partial"
+    mv -f "$BIN_DIR/layerctl.partial" "$BIN_DIR/layerctl"
+  fi
   # Its first run builds the CLI's bundle (packages/layerctl/dist), which tests and users then start from.
   say "layerctl $("$BIN_DIR/layerctl" --version) is $BIN_DIR/layerctl"
 }
