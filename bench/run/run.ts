@@ -5,7 +5,11 @@
  *
  * Variants, taking turns, each `--runs` times after one warm-up round; times are wall clock:
  * - layerctl: `layerctl run --rm --network none busybox /bin/true` (CLI start, the init and rw
- *   layers, mount, the executor, unmount, remove): the end-to-end number.
+ *   layers, mount, the executor, unmount, remove): the end-to-end number without a daemon.
+ * - layerctl-daemon: the same command line through the C client while `layerctl daemon` runs
+ *   (one warm worker; its replacement starts while the measured command runs, which can only
+ *   slow that command, and the next round waits until it answers, so that its warm-up does not
+ *   overlap the other variants).
  * - executor: our executor alone (runContainer, in this process) on a prepared bundle.
  * - crun, runc: `crun|runc run --bundle B ID` on that same bundle.
  * - podman: `podman run --rm --network=none` of the same rootfs (see measureEngines), after
@@ -26,6 +30,10 @@ import { LayerctlError, UsageError } from '@layerctl/sys';
 
 const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAYERCTL = path.join(CHECKOUT, 'packages/layerctl/bin/layerctl.js');
+const INSTALL_CLIENT = path.join(CHECKOUT, 'packages/layerctl/src/daemon/install-client.ts');
+/** The bench's daemon keeps its socket, pid, log and rehearsal store in the scratch dir. */
+const daemonEnv = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, LAYERCTL_SOCKET: path.join(dir, 'daemon.sock') });
+const DAEMON_READY_MS = 60_000;
 const MAKE_ROOTFS = path.join(CHECKOUT, 'fixtures/busybox/make-rootfs.sh');
 const IMAGE = 'busybox';
 /** The same rootfs as podman's image, in podman's own storage under the scratch dir. */
@@ -76,10 +84,10 @@ interface Outcome {
 }
 
 /** Spawns a command with no stdio but stderr kept for the error; resolves its wall time. */
-function timedSpawn(command: string, args: readonly string[]): Promise<number> {
+function timedSpawn(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
@@ -97,6 +105,14 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
+/** Waits until a warm worker of the bench's daemon answers again (`daemon status`, not through the client). */
+async function daemonReady(dir: string): Promise<void> {
+  const deadline = Date.now() + DAEMON_READY_MS;
+  while (spawnSync(process.execPath, [LAYERCTL, 'daemon', 'status'], { stdio: 'ignore', env: daemonEnv(dir) }).status !== 0) {
+    if (Date.now() > deadline) throw new LayerctlError(`the bench's daemon had no warm worker within ${DAEMON_READY_MS / 1000} s; see ${path.join(dir, 'daemon.sock.log')}`);
+  }
+}
+
 /** The engine's reason to be skipped, or undefined when it can run here. */
 function engineMissing(engine: string): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${engine}`], { encoding: 'utf8' });
@@ -112,6 +128,7 @@ async function main(): Promise<void> {
   const cgroupParent = `layerctl-bench-${crypto.randomBytes(4).toString('hex')}`;
   const root = path.join(dir, 'root');
   const cleanup = (): void => {
+    spawnSync(process.execPath, [LAYERCTL, 'daemon', 'stop'], { stdio: 'ignore', env: daemonEnv(dir) });
     spawnSync(process.execPath, [LAYERCTL, '--root', root, 'gc'], { stdio: 'ignore' });
     const cgroup = openCgroup(cgroupParent);
     cgroup?.killAll('SIGKILL');
@@ -140,9 +157,21 @@ async function measure(options: Options, dir: string, root: string, cgroupParent
   const rootfs = path.join(bundle, 'rootfs');
   fs.mkdirSync(rootfs, { recursive: true });
   execFileSync('tar', ['-xf', tar, '-C', rootfs]);
+  const client = path.join(dir, 'layerctl-client');
+  execFileSync(process.execPath, [INSTALL_CLIENT, client, process.execPath]);
+  execFileSync(process.execPath, [LAYERCTL, 'daemon', 'start', '--workers', '1', '--cgroup-parent', cgroupParent], { stdio: 'ignore', env: daemonEnv(dir) });
+  // --network none, as podman's and docker's lines in the issue (run's default is a bridge network).
+  const runArgs = ['--root', root, 'run', '--rm', '--network', 'none', '--cgroup-parent', cgroupParent, IMAGE, ...COMMAND];
   const variants: Variant[] = [
-    // --network none, as podman's and docker's lines in the issue (run's default is a bridge network).
-    { name: 'layerctl', once: () => timedSpawn(process.execPath, [LAYERCTL, '--root', root, 'run', '--rm', '--network', 'none', '--cgroup-parent', cgroupParent, IMAGE, ...COMMAND]) },
+    { name: 'layerctl', once: () => timedSpawn(process.execPath, [LAYERCTL, ...runArgs]) },
+    {
+      name: 'layerctl-daemon',
+      async once() {
+        const ms = await timedSpawn(client, runArgs, daemonEnv(dir));
+        await daemonReady(dir);
+        return ms;
+      },
+    },
     {
       name: 'executor',
       async once(round) {
@@ -241,13 +270,13 @@ function formatReport(outcomes: readonly Outcome[], runs: number): string {
   const medians = new Map<string, number>();
   for (const outcome of outcomes) {
     if (outcome.skipped !== undefined) {
-      lines.push(`${outcome.name.padEnd(9)} skipped: ${outcome.skipped} (the issue's figure on this kind of machine: ${REFERENCE_MS[outcome.name]} ms)`);
+      lines.push(`${outcome.name.padEnd(15)} skipped: ${outcome.skipped} (the issue's figure on this kind of machine: ${REFERENCE_MS[outcome.name]} ms)`);
     } else if (outcome.failed !== undefined) {
-      lines.push(`${outcome.name.padEnd(9)} failed: ${outcome.failed}`);
+      lines.push(`${outcome.name.padEnd(15)} failed: ${outcome.failed}`);
     } else {
       const m = median(outcome.times);
       medians.set(outcome.name, m);
-      lines.push(`${outcome.name.padEnd(9)} ${m.toFixed(1)} ms (${Math.min(...outcome.times).toFixed(1)}-${Math.max(...outcome.times).toFixed(1)})`);
+      lines.push(`${outcome.name.padEnd(15)} ${m.toFixed(1)} ms (${Math.min(...outcome.times).toFixed(1)}-${Math.max(...outcome.times).toFixed(1)})`);
     }
   }
   lines.push('', 'ratios (median / median):');
@@ -262,6 +291,10 @@ function formatReport(outcomes: readonly Outcome[], runs: number): string {
   ratio('layerctl', 'runc');
   ratio('layerctl', 'podman', `<= ${GOAL_VS_PODMAN}x`);
   ratio('layerctl', 'docker');
+  ratio('layerctl-daemon', 'crun');
+  ratio('layerctl-daemon', 'runc');
+  ratio('layerctl-daemon', 'podman', `<= ${GOAL_VS_PODMAN}x`);
+  ratio('layerctl-daemon', 'docker');
   ratio('executor', 'crun', `<= ${GOAL_EXECUTOR_VS_CRUN}x`);
   ratio('executor', 'runc');
   return `${lines.join('\n')}\n`;
