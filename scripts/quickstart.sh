@@ -19,8 +19,11 @@ scratch_parent=/dev/shm
 scratch=$(mktemp -d "$scratch_parent/layerctl-quickstart.XXXXXX")
 first=$scratch/root-a
 second=$scratch/root-b
+daemon_socket=$scratch/daemon.sock
 cleanup() {
-  # Containers first (their mounts live under the root), then the roots' layers, then the files.
+  # The daemon first (its workers run in the scratch dir), containers next (their mounts live
+  # under the root), then the roots' layers, then the files.
+  LAYERCTL_SOCKET=$daemon_socket layerctl daemon stop >/dev/null 2>&1 || true
   layerctl --root "$first" rm -f quickstart-app >/dev/null 2>&1 || true
   layerctl --root "$first" gc >/dev/null 2>&1 || true
   rm -rf -- "$scratch"
@@ -63,6 +66,14 @@ after=$(layerctl --root "$first" inspect app:latest | node -e 'let t="";process.
 echo "image id before: $before"
 echo "image id after:  $after"
 [[ $before == "$after" ]] || { echo "quickstart: the cached rebuild gave another image id" >&2; exit 1; }
+
+step "run it through a daemon of warm workers (layerctl daemon; a socket of the quickstart's own)"
+export LAYERCTL_SOCKET=$daemon_socket
+run layerctl daemon start
+run layerctl --root "$first" run --rm app:latest
+run layerctl daemon status
+run layerctl daemon stop
+unset LAYERCTL_SOCKET
 
 step "save the base as an OCI archive (zstd layers) and as a Docker archive (gzip layers)"
 run layerctl --root "$first" save busybox:latest -o "$scratch/busybox-oci.tar" --format oci
