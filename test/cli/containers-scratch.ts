@@ -42,6 +42,11 @@ export async function containersScratch(t: ExecutionContext, busyboxTar: string)
 
 /** Pids of processes whose command line names `root` (the monitors of its detached containers). */
 export function processesUsing(root: string): number[] {
+  return processesWhose((args) => args.includes(root));
+}
+
+/** Pids of the processes (but this one) whose command line, split into its arguments, passes `match`. */
+export function processesWhose(match: (args: string[]) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
@@ -53,7 +58,7 @@ export function processesUsing(root: string): number[] {
       if (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'ESRCH')) continue;
       throw err;
     }
-    if (cmdline.split('\0').includes(root)) pids.push(Number(entry));
+    if (match(cmdline.split('\0'))) pids.push(Number(entry));
   }
   return pids;
 }

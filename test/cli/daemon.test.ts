@@ -5,7 +5,7 @@ import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { openCgroup } from '@layerctl/executor';
 import { busyboxTarForFile } from './busybox-tar.ts';
-import { eventually } from './containers-scratch.ts';
+import { eventually, processesWhose } from './containers-scratch.ts';
 import { CHECKOUT, runLayerctl, type LayerctlResult } from './run-layerctl.ts';
 import { must, snapshotScratch } from './snapshot-scratch.ts';
 
@@ -35,7 +35,8 @@ async function daemonScratch(t: ExecutionContext) {
   execFileSync(process.execPath, [INSTALL_CLIENT, client, process.execPath]);
   t.teardown(async () => {
     const pid = daemonPid(socket);
-    if (pid !== undefined) await runLayerctl(['daemon', 'stop'], { env });
+    if (pid !== undefined && (await runLayerctl(['daemon', 'stop'], { env })).code !== 0) process.kill(pid, 'SIGKILL');
+    // Workers name their rehearsal store, beside the socket; the daemon has it in its environment only.
     for (const leftover of processesNaming(socket)) process.kill(leftover, 'SIGKILL');
     await eventually(() => processesNaming(socket).length === 0, 5000);
     const cgroup = openCgroup(cgroupParent);
@@ -58,19 +59,7 @@ function daemonPid(socket: string): number | undefined {
 
 /** The daemon and its workers: every process whose command line mentions the socket. */
 function processesNaming(socket: string): number[] {
-  const pids: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = fs.readFileSync(path.join('/proc', entry, 'cmdline'), 'utf8');
-    } catch (error) {
-      if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ESRCH')) continue; // it ended meanwhile
-      throw error;
-    }
-    if (cmdline.includes(socket)) pids.push(Number(entry));
-  }
-  return pids;
+  return processesWhose((args) => args.some((arg) => arg.includes(socket)));
 }
 
 /** The daemon's children right now: the workers waiting and those running a command. */
@@ -105,9 +94,10 @@ test('a command through the daemon prints, fails and exits as the same command w
   const workers = workersOf(socket);
   t.true(workers.length >= 1, 'the daemon keeps warm workers');
 
-  const images = await viaClient(['--root', root, 'images']);
+  // JSON, not the table: its CREATED column ("1 second ago") moves between the two runs.
+  const images = await viaClient(['--root', root, 'images', '--json']);
   t.is(images.code, 0, images.stderr);
-  t.is(images.stdout, (await layerctl(['images'])).stdout);
+  t.is(images.stdout, (await layerctl(['images', '--json'])).stdout);
   t.true(workers.some((pid) => !workersOf(socket).includes(pid)), 'a worker took the command and ended');
 
   const missing = await viaClient(['--root', root, 'inspect', 'no-such-image']);
