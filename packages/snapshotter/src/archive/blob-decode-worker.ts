@@ -8,10 +8,13 @@ import { hashBlobInWorker, type HashMessage, POSITION_UNIT, READ_ALL } from './b
 import { RETURN_CHUNK } from './chunk-return.ts';
 
 /**
- * Decoded bytes per chunk handed to the reader. 1 MiB chunks took the peak RSS of a 256 MiB
- * unpack to 146-168 MB, 256 KiB chunks to 134-136 MB at the same speed (128 KiB: no better).
+ * Decoded bytes per chunk handed to the reader. 1 MiB: a quarter of the messages, credits and
+ * stream steps of 256 KiB chunks, and bigger writes of big files; 1 GiB unpack, A/B twice under
+ * load: process CPU 3.51-3.65 s -> 3.24-3.39 s, main thread 1.61-1.73 -> 1.49-1.61 s, peak RSS
+ * the same (133 -> 135 MB) with the read-ahead kept at 8 MiB. (Session 3 measured 1 MiB chunks
+ * at 146-168 MB on 256 MiB, but with 32 of them ahead.)
  */
-const OUTPUT_CHUNK = 256 * 1024;
+const OUTPUT_CHUNK = 1024 * 1024;
 /** Blob bytes per read in the worker. */
 const INPUT_CHUNK = 1024 * 1024;
 /**
@@ -21,9 +24,9 @@ const INPUT_CHUNK = 1024 * 1024;
  * other then needs slack. 1 GiB unpack, alternating, load 2.6-4: 2.84-5.56 s against
  * 3.32-7.31 s, RSS +8-10 MB (the chunks are reused, chunk-return.ts).
  */
-const READ_AHEAD_CHUNKS = 32;
+const READ_AHEAD_CHUNKS = 8;
 /** Credits go back this many at a time (at most READ_AHEAD_CHUNKS, or the worker could starve). */
-const CREDIT_BATCH = 8;
+const CREDIT_BATCH = 2;
 
 /**
  * The worker's JS heap holds a few small objects: its decoded chunks live outside it. Small
