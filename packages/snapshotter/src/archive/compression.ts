@@ -34,8 +34,9 @@
  * zstd decompression: node:zlib's decoder, which runs on the thread pool and so overlaps the
  * reader's work, given one frame at a time (zstd-decompress-stream.ts says why). Alone, both
  * decoders have the same speed: 430-600 MiB/s for zstd-napi, 490-620 MiB/s for zlib. A blob
- * of the content store (the layers we unpack) is read, hashed and decoded on a worker thread
- * instead (blob-decode-worker.ts): on 256 MiB, main-thread CPU 0.85-0.93 s -> 0.65-0.73 s.
+ * of the content store (the layers we unpack) is read and decoded on a worker thread instead,
+ * and hashed on a second one (blob-decode-worker.ts, blob-hash-worker.ts): on 256 MiB, main-thread
+ * CPU 0.85-0.93 s -> 0.65-0.73 s.
  * gzip: node:zlib, level 6 as gzip(1) and Docker use.
  */
 import fs from 'node:fs';
@@ -129,8 +130,8 @@ export interface DecompressOptions {
 
 /**
  * Peeks at the first bytes to pick the decompressor, then streams everything through it.
- * A zstd blob straight from ContentStore.read(), not read yet, is read, checked and decoded on a
- * worker thread instead (blob-decode-worker.ts): the same bytes and errors, off the main thread.
+ * A zstd blob straight from ContentStore.read(), not read yet, is read, checked and decoded on
+ * worker threads instead (blob-decode-worker.ts): the same bytes and errors, off the main thread.
  */
 export function decompressAuto(source: AsyncIterable<Buffer>, options: DecompressOptions = {}): Readable {
   const what = options.what ?? 'compressed stream';
