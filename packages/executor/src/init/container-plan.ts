@@ -18,7 +18,8 @@ const PROC_SELF_OOM_SCORE_ADJ = '/proc/self/oom_score_adj';
 
 /**
  * Everything the container's init does, from the spec, in order: namespaces; the root filesystem
- * (with the hierarchies of `procsFiles` under /sys/fs/cgroup) and pivot_root; hostname, terminal,
+ * (with the hierarchies of `procsFiles` under /sys/fs/cgroup, after a go of the parent's that
+ * says they are made) and pivot_root; hostname, terminal,
  * oom_score_adj, cwd; the parent's go, given once the parent has put the init in its cgroups
  * (process/join-cgroups.ts); the cgroup namespace made there; identity and privileges; the
  * program. A spec the init could not carry out is refused here.

@@ -4,7 +4,9 @@
  *   closed; the init reads it to EOF before doing anything. A pipe rather than a file in the
  *   bundle: nothing to write to (possibly read-only, possibly slow) disk, nothing left behind,
  *   and no stale plan can ever be read.
- * - GO_FD, parent -> init: one byte when the init may exec the program; EOF first = abort.
+ * - GO_FD, parent -> init: one byte for each wait_go of the plan: before the init mounts the
+ *   container's cgroup directories, once the parent has made them, and before exec, once the
+ *   parent has put the init in its cgroups; EOF first = abort.
  * - ERROR_FD, init -> parent: close-on-exec, so a successful execve closes it with nothing
  *   written (EOF = the program runs); on failure the init writes one InitFailure JSON line.
  */

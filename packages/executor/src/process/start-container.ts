@@ -71,10 +71,10 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
   const host = cgroupPath === undefined ? undefined : detectCgroups();
   // The grace period the init's first cgroup move waits for runs from here, while the plan is
   // built and the init spawned; making the cgroups waits for what is left of it (the kernel's
-  // cgroup lock), so they are made last, with the init already waiting for its plan.
+  // cgroup lock), so they are made last, while the init works through its plan's first steps.
   if (host !== undefined) void primeCgroupMove(host);
   const procsFiles = cgroupPath === undefined ? [] : cgroupAt(cgroupPath, host).procsFiles();
-  const plan = initPlan(spec, options.bundle, procsFiles);
+  const { plan, goes } = initPlan(spec, options.bundle, procsFiles);
   let child: ChildProcess;
   let pty: { master: number; slave: number } | undefined;
   try {
@@ -89,19 +89,24 @@ export async function startContainer(options: StartOptions): Promise<ContainerPr
   } finally {
     if (pty !== undefined) fs.closeSync(pty.slave);
   }
+  const pipes = controlPipes(child);
+  pipes.plan.end(plan);
   let cgroup: Cgroup | undefined;
   try {
     cgroup = cgroupPath === undefined ? undefined : createCgroup(cgroupPath, spec.linux.resources ?? {}, host);
   } catch (error) {
-    // The init has no plan yet and has done nothing: it goes, and the failure is the start's.
+    // The init has not gone past its namespaces and first mounts, all its own: it goes, and the
+    // failure is the start's.
     await killUnstarted(child);
     if (pty !== undefined) fs.closeSync(pty.master);
     throw error;
   }
-  return started(child, plan, procsFiles, options, cgroup, pty?.master);
+  // The plan waits for this go before it mounts the cgroup directories, which exist now.
+  if (goes > 1) pipes.go.write(Buffer.of(GO_BYTE));
+  return started(child, pipes, procsFiles, options, cgroup, pty?.master);
 }
 
-/** Kills an init that was never sent its plan, and waits until it is gone. */
+/** Kills an init that was never given its last go, and waits until it is gone. */
 async function killUnstarted(child: ChildProcess): Promise<void> {
   // 'error' instead of 'exit' when it never ran at all (a spawn that failed after the fact).
   const gone = new Promise((resolve) => {
@@ -113,46 +118,59 @@ async function killUnstarted(child: ChildProcess): Promise<void> {
 }
 
 /**
- * The init's plan. A spec the init could not carry out (a missing bind source, a user namespace)
- * fails the start as the init's own failures do: 125, before anything was made.
+ * The init's plan, and how many times it waits for go: before exec, and before it mounts the
+ * container's cgroup directories when it has any (the parent makes them meanwhile). A spec the
+ * init could not carry out (a missing bind source, a user namespace) fails the start as the
+ * init's own failures do: 125, before anything was made.
  */
-function initPlan(spec: Spec, bundle: string, procsFiles: readonly string[]): Buffer {
+function initPlan(spec: Spec, bundle: string, procsFiles: readonly string[]): { plan: Buffer; goes: number } {
   try {
-    return encodePlan(containerPlan(spec, bundle, procsFiles));
+    const ops = containerPlan(spec, bundle, procsFiles);
+    return { plan: encodePlan(ops), goes: ops.filter((op) => op.op === 'wait_go').length };
   } catch (error) {
     if (error instanceof LayerctlError) throw new ContainerStartError(error.message, EXIT_INIT_FAILED, { cause: error });
     throw error;
   }
 }
 
+interface ControlPipes {
+  go: Socket;
+  errors: Socket;
+  plan: Socket;
+}
+
+/** The init's go, error and plan pipes (init-protocol.ts), each with a write error left to the init's own account. */
+function controlPipes(child: ChildProcess): ControlPipes {
+  // Node types stdio as a tuple of five; the init has a sixth (the plan).
+  const pipes: readonly unknown[] = child.stdio;
+  const go = pipes[GO_FD];
+  const errors = pipes[ERROR_FD];
+  const plan = pipes[PLAN_FD];
+  if (!(go instanceof Socket) || !(errors instanceof Socket) || !(plan instanceof Socket)) {
+    throw new FailedPreconditionError('container init: its control pipes were not made');
+  }
+  plan.on('error', () => {
+    // EPIPE: the init died before reading its plan; its error line and exit status tell why.
+  });
+  go.on('error', () => {
+    // EPIPE: the init died before reading go; its error line and exit status tell why.
+  });
+  return { go, errors, plan };
+}
+
 /**
- * The spawned init, its plan sent at once: its cgroups joined (joinCgroups) while it reads the
- * plan and mounts the root, then go once the join is done; resolves once the program runs.
+ * The spawned init, working through its plan: its cgroups joined (joinCgroups) meanwhile, then
+ * the last go once the join is done; resolves once the program runs.
  */
-async function started(child: ChildProcess, plan: Buffer, procsFiles: readonly string[], options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
+async function started(child: ChildProcess, pipes: ControlPipes, procsFiles: readonly string[], options: StartOptions, cgroup: Cgroup | undefined, master: number | undefined): Promise<ContainerProcess> {
   const exited = waitForExit(child, cgroup, options.keepCgroup === true);
   const stdout = keepOutput(child.stdout);
   const stderr = keepOutput(child.stderr);
   // Marked as handled: a caller that never waits must not crash the process on a failed cgroup
   // removal; one that does wait still gets the rejection from wait().
   exited.catch(() => undefined);
-  // Node types stdio as a tuple of five; the init has a sixth (the plan).
-  const pipes: readonly unknown[] = child.stdio;
-  const go = pipes[GO_FD];
-  const errors = pipes[ERROR_FD];
-  const planPipe = pipes[PLAN_FD];
-  if (!(go instanceof Socket) || !(errors instanceof Socket) || !(planPipe instanceof Socket)) {
-    throw new FailedPreconditionError('container init: its control pipes were not made');
-  }
-  const failure = readInitFailure(errors);
+  const failure = readInitFailure(pipes.errors);
   const joined = child.pid === undefined ? Promise.resolve(false) : joinCgroups(child.pid, procsFiles);
-  planPipe.on('error', () => {
-    // EPIPE: the init died before reading its plan; its error line and exit status tell why.
-  });
-  go.on('error', () => {
-    // EPIPE: the init died before reading go; its error line and exit status tell why.
-  });
-  planPipe.end(plan);
   try {
     await joined;
   } catch (error) {
@@ -164,7 +182,7 @@ async function started(child: ChildProcess, plan: Buffer, procsFiles: readonly s
     if (text !== '') throw startFailure(text);
     throw new ContainerStartError(`container init: joining its cgroups failed: ${error instanceof Error ? error.message : String(error)}`, EXIT_INIT_FAILED, { cause: error });
   }
-  go.end(Buffer.of(GO_BYTE));
+  pipes.go.end(Buffer.of(GO_BYTE));
   const text = await failure;
   if (text !== '') {
     await exited;

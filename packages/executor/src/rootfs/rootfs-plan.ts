@@ -28,7 +28,7 @@ export function rootfsPlan(spec: Spec, bundle: string, procsFiles: readonly stri
     // Device nodes and tmpfs modes are made exactly as the spec says.
     initOp('umask', 0),
   ];
-  for (const entry of spec.mounts) ops.push(...(entry.type === 'cgroup' ? mountCgroupsPlan(entry, procsFiles) : mountInRootPlan(entry, bundle)));
+  for (const entry of spec.mounts) ops.push(...(entry.type === 'cgroup' ? [...cgroupsMade(procsFiles), ...mountCgroupsPlan(entry, procsFiles)] : mountInRootPlan(entry, bundle)));
   if (spec.mounts.some((m) => path.posix.normalize(m.destination) === '/dev')) ops.push(...createDevicesPlan(spec.linux.devices ?? []));
   if (spec.process.terminal === true) ops.push(...bindConsolePlan());
   // pivot_root(".", ".") and a detached unmount of the old root: never chroot, which leaves it
@@ -40,6 +40,14 @@ export function rootfsPlan(spec: Spec, bundle: string, procsFiles: readonly stri
   if (spec.root.readonly === true) ops.push(...readonlyRootPlan());
   ops.push(...maskPathsPlan(spec.linux.maskedPaths ?? []), ...readonlyPathsPlan(spec.linux.readonlyPaths ?? []));
   return ops;
+}
+
+/**
+ * The parent makes the container's cgroup directories while the init does the steps before these
+ * (its namespaces, the first mounts), and says go once they exist; the go before exec follows.
+ */
+function cgroupsMade(procsFiles: readonly string[]): InitOp[] {
+  return procsFiles.length === 0 ? [] : [initOp('wait_go')];
 }
 
 /** The spec's rootfsPropagation ('rslave', 'rshared'...) on the new root, once it is `/`. */

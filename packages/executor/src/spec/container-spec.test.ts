@@ -1,20 +1,10 @@
 import test from 'ava';
 import { DEFAULT_CAPABILITIES } from '../security/capabilities.ts';
-import { type ContainerSpecOptions, containerSpec } from './container-spec.ts';
+import { TEST_SPEC_OPTIONS } from '../testing/spec-options.ts';
+import { containerSpec } from './container-spec.ts';
 import { parseSpec } from './read-spec.ts';
 
-const OPTIONS: ContainerSpecOptions = {
-  rootfs: '/x/rootfs',
-  args: ['sh'],
-  env: ['PATH=/bin'],
-  cwd: '/',
-  user: { uid: 0, gid: 0, additionalGids: [] },
-  hostname: 'h',
-  terminal: false,
-  network: 'none',
-  mounts: [{ destination: '/etc/hosts', type: 'bind', source: '/c/hosts', options: ['rbind', 'ro'] }],
-  cgroupsPath: 'layerctl/abc',
-};
+const OPTIONS = TEST_SPEC_OPTIONS;
 
 test("Docker's defaults: namespaces, mounts in order with the caller's last, masked and read-only /proc paths, caps, seccomp", (t) => {
   const spec = containerSpec(OPTIONS);
