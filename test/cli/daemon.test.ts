@@ -35,7 +35,7 @@ async function daemonScratch(t: ExecutionContext) {
   execFileSync(process.execPath, [INSTALL_CLIENT, client, process.execPath]);
   t.teardown(async () => {
     const pid = daemonPid(socket);
-    if (pid !== undefined && (await runLayerctl(['daemon', 'stop'], { env })).code !== 0) process.kill(pid, 'SIGKILL');
+    if (pid !== undefined && (await runLayerctl(['daemon', 'stop'], { env })).code !== 0 && isAlive(pid)) process.kill(pid, 'SIGKILL');
     // Workers name their rehearsal store, beside the socket; the daemon has it in its environment only.
     for (const leftover of processesNaming(socket)) process.kill(leftover, 'SIGKILL');
     await eventually(() => processesNaming(socket).length === 0, 5000);
@@ -55,6 +55,18 @@ async function daemonScratch(t: ExecutionContext) {
 function daemonPid(socket: string): number | undefined {
   const file = `${socket}.pid`;
   return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined;
+}
+
+/** Whether `pid` is a process that has not ended (a zombie has ended). */
+function isAlive(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return false; // reaped
+    throw error;
+  }
+  return !/^\d+ \(.*\) Z /.test(stat);
 }
 
 /** The daemon and its workers: every process whose command line mentions the socket. */
@@ -169,4 +181,15 @@ test('a stale worker or no daemon at all: the client runs the command with Node 
   t.is(direct.stdout, '[]\n');
   const status = await viaClient(['daemon', 'status']);
   t.is(status.code, 1);
+});
+
+test('a daemon killed outright takes its waiting workers with it, and the client then runs Node itself', async (t) => {
+  const { root, viaClient, socket } = await daemonScratch(t);
+  const workers = workersOf(socket);
+  t.true(workers.length >= 1);
+  process.kill(daemonPid(socket) ?? 0, 'SIGKILL');
+  t.true(await eventually(() => !workers.some(isAlive), 15_000), 'the waiting workers ended');
+  const direct = await viaClient(['--root', root, 'images', '--json']);
+  t.is(direct.code, 0, direct.stderr);
+  t.is(direct.stdout, '[]\n');
 });

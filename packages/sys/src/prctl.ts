@@ -2,6 +2,7 @@ import { check } from './check.ts';
 import { lazyBinding } from './libc.ts';
 
 // Option numbers from <linux/prctl.h>.
+export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_KEEPCAPS = 8;
 export const PR_CAPBSET_READ = 23;
 export const PR_CAPBSET_DROP = 24;
@@ -58,4 +59,12 @@ export function ambientRaise(cap: number): void {
 
 export function ambientClearAll(): void {
   prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
+}
+
+/**
+ * The signal the calling process gets when the thread that forked it ends (0: none). It is cleared
+ * in a child at fork, and kept across execve of a program without set-id bits.
+ */
+export function setParentDeathSignal(signal: number): void {
+  prctl(PR_SET_PDEATHSIG, signal);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { acceptConnection, dupOnto, FailedPreconditionError, InvalidArgumentError, peerCredentials, receiveWithFds } from '@layerctl/sys';
+import { acceptConnection, dupOnto, FailedPreconditionError, InvalidArgumentError, peerCredentials, receiveWithFds, setParentDeathSignal } from '@layerctl/sys';
 import { decodeCommand, decodeMessage, encodeMessage, MAGIC, MAX_PAYLOAD_BYTES, MESSAGE_BYTES, MessageType, PASSED_FDS, PROTOCOL_VERSION, type CommandRequest } from './daemon-protocol.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -32,11 +32,25 @@ interface Taken {
  * when the process exits, however it exits; signals the client gets are raised here.
  */
 export async function serveOneCommand(options: WorkerOptions): Promise<void> {
+  if (!endWithDaemon()) return;
   await deferTermination(() => warmUp(options.run, options.rehearsal));
   const taken = nextCommand(options);
+  // The command is the client's now: it runs to its end even if the daemon stops meanwhile.
+  setParentDeathSignal(0);
   await options.taken();
   becomeClient(taken);
   process.exitCode = await options.run(taken.request.args);
+}
+
+/**
+ * A waiting worker ends with its daemon (SIGTERM when the daemon's thread that spawned it ends, even
+ * by SIGKILL): otherwise it would wait forever on a socket nobody can reach any more. False when
+ * the daemon was already gone before that was set.
+ */
+function endWithDaemon(): boolean {
+  const daemon = process.ppid;
+  setParentDeathSignal(os.constants.signals.SIGTERM);
+  return process.ppid === daemon;
 }
 
 /**
