@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,7 +110,8 @@ test('a command through the daemon prints, fails and exits as the same command w
   const images = await viaClient(['--root', root, 'images', '--json']);
   t.is(images.code, 0, images.stderr);
   t.is(images.stdout, (await layerctl(['images', '--json'])).stdout);
-  t.true(workers.some((pid) => !workersOf(socket).includes(pid)), 'a worker took the command and ended');
+  // The worker reports the status from its 'exit' handler; it is gone a moment later.
+  t.true(await eventually(() => workers.some((pid) => !workersOf(socket).includes(pid)), 10_000), 'a worker took the command and ended');
 
   const missing = await viaClient(['--root', root, 'inspect', 'no-such-image']);
   const direct = await layerctl(['inspect', 'no-such-image']);
@@ -192,4 +193,19 @@ test('a daemon killed outright takes its waiting workers with it, and the client
   const direct = await viaClient(['--root', root, 'images', '--json']);
   t.is(direct.code, 0, direct.stderr);
   t.is(direct.stdout, '[]\n');
+});
+
+test('a client in a mount namespace of its own has its command run there, not in the daemon', async (t) => {
+  const { dir, client, env, socket } = await daemonScratch(t);
+  const place = path.join(dir, 'private');
+  fs.mkdirSync(place);
+  const workers = workersOf(socket);
+  // The tmpfs exists only in the new namespace; a root made there must not appear on the host's side.
+  const script = `mount -t tmpfs private "$0" && "$1" --root "$0/root" images --json && test -d "$0/root"`;
+  const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, place, client], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  t.is(result.status, 0, result.stderr);
+  t.is(result.stdout, '[]\n');
+  t.false(fs.existsSync(path.join(place, 'root')));
+  const now = workersOf(socket);
+  t.true(workers.every((pid) => now.includes(pid)), 'no worker took the command');
 });

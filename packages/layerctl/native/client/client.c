@@ -8,9 +8,10 @@
  * the worker reports. The worker runs the command exactly as `node bin/layerctl.js` would, in a
  * process of its own.
  *
- * Without a daemon (no socket, nobody listening, LAYERCTL_NO_DAEMON set) or when the worker says
- * its code is older than the checkout's, the client execs Node on bin/layerctl.js itself: the
- * same command, only slower to start.
+ * Without a daemon (no socket, nobody listening, LAYERCTL_NO_DAEMON set) or when the worker
+ * declines (its code is older than the checkout's, or this process is in other namespaces or
+ * under another root directory than the daemon), the client execs Node on bin/layerctl.js itself:
+ * the same command, only slower to start.
  *
  * The wire format is daemon-protocol.ts's; the two must change together (PROTOCOL_VERSION).
  */
@@ -44,7 +45,7 @@ enum {
   COMMAND = 1,
   SIGNAL = 3,
   EXIT = 19,
-  STALE = 18,
+  DECLINED = 18,
   EXIT_TROUBLE = 125,
 };
 
@@ -240,7 +241,7 @@ int main(int argc, char **argv) {
       struct message m;
       int r = read_message(fd, &m);
       if (r == 1 && m.type == EXIT) _exit(m.value & 0xff);
-      if (r == 1 && m.type == STALE) {
+      if (r == 1 && m.type == DECLINED) {
         close(fd);
         sigprocmask(SIG_SETMASK, &previous, NULL);
         run_node(argv);

@@ -24,8 +24,11 @@ export const MessageType = {
   signal: 3,
   /** worker: yes. */
   pong: 17,
-  /** worker: my code is not the checkout's any more; run the command yourself. */
-  stale: 18,
+  /**
+   * worker: run the command yourself; my code is not the checkout's any more, or you see another
+   * system (namespaces, root directory), or you speak another version.
+   */
+  declined: 18,
   /** worker: the command ended with this status (value: 0-255). */
   exit: 19,
 } as const;

@@ -3,6 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { acceptConnection, dupOnto, FailedPreconditionError, InvalidArgumentError, peerCredentials, receiveWithFds, setParentDeathSignal } from '@layerctl/sys';
 import { decodeCommand, decodeMessage, encodeMessage, MAGIC, MAX_PAYLOAD_BYTES, MESSAGE_BYTES, MessageType, PASSED_FDS, PROTOCOL_VERSION, type CommandRequest } from './daemon-protocol.ts';
+import { sharesWorld } from './shares-world.ts';
 import { warmUp } from './warm-up.ts';
 
 export interface WorkerOptions {
@@ -95,7 +96,7 @@ function readCommand(connection: number, options: WorkerOptions): Taken | undefi
   const { bytes, fds } = receiveWithFds(connection, header, PASSED_FDS);
   let taken: Taken | undefined;
   try {
-    taken = commandAfter(header, bytes, connection, fds, options);
+    taken = commandAfter(header, bytes, { connection, peer: peer.pid, fds }, options);
     return taken;
   } finally {
     // Held, the client's stdout would keep whoever reads it waiting after the client is gone.
@@ -103,7 +104,14 @@ function readCommand(connection: number, options: WorkerOptions): Taken | undefi
   }
 }
 
-function commandAfter(header: Buffer, bytes: number, connection: number, fds: number[], options: WorkerOptions): Taken | undefined {
+/** A connection being read: its descriptor, the client's pid, and the descriptors that came with it. */
+interface Incoming {
+  connection: number;
+  peer: number;
+  fds: number[];
+}
+
+function commandAfter(header: Buffer, bytes: number, { connection, peer, fds }: Incoming, options: WorkerOptions): Taken | undefined {
   const from = `connection ${connection}`;
   readExactly(connection, header.subarray(bytes), from);
   const message = decodeMessage(header, from);
@@ -112,10 +120,13 @@ function commandAfter(header: Buffer, bytes: number, connection: number, fds: nu
     return undefined;
   }
   if (message.type !== MessageType.command) throw new InvalidArgumentError(`${from}: message type ${message.type} before any command`);
-  if (message.version !== PROTOCOL_VERSION || !options.isCurrent()) {
-    fs.writeSync(connection, encodeMessage(MessageType.stale));
-    if (message.version === PROTOCOL_VERSION) retire();
+  if (message.version !== PROTOCOL_VERSION || !sharesWorld(peer)) {
+    fs.writeSync(connection, encodeMessage(MessageType.declined));
     return undefined;
+  }
+  if (!options.isCurrent()) {
+    fs.writeSync(connection, encodeMessage(MessageType.declined));
+    retire();
   }
   if (fds.length !== PASSED_FDS) throw new InvalidArgumentError(`${from}: a command came with ${fds.length} descriptors, not stdin, stdout and stderr`);
   if (message.value < 0 || message.value > MAX_PAYLOAD_BYTES) throw new InvalidArgumentError(`${from}: a command of ${message.value} bytes`);
