@@ -209,3 +209,13 @@ test('a client in a mount namespace of its own has its command run there, not in
   const now = workersOf(socket);
   t.true(workers.every((pid) => now.includes(pid)), 'no worker took the command');
 });
+
+test('a client with fewer capabilities than the daemon has its command run with its own', async (t) => {
+  const { root, client, env, socket } = await daemonScratch(t);
+  const workers = workersOf(socket);
+  // A worker has the daemon's capabilities: a command from a client that dropped one must not run there.
+  const result = spawnSync('setpriv', ['--bounding-set=-sys_admin', '--inh-caps=-sys_admin', client, '--root', root, 'images', '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  t.is(result.status, 0, result.stderr);
+  const now = workersOf(socket);
+  t.true(workers.every((pid) => now.includes(pid)), 'no worker took the command');
+});
