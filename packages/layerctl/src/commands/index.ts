@@ -38,6 +38,7 @@ export const commands = {
   unpause: lazy(() => import('./unpause.ts')),
   rm: lazy(() => import('./rm.ts')),
   network: lazy(() => import('./network.ts')),
+  volume: lazy(() => import('./volume.ts')),
   diff: lazy(() => import('./diff.ts')),
   commit: lazy(() => import('./commit.ts')),
   export: lazy(() => import('./export.ts')),

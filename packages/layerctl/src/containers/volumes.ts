@@ -20,6 +20,11 @@ export interface VolumeSpec {
   readonly: boolean;
 }
 
+/** Whether `name` may name a volume: Docker's rule, which also keeps it one safe file name. */
+export function isVolumeName(name: string): boolean {
+  return VOLUME_NAME.test(name);
+}
+
 /** `-v SRC:DST[:ro|rw]`; SRC is an absolute host path or a volume name. */
 export function parseVolumeSpec(text: string): VolumeSpec {
   const parts = text.split(':');
@@ -30,7 +35,7 @@ export function parseVolumeSpec(text: string): VolumeSpec {
   }
   if (mode !== READ_ONLY && mode !== READ_WRITE) throw new InvalidArgumentError(`${where}: the mode is ro or rw, not ${JSON.stringify(mode)}`);
   if (!path.isAbsolute(destination)) throw new InvalidArgumentError(`${where}: the path in the container must be absolute`);
-  if (!path.isAbsolute(source) && !VOLUME_NAME.test(source)) {
+  if (!path.isAbsolute(source) && !isVolumeName(source)) {
     throw new InvalidArgumentError(`${where}: the source is an absolute host path or a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)`);
   }
   return { source, destination: path.posix.normalize(destination), readonly: mode === READ_ONLY };
@@ -50,10 +55,15 @@ export function prepareVolumes(root: Root, specs: readonly VolumeSpec[]): Volume
       makeDirectories(spec.source, HOST_DIR_MODE);
       return { source: spec.source, destination: spec.destination, readonly: spec.readonly };
     }
-    const data = volumeDataDir(root.dir, spec.source);
-    fs.mkdirSync(path.dirname(path.dirname(data)), { recursive: true, mode: VOLUMES_MODE });
-    fs.mkdirSync(data, { recursive: true });
-    root.metadata.write((db) => db.prepare('INSERT INTO volumes (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(spec.source, Date.now()));
-    return { source: data, destination: spec.destination, readonly: spec.readonly, volume: spec.source };
+    return { source: ensureVolume(root, spec.source), destination: spec.destination, readonly: spec.readonly, volume: spec.source };
   });
+}
+
+/** Makes the named volume's directory and record unless they exist; returns its data directory. */
+export function ensureVolume(root: Root, name: string): string {
+  const data = volumeDataDir(root.dir, name);
+  fs.mkdirSync(path.dirname(path.dirname(data)), { recursive: true, mode: VOLUMES_MODE });
+  fs.mkdirSync(data, { recursive: true });
+  root.metadata.write((db) => db.prepare('INSERT INTO volumes (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(name, Date.now()));
+  return data;
 }
