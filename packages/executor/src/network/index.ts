@@ -1,7 +1,7 @@
 export { parseIpv4, formatIpv4, parseSubnet, formatSubnet, subnetSize, subnetContains, subnetsOverlap, gatewayOf, hostOffsets, type Subnet } from './ipv4.ts';
 export { runNetworkTool } from './network-tool.ts';
 export { createNetnsFile, removeNetnsFile, ipInNetns } from './netns-file.ts';
-export { listLinks, ipBatch, deleteLink, type LinkInfo } from './links.ts';
+export { listLinks, linkExists, listLinkAliases, ipBatch, deleteLink, type LinkInfo } from './links.ts';
 export { upBridge, downBridge, attachVeth, detachVeth, CONTAINER_INTERFACE, type VethOptions } from './bridge.ts';
 export {
   applyNetworkTable, deleteNetworkTable, listNetworkTables, showNetworkTable, networkTableScript, tableName,

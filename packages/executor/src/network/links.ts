@@ -1,4 +1,14 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readDirOptional } from '@layerctl/sys';
 import { runNetworkTool } from './network-tool.ts';
+
+/**
+ * The host's interfaces as sysfs shows them: reading a few small files costs far less than
+ * spawning `ip`, so the lookups made on every attach and detach read here. sysfs shows the
+ * network namespace of whoever mounted it, the host's, which is where layerctl runs.
+ */
+const SYS_CLASS_NET = '/sys/class/net';
 
 /** One network interface as `ip -json link` shows it, with the fields layerctl reads. */
 export interface LinkInfo {
@@ -25,6 +35,27 @@ export function listLinks(): LinkInfo[] {
   });
 }
 
+/** Whether the host has an interface of this name. */
+export function linkExists(name: string): boolean {
+  return fs.existsSync(path.join(SYS_CLASS_NET, name));
+}
+
+/** Every interface of the host with its alias and whether it is a bridge (listLinks' fields, without spawning `ip`). */
+export function listLinkAliases(): { name: string; alias: string | undefined; bridge: boolean }[] {
+  return (readDirOptional(SYS_CLASS_NET) ?? []).flatMap((entry) => {
+    const dir = path.join(SYS_CLASS_NET, entry.name);
+    let alias: string;
+    try {
+      alias = fs.readFileSync(path.join(dir, 'ifalias'), 'utf8').trim();
+    } catch (err) {
+      // The interface went away between the listing and the read (a container's veth, say).
+      if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return [];
+      throw err;
+    }
+    return [{ name: entry.name, alias: alias === '' ? undefined : alias, bridge: fs.existsSync(path.join(dir, 'bridge')) }];
+  });
+}
+
 /** Runs `ip -batch -` in the host's network namespace; `-force` goes on past a failed line. */
 export function ipBatch(commands: readonly string[], options: { force?: boolean } = {}): void {
   if (commands.length === 0) return;
@@ -39,6 +70,6 @@ export function deleteLink(name: string): void {
   try {
     ipBatch([`link delete dev ${name}`]);
   } catch (err) {
-    if (listLinks().some((link) => link.name === name)) throw err;
+    if (linkExists(name)) throw err;
   }
 }

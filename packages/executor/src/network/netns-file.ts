@@ -1,26 +1,53 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MNT_DETACH, SysError, umount2 } from '@layerctl/sys';
+import { CLONE_NEWNET, interfaceUp, mount, MNT_DETACH, MS_BIND, setns, SysError, umount2, unshare } from '@layerctl/sys';
 import { runNetworkTool } from './network-tool.ts';
 
 /** A file holding a network namespace is an nsfs bind mount; this is the mode of the empty file under it. */
 const NETNS_FILE_MODE = 0o444;
+const LOOPBACK = 'lo';
+
+/** The calling thread's own network namespace (/proc/self would name the main thread's). */
+const THREAD_NETNS = '/proc/thread-self/ns/net';
 
 /**
  * Makes a new network namespace kept alive by a bind mount on `file` (as `ip netns add` does
- * under /run/netns), with its loopback up. A short-lived `unshare --net=FILE` makes it: Node
- * cannot unshare its own network namespace (only the calling thread would move), and a child
- * that exists only for this is simpler than a thread-safe dance. The container's init then
- * joins it with setns, and the veth end is moved into it by path.
+ * under /run/netns), with its loopback up. Node's main thread makes it itself: unshare moves
+ * only the calling thread, which binds its new namespace on the file, brings lo up and goes
+ * back to the host's namespace before anything else can run on it (all of it synchronous).
+ * libuv's threads never leave the host's namespace. The container's init then joins the
+ * namespace with setns, and the veth end is moved into it by path.
  */
 export function createNetnsFile(file: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, '', { mode: NETNS_FILE_MODE, flag: 'wx' });
   try {
-    runNetworkTool('unshare', [`--net=${file}`, 'ip', 'link', 'set', 'lo', 'up']);
+    withThreadNetns(() => unshare(CLONE_NEWNET), () => {
+      mount(THREAD_NETNS, file, null, MS_BIND);
+      interfaceUp(LOOPBACK);
+    });
   } catch (err) {
     removeNetnsFile(file);
     throw err;
+  }
+}
+
+/**
+ * Runs `work` with the calling thread in another network namespace (`enter` puts it there),
+ * and brings the thread back to the namespace it was in, whatever happens. A child spawned
+ * meanwhile (spawnSync forks from this thread) starts in that namespace, as under nsenter.
+ */
+function withThreadNetns<T>(enter: () => void, work: () => T): T {
+  const home = fs.openSync(THREAD_NETNS, 'r');
+  try {
+    enter();
+    try {
+      return work();
+    } finally {
+      setns(home, CLONE_NEWNET, THREAD_NETNS);
+    }
+  } finally {
+    fs.closeSync(home);
   }
 }
 
@@ -37,8 +64,13 @@ export function removeNetnsFile(file: string): void {
   fs.rmSync(file, { force: true });
 }
 
-/** Runs `ip -batch -` inside the namespace held by `file`. */
+/** Runs `ip -batch -` inside the namespace held by `file` (spawned from this thread while it is in there). */
 export function ipInNetns(file: string, commands: readonly string[]): void {
   if (commands.length === 0) return;
-  runNetworkTool('nsenter', [`--net=${file}`, 'ip', '-batch', '-'], `${commands.join('\n')}\n`);
+  const target = fs.openSync(file, 'r');
+  try {
+    withThreadNetns(() => setns(target, CLONE_NEWNET, file), () => runNetworkTool('ip', ['-batch', '-'], `${commands.join('\n')}\n`));
+  } finally {
+    fs.closeSync(target);
+  }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
 import type { MetadataStore } from '@layerctl/snapshotter';
 import {
-  applyNetworkTable, attachVeth, deleteNetworkTable, detachVeth, downBridge, enableIpForward, formatSubnet, listLinks, parseIpv4, releaseIpForward, subnetsOverlap, upBridge, type Subnet,
+  applyNetworkTable, attachVeth, deleteNetworkTable, detachVeth, downBridge, enableIpForward, formatSubnet, linkExists, listLinkAliases, parseIpv4, releaseIpForward, subnetsOverlap, type Subnet,
 } from '@layerctl/executor';
 import { allocateEndpoint } from './allocate-endpoint.ts';
 import { createNetwork } from './create-network.ts';
@@ -54,8 +54,8 @@ export function connectContainer(root: NetworkRoot, containerId: string, mode: s
     const network = findNetwork(db, parsed.network) ?? (parsed.network === DEFAULT_NETWORK ? createNetwork(db, root.dir, DEFAULT_NETWORK, undefined) : getNetwork(db, parsed.network));
     const endpoint = allocateEndpoint(db, network, containerId, ports);
     try {
-      bringUp(root.dir, network);
       attachVeth({
+        upBridge: prepareBridge(root.dir, network),
         netns: netnsFile(root.dir, containerId),
         hostName: vethName(containerId),
         bridge: network.bridge,
@@ -110,7 +110,7 @@ function takeDown(db: DatabaseSync, rootDir: string, network: NetworkRecord, con
 
 /** ip_forward back off if layerctl turned it on and no layerctl bridge of any root is left. */
 export function releaseForwardingIfIdle(): void {
-  releaseIpForward(listLinks().filter((link) => link.kind === 'bridge' && parseAlias(link.alias) !== undefined).length);
+  releaseIpForward(listLinkAliases().filter((link) => link.bridge && parseAlias(link.alias) !== undefined).length);
 }
 
 /** The network's table (from every endpoint's ports) and every member's /etc/hosts, as they are now. */
@@ -131,13 +131,17 @@ function portRules(endpoint: EndpointRecord) {
   }));
 }
 
-/** The bridge up with its gateway; a new bridge first checked against the host's routes, so it never hides one. */
-function bringUp(rootDir: string, network: NetworkRecord): void {
-  const exists = listLinks().some((link) => link.name === network.bridge);
+/**
+ * What the bridge needs before attachVeth brings it up along with the veth (in one `ip` run): a
+ * new bridge first checked against the host's routes, so it never hides one; the root stamped;
+ * forwarding on.
+ */
+function prepareBridge(rootDir: string, network: NetworkRecord): { alias: string; exists: boolean } {
+  const exists = linkExists(network.bridge);
   if (!exists) refuseOverlap(network.name, network.subnet);
-  upBridge(network.bridge, network.subnet, bridgeAlias(rootDir, network.name), exists);
   stampRoot(rootDir);
   enableIpForward();
+  return { alias: bridgeAlias(rootDir, network.name), exists };
 }
 
 /**
@@ -146,7 +150,7 @@ function bringUp(rootDir: string, network: NetworkRecord): void {
  */
 export function unstampRootIfIdle(rootDir: string): void {
   const tag = rootTag(rootDir);
-  if (listLinks().some((link) => parseAlias(link.alias)?.tag === tag)) return;
+  if (listLinkAliases().some((link) => parseAlias(link.alias)?.tag === tag)) return;
   fs.rmSync(rootStamp(tag), { force: true });
 }
 
