@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { openCgroup } from '@layerctl/executor';
+import { listenUnix } from '@layerctl/sys';
+import { scratchDir } from '@layerctl/sys/testing';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { eventually, processesWhose } from './containers-scratch.ts';
 import { CHECKOUT, runLayerctl, type LayerctlResult } from './run-layerctl.ts';
@@ -49,7 +51,12 @@ async function daemonScratch(t: ExecutionContext) {
   t.is(started.code, 0, started.stderr);
   const viaClient = (args: readonly string[], options: ClientOptions = {}): Promise<LayerctlResult> =>
     runClient(client, args, { ...options, env: { ...env, ...options.env } });
-  return { ...scratch, socket, env, client, viaClient };
+  // A client finding no worker free runs the command itself: tests of the daemon's path wait for one first.
+  const workerWaits = async (): Promise<void> => {
+    const answered = await eventually(async () => (await runLayerctl(['daemon', 'status'], { env })).code === 0, 30_000);
+    t.true(answered, 'a worker of the daemon answers');
+  };
+  return { ...scratch, socket, env, client, viaClient, workerWaits };
 }
 
 function daemonPid(socket: string): number | undefined {
@@ -101,8 +108,9 @@ function runClient(client: string, args: readonly string[], options: ClientOptio
 }
 
 test('a command through the daemon prints, fails and exits as the same command without it, in a worker', async (t) => {
-  const { root, viaClient, socket, layerctl } = await daemonScratch(t);
+  const { root, viaClient, socket, layerctl, workerWaits } = await daemonScratch(t);
   await must(t, layerctl, ['import', busyboxTar(), 'busybox']);
+  await workerWaits();
   const workers = workersOf(socket);
   t.true(workers.length >= 1, 'the daemon keeps warm workers');
 
@@ -113,6 +121,7 @@ test('a command through the daemon prints, fails and exits as the same command w
   // The worker reports the status from its 'exit' handler; it is gone a moment later.
   t.true(await eventually(() => workers.some((pid) => !workersOf(socket).includes(pid)), 10_000), 'a worker took the command and ended');
 
+  await workerWaits();
   const missing = await viaClient(['--root', root, 'inspect', 'no-such-image']);
   const direct = await layerctl(['inspect', 'no-such-image']);
   t.is(missing.code, direct.code);
@@ -127,14 +136,16 @@ test('a command through the daemon prints, fails and exits as the same command w
 });
 
 test("stdin, the working directory, the umask and the environment are the client's", async (t) => {
-  const { dir, root, viaClient } = await daemonScratch(t);
+  const { dir, root, viaClient, workerWaits } = await daemonScratch(t);
   const imported = await viaClient(['--root', root, 'import', '-', 'piped'], { stdinFile: busyboxTar() });
   t.is(imported.code, 0, imported.stderr);
 
+  await workerWaits();
   const saved = await viaClient(['--root', root, 'save', 'piped', '-o', 'saved.tar'], { cwd: dir, shell: 'umask 077;' });
   t.is(saved.code, 0, saved.stderr);
   t.is(fs.statSync(path.join(dir, 'saved.tar')).mode & 0o777, 0o600);
 
+  await workerWaits();
   const echoed = await viaClient(['--root', root, 'run', '--rm', '--network', 'none', '-e', 'GREETING', 'piped', 'sh', '-c', 'echo "$GREETING"; exit 7'], {
     env: { GREETING: 'from the client' },
   });
@@ -143,8 +154,9 @@ test("stdin, the working directory, the umask and the environment are the client
 });
 
 test('a signal to the client reaches the container, whose status the client ends with', async (t) => {
-  const { root, viaClient, client, env } = await daemonScratch(t);
+  const { root, viaClient, client, env, workerWaits } = await daemonScratch(t);
   await viaClient(['--root', root, 'import', busyboxTar(), 'busybox']);
+  await workerWaits();
   const running = spawn(client, ['--root', root, 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'trap "exit 9" TERM; echo ready; sleep 30 & wait'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -196,7 +208,8 @@ test('a daemon killed outright takes its waiting workers with it, and the client
 });
 
 test('a client in a mount namespace of its own has its command run there, not in the daemon', async (t) => {
-  const { dir, client, env, socket } = await daemonScratch(t);
+  const { dir, client, env, socket, workerWaits } = await daemonScratch(t);
+  await workerWaits();
   const place = path.join(dir, 'private');
   fs.mkdirSync(place);
   const workers = workersOf(socket);
@@ -211,11 +224,25 @@ test('a client in a mount namespace of its own has its command run there, not in
 });
 
 test('a client with fewer capabilities than the daemon has its command run with its own', async (t) => {
-  const { root, client, env, socket } = await daemonScratch(t);
+  const { root, client, env, socket, workerWaits } = await daemonScratch(t);
+  await workerWaits();
   const workers = workersOf(socket);
   // A worker has the daemon's capabilities: a command from a client that dropped one must not run there.
   const result = spawnSync('setpriv', ['--bounding-set=-sys_admin', '--inh-caps=-sys_admin', client, '--root', root, 'images', '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' });
   t.is(result.status, 0, result.stderr);
   const now = workersOf(socket);
   t.true(workers.every((pid) => now.includes(pid)), 'no worker took the command');
+});
+
+test('a daemon socket where no worker answers does not hold the client: it runs the command itself', async (t) => {
+  const dir = scratchDir(t);
+  const socket = path.join(dir, 'silent.sock');
+  const client = path.join(dir, 'layerctl');
+  execFileSync(process.execPath, [INSTALL_CLIENT, client, process.execPath]);
+  // Listening, so connect(2) succeeds, but nothing ever accepts: every worker busy or still warming up.
+  const listening = listenUnix(socket, 4);
+  t.teardown(() => fs.closeSync(listening));
+  const result = await runClient(client, ['--root', path.join(dir, 'root'), 'images', '--json'], { env: { LAYERCTL_SOCKET: socket } });
+  t.is(result.code, 0, result.stderr);
+  t.is(result.stdout, '[]\n');
 });

@@ -8,8 +8,8 @@
  * the worker reports. The worker runs the command exactly as `node bin/layerctl.js` would, in a
  * process of its own.
  *
- * Without a daemon (no socket, nobody listening, LAYERCTL_NO_DAEMON set) or when the worker
- * declines (its code is older than the checkout's, or this process is in other namespaces or
+ * Without a daemon (no socket, nobody listening, LAYERCTL_NO_DAEMON set), when no worker is free
+ * to answer within READY_WAIT_MS, or when the worker declines (its code is older than the checkout's, or this process is in other namespaces or
  * under another root directory than the daemon), the client execs Node on bin/layerctl.js itself:
  * the same command, only slower to start.
  *
@@ -37,15 +37,22 @@
 #error "build with -DLAYERCTL_ENTRY=\"/path/to/packages/layerctl/bin/layerctl.js\""
 #endif
 #ifndef PROTOCOL_VERSION
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 #endif
+/*
+ * How long to wait for a worker to answer HELLO. One waiting in accept(2) answers within a
+ * millisecond; when all are busy or still warming up the connection sits in the backlog, and Node
+ * started now finishes sooner than waiting for the next worker would.
+ */
+#define READY_WAIT_MS 40
 
 enum {
   MAGIC = 0x4c54434c, /* "LCTL" read as a little-endian u32 */
   COMMAND = 1,
   SIGNAL = 3,
+  HELLO = 4,
+  READY = 20,
   EXIT = 19,
-  DECLINED = 18,
   EXIT_TROUBLE = 125,
 };
 
@@ -189,6 +196,18 @@ static int read_message(int fd, struct message *m) {
   return m->magic == MAGIC ? 1 : -1;
 }
 
+/* 1 when a worker took the connection and is ready for the command, 0 when none answered in time or it declined. */
+static int worker_ready(int fd) {
+  struct message hello = {MAGIC, PROTOCOL_VERSION, HELLO, 0};
+  if (write_all(fd, (const char *)&hello, sizeof hello) != 0) return 0;
+  struct pollfd answer = {.fd = fd, .events = POLLIN};
+  int r;
+  do r = poll(&answer, 1, READY_WAIT_MS);
+  while (r == -1 && errno == EINTR);
+  struct message m;
+  return r == 1 && read_message(fd, &m) == 1 && m.type == READY;
+}
+
 /* The worker ended without a status: most likely a signal we forwarded ended it, so end the same way. */
 static void end_like_worker(int last_signal) __attribute__((noreturn));
 static void end_like_worker(int last_signal) {
@@ -209,6 +228,10 @@ int main(int argc, char **argv) {
   open_standard_fds();
   int fd = connect_daemon();
   if (fd == -1) run_node(argv);
+  if (!worker_ready(fd)) {
+    close(fd); /* a worker that accepts it later finds it closed and waits for the next */
+    run_node(argv);
+  }
 
   sigset_t forwarded, previous;
   sigemptyset(&forwarded);
@@ -241,11 +264,6 @@ int main(int argc, char **argv) {
       struct message m;
       int r = read_message(fd, &m);
       if (r == 1 && m.type == EXIT) _exit(m.value & 0xff);
-      if (r == 1 && m.type == DECLINED) {
-        close(fd);
-        sigprocmask(SIG_SETMASK, &previous, NULL);
-        run_node(argv);
-      }
       if (r != 1) end_like_worker(last_signal);
     }
   }

@@ -3,12 +3,13 @@ import { InvalidArgumentError } from '@layerctl/sys';
 /**
  * What the client (native/client/client.c) and a daemon's worker say to each other on a connected
  * AF_UNIX stream socket. Every message is four little-endian 32-bit words: magic, version, type,
- * value. A command's header carries the client's stdin, stdout and stderr (SCM_RIGHTS) and is
- * followed by `value` bytes of payload (commandPayload). The C client defines the same numbers:
+ * value. The client says hello; a worker that takes the connection answers ready (or declined);
+ * then the command's header carries the client's stdin, stdout and stderr (SCM_RIGHTS) and is
+ * followed by `value` bytes of payload (encodeCommand). The C client defines the same numbers:
  * change both together and bump PROTOCOL_VERSION.
  */
 export const MAGIC = 0x4c54434c; // "LCTL"
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const MESSAGE_BYTES = 16;
 /** The client's stdin, stdout and stderr. */
 export const PASSED_FDS = 3;
@@ -22,6 +23,8 @@ export const MessageType = {
   ping: 2,
   /** client: I got this signal (value: its number). */
   signal: 3,
+  /** client: a command follows if you are ready for it. */
+  hello: 4,
   /** worker: yes. */
   pong: 17,
   /**
@@ -31,6 +34,8 @@ export const MessageType = {
   declined: 18,
   /** worker: the command ended with this status (value: 0-255). */
   exit: 19,
+  /** worker: I took your connection; send the command. */
+  ready: 20,
 } as const;
 
 export interface Message {

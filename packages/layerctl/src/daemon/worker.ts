@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { acceptConnection, dupOnto, FailedPreconditionError, InvalidArgumentError, peerCredentials, receiveWithFds, setParentDeathSignal } from '@layerctl/sys';
-import { decodeCommand, decodeMessage, encodeMessage, MAGIC, MAX_PAYLOAD_BYTES, MESSAGE_BYTES, MessageType, PASSED_FDS, PROTOCOL_VERSION, type CommandRequest } from './daemon-protocol.ts';
+import { decodeCommand, decodeMessage, encodeMessage, MAGIC, MAX_PAYLOAD_BYTES, MESSAGE_BYTES, MessageType, PASSED_FDS, PROTOCOL_VERSION, type CommandRequest, type Message } from './daemon-protocol.ts';
 import { sharesWorld } from './shares-world.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -86,41 +86,23 @@ function nextCommand(options: WorkerOptions): Taken {
   }
 }
 
-/** The command on `connection`, or undefined when it was a ping or the client must run it itself. */
+/**
+ * The command on `connection`, or undefined when it was a ping, the client must run it itself
+ * (declined), or the client gave up waiting for a worker and closed the connection.
+ */
 function readCommand(connection: number, options: WorkerOptions): Taken | undefined {
   const from = `connection ${connection}`;
   const uid = process.getuid?.();
   const peer = peerCredentials(connection);
   if (peer.uid !== uid) throw new FailedPreconditionError(`${from}: process ${peer.pid} of uid ${peer.uid} connected; this daemon serves uid ${uid} only`);
-  const header = Buffer.alloc(MESSAGE_BYTES);
-  const { bytes, fds } = receiveWithFds(connection, header, PASSED_FDS);
-  let taken: Taken | undefined;
-  try {
-    taken = commandAfter(header, bytes, { connection, peer: peer.pid, fds }, options);
-    return taken;
-  } finally {
-    // Held, the client's stdout would keep whoever reads it waiting after the client is gone.
-    if (taken === undefined) for (const fd of fds) fs.closeSync(fd);
-  }
-}
-
-/** A connection being read: its descriptor, the client's pid, and the descriptors that came with it. */
-interface Incoming {
-  connection: number;
-  peer: number;
-  fds: number[];
-}
-
-function commandAfter(header: Buffer, bytes: number, { connection, peer, fds }: Incoming, options: WorkerOptions): Taken | undefined {
-  const from = `connection ${connection}`;
-  readExactly(connection, header.subarray(bytes), from);
-  const message = decodeMessage(header, from);
-  if (message.type === MessageType.ping) {
+  const greeting = readMessage(connection, from);
+  if (greeting === undefined) return undefined;
+  if (greeting.type === MessageType.ping) {
     fs.writeSync(connection, encodeMessage(MessageType.pong));
     return undefined;
   }
-  if (message.type !== MessageType.command) throw new InvalidArgumentError(`${from}: message type ${message.type} before any command`);
-  if (message.version !== PROTOCOL_VERSION || !sharesWorld(peer)) {
+  if (greeting.type !== MessageType.hello) throw new InvalidArgumentError(`${from}: message type ${greeting.type} where hello comes first`);
+  if (greeting.version !== PROTOCOL_VERSION || !sharesWorld(peer.pid)) {
     fs.writeSync(connection, encodeMessage(MessageType.declined));
     return undefined;
   }
@@ -128,11 +110,38 @@ function commandAfter(header: Buffer, bytes: number, { connection, peer, fds }: 
     fs.writeSync(connection, encodeMessage(MessageType.declined));
     retire();
   }
-  if (fds.length !== PASSED_FDS) throw new InvalidArgumentError(`${from}: a command came with ${fds.length} descriptors, not stdin, stdout and stderr`);
-  if (message.value < 0 || message.value > MAX_PAYLOAD_BYTES) throw new InvalidArgumentError(`${from}: a command of ${message.value} bytes`);
-  const payload = Buffer.alloc(message.value);
-  readExactly(connection, payload, from);
-  return { connection, stdio: fds, request: decodeCommand(payload, from) };
+  fs.writeSync(connection, encodeMessage(MessageType.ready));
+  return receiveCommand(connection, from);
+}
+
+/** The next message, or undefined at once at end of stream (a client that gave up waiting). */
+function readMessage(connection: number, from: string): Message | undefined {
+  const bytes = Buffer.alloc(MESSAGE_BYTES);
+  const first = fs.readSync(connection, bytes, 0, MESSAGE_BYTES, null);
+  if (first === 0) return undefined;
+  readExactly(connection, bytes.subarray(first), from);
+  return decodeMessage(bytes, from);
+}
+
+/** The command's header with the client's stdin, stdout and stderr, and its payload. */
+function receiveCommand(connection: number, from: string): Taken | undefined {
+  const header = Buffer.alloc(MESSAGE_BYTES);
+  const { bytes, fds } = receiveWithFds(connection, header, PASSED_FDS);
+  if (bytes === 0) return undefined;
+  try {
+    readExactly(connection, header.subarray(bytes), from);
+    const message = decodeMessage(header, from);
+    if (message.type !== MessageType.command) throw new InvalidArgumentError(`${from}: message type ${message.type} where the command comes`);
+    if (fds.length !== PASSED_FDS) throw new InvalidArgumentError(`${from}: a command came with ${fds.length} descriptors, not stdin, stdout and stderr`);
+    if (message.value < 0 || message.value > MAX_PAYLOAD_BYTES) throw new InvalidArgumentError(`${from}: a command of ${message.value} bytes`);
+    const payload = Buffer.alloc(message.value);
+    readExactly(connection, payload, from);
+    return { connection, stdio: fds, request: decodeCommand(payload, from) };
+  } catch (error) {
+    // Held, the client's stdout would keep whoever reads it waiting after the client is gone.
+    for (const fd of fds) fs.closeSync(fd);
+    throw error;
+  }
 }
 
 /**
