@@ -6,10 +6,9 @@
  * Variants, taking turns, each `--runs` times after one warm-up round; times are wall clock:
  * - layerctl: `layerctl run --rm --network none busybox /bin/true` (CLI start, the init and rw
  *   layers, mount, the executor, unmount, remove): the end-to-end number without a daemon.
- * - layerctl-daemon: the same command line through the C client while `layerctl daemon` runs
- *   (one warm worker; its replacement starts while the measured command runs, which can only
- *   slow that command, and the next round waits until it answers, so that its warm-up does not
- *   overlap the other variants).
+ * - layerctl-daemon: the same command line through the C client while `layerctl daemon` runs with
+ *   its default two workers; after each of its runs the bench waits until both workers wait in
+ *   accept(2) again, so that no worker's warm-up overlaps another variant's run.
  * - executor: our executor alone (runContainer, in this process) on a prepared bundle.
  * - crun, runc: `crun|runc run --bundle B ID` on that same bundle.
  * - podman: `podman run --rm --network=none` of the same rootfs (see measureEngines), after
@@ -24,6 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { containerSpec, openCgroup, runContainer, writeBundle } from '@layerctl/executor';
 import { LayerctlError, UsageError } from '@layerctl/sys';
@@ -34,6 +34,9 @@ const INSTALL_CLIENT = path.join(CHECKOUT, 'packages/layerctl/src/daemon/install
 /** The bench's daemon keeps its socket, pid, log and rehearsal store in the scratch dir. */
 const daemonEnv = (dir: string): NodeJS.ProcessEnv => ({ ...process.env, LAYERCTL_SOCKET: path.join(dir, 'daemon.sock') });
 const DAEMON_READY_MS = 60_000;
+const DAEMON_WORKERS = 2;
+/** x86_64's accept4: what /proc/PID/syscall starts with while a worker waits for a command. */
+const SYS_ACCEPT4 = '288';
 const MAKE_ROOTFS = path.join(CHECKOUT, 'fixtures/busybox/make-rootfs.sh');
 const IMAGE = 'busybox';
 /** The same rootfs as podman's image, in podman's own storage under the scratch dir. */
@@ -105,11 +108,28 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
-/** Waits until a warm worker of the bench's daemon answers again (`daemon status`, not through the client). */
-async function daemonReady(dir: string): Promise<void> {
+/** Waits until the bench's daemon has all its workers warm and waiting in accept(2). */
+async function daemonIdle(dir: string): Promise<void> {
   const deadline = Date.now() + DAEMON_READY_MS;
-  while (spawnSync(process.execPath, [LAYERCTL, 'daemon', 'status'], { stdio: 'ignore', env: daemonEnv(dir) }).status !== 0) {
-    if (Date.now() > deadline) throw new LayerctlError(`the bench's daemon had no warm worker within ${DAEMON_READY_MS / 1000} s; see ${path.join(dir, 'daemon.sock.log')}`);
+  while (waitingWorkers(dir) < DAEMON_WORKERS) {
+    if (Date.now() > deadline) throw new LayerctlError(`the bench's daemon had no ${DAEMON_WORKERS} warm workers within ${DAEMON_READY_MS / 1000} s; see ${path.join(dir, 'daemon.sock.log')}`);
+    await sleep(20);
+  }
+}
+
+function waitingWorkers(dir: string): number {
+  const pid = fs.readFileSync(path.join(dir, 'daemon.sock.pid'), 'utf8').trim();
+  const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return children.filter((child) => currentSyscall(child) === SYS_ACCEPT4).length;
+}
+
+/** The number of the system call the process's main thread is blocked in, or undefined once it is gone. */
+function currentSyscall(pid: string): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0];
+  } catch (error) {
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 
@@ -159,7 +179,8 @@ async function measure(options: Options, dir: string, root: string, cgroupParent
   execFileSync('tar', ['-xf', tar, '-C', rootfs]);
   const client = path.join(dir, 'layerctl-client');
   execFileSync(process.execPath, [INSTALL_CLIENT, client, process.execPath]);
-  execFileSync(process.execPath, [LAYERCTL, 'daemon', 'start', '--workers', '1', '--cgroup-parent', cgroupParent], { stdio: 'ignore', env: daemonEnv(dir) });
+  execFileSync(process.execPath, [LAYERCTL, 'daemon', 'start', '--workers', String(DAEMON_WORKERS), '--cgroup-parent', cgroupParent], { stdio: 'ignore', env: daemonEnv(dir) });
+  await daemonIdle(dir);
   // --network none, as podman's and docker's lines in the issue (run's default is a bridge network).
   const runArgs = ['--root', root, 'run', '--rm', '--network', 'none', '--cgroup-parent', cgroupParent, IMAGE, ...COMMAND];
   const variants: Variant[] = [
@@ -168,7 +189,7 @@ async function measure(options: Options, dir: string, root: string, cgroupParent
       name: 'layerctl-daemon',
       async once() {
         const ms = await timedSpawn(client, runArgs, daemonEnv(dir));
-        await daemonReady(dir);
+        await daemonIdle(dir);
         return ms;
       },
     },
