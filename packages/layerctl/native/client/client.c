@@ -102,6 +102,9 @@ static int socket_path(char *path, size_t size) {
 static int connect_daemon(void) {
   struct sockaddr_un address = {.sun_family = AF_UNIX};
   if (getenv("LAYERCTL_NO_DAEMON") != NULL) return -1;
+  /* Workers run the bundle: asking for the sources (bundled-entry.js) means Node, here. */
+  const char *from_source = getenv("LAYERCTL_FROM_SOURCE");
+  if (from_source != NULL && strcmp(from_source, "1") == 0) return -1;
   if (socket_path(address.sun_path, sizeof address.sun_path) != 0) return -1;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd == -1) return -1;
