@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { formatIpv4, gatewayOf, type Subnet } from './ipv4.ts';
-import { deleteLink, ipBatch, linkExists } from './links.ts';
+import { deleteLink, ipBatch, ipBatchCall, linkExists } from './links.ts';
+import { runNetworkTools, throwFirstFailure, type ToolCall } from './network-tool.ts';
 import { createNetnsFile, ipInNetns, removeNetnsFile } from './netns-file.ts';
 
 /** The name of a container's end of its veth pair, inside its namespace. */
@@ -49,13 +50,14 @@ export interface VethOptions {
 /**
  * Makes the container's network namespace and wires it to the bridge: a veth pair made with
  * its container end already in the namespace as eth0, the host end a port of the bridge, the
- * address and a default route through the gateway inside. On failure, what was made goes again.
+ * address and a default route through the gateway inside. `alongside` (the network's table)
+ * runs at the same time as the host's `ip`. On failure, what was made goes again.
  */
-export function attachVeth(options: VethOptions): void {
+export function attachVeth(options: VethOptions, alongside: readonly ToolCall[] = []): void {
   createNetnsFile(options.netns);
   try {
     const bridge = options.upBridge;
-    ipBatch([
+    const hostSide = ipBatchCall([
       ...(bridge === undefined ? [] : bridgeCommands(options.bridge, options.subnet, bridge.alias, bridge.exists)),
       `link add ${options.hostName} type veth peer name ${CONTAINER_INTERFACE} netns ${options.netns}`,
       `link set dev ${options.hostName} alias ${options.alias}`,
@@ -65,6 +67,7 @@ export function attachVeth(options: VethOptions): void {
       `link set dev ${options.hostName} type bridge_slave hairpin on`,
       `link set dev ${options.hostName} up`,
     ]);
+    throwFirstFailure(runNetworkTools([hostSide, ...alongside]));
     if (bridge !== undefined) allowLocalnet(options.bridge);
     ipInNetns(options.netns, [
       `addr add ${formatIpv4(options.address)}/${options.subnet.prefix} dev ${CONTAINER_INTERFACE}`,
@@ -77,10 +80,25 @@ export function attachVeth(options: VethOptions): void {
   }
 }
 
-/** Removes the host end (its peer goes with it), then the netns file. Done again harmlessly. */
-export function detachVeth(netns: string, hostName: string): void {
-  deleteLink(hostName);
+export interface DetachOptions {
+  /** Also delete this bridge (the network's last member leaves), in the same `ip` run. */
+  bridge?: string;
+  /** Tools run at the same time as the `ip` (the network's table, rewritten or deleted). */
+  alongside?: readonly ToolCall[];
+}
+
+/**
+ * Removes the host end (its peer goes with it), then the netns file. Deleting a link is mostly
+ * the kernel waiting out RCU grace periods, which is why the bridge goes in the same run and the
+ * table's work at the same time. A link already gone is fine: done again harmlessly.
+ */
+export function detachVeth(netns: string, hostName: string, options: DetachOptions = {}): void {
+  const names = [hostName, ...(options.bridge === undefined ? [] : [options.bridge])];
+  const [linkFailure, ...others] = runNetworkTools([ipBatchCall(names.map((name) => `link delete dev ${name}`), { force: true }), ...(options.alongside ?? [])]);
+  // A veth vanishes by itself once the namespace of its peer is torn down.
+  if (linkFailure !== undefined && names.some(linkExists)) throw linkFailure;
   removeNetnsFile(netns);
+  throwFirstFailure(others);
 }
 
 /** Deletes a bridge (its ports leave it). Done again harmlessly. */

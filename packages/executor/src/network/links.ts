@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readDirOptional } from '@layerctl/sys';
-import { runNetworkTool } from './network-tool.ts';
+import { runNetworkTool, type ToolCall } from './network-tool.ts';
 
 /**
  * The host's interfaces as sysfs shows them: reading a few small files costs far less than
@@ -59,7 +59,13 @@ export function listLinkAliases(): { name: string; alias: string | undefined; br
 /** Runs `ip -batch -` in the host's network namespace; `-force` goes on past a failed line. */
 export function ipBatch(commands: readonly string[], options: { force?: boolean } = {}): void {
   if (commands.length === 0) return;
-  runNetworkTool('ip', [...(options.force === true ? ['-force'] : []), '-batch', '-'], `${commands.join('\n')}\n`);
+  const call = ipBatchCall(commands, options);
+  runNetworkTool(call.program, call.args, call.input);
+}
+
+/** ipBatch as a call for runNetworkTools. */
+export function ipBatchCall(commands: readonly string[], options: { force?: boolean } = {}): ToolCall {
+  return { program: 'ip', args: [...(options.force === true ? ['-force'] : []), '-batch', '-'], input: `${commands.join('\n')}\n` };
 }
 
 /**

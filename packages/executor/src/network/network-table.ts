@@ -1,5 +1,5 @@
 import { formatIpv4, formatSubnet, type Subnet } from './ipv4.ts';
-import { runNetworkTool } from './network-tool.ts';
+import { runNetworkTool, type ToolCall } from './network-tool.ts';
 
 /** Every nftables table layerctl writes starts so; one table per bridge network. */
 export const TABLE_PREFIX = 'layerctl_';
@@ -82,13 +82,27 @@ function dnatRule(port: PortRule): string {
 
 /** Writes (or rewrites) a network's table in one nftables transaction. */
 export function applyNetworkTable(spec: NetworkTableSpec): void {
-  runNetworkTool('nft', ['-f', '-'], networkTableScript(spec));
+  runNft(applyNetworkTableCall(spec));
+}
+
+/** applyNetworkTable as a call for runNetworkTools. */
+export function applyNetworkTableCall(spec: NetworkTableSpec): ToolCall {
+  return { program: 'nft', args: ['-f', '-'], input: networkTableScript(spec) };
 }
 
 /** Deletes a network's table; one that is not there is fine. */
 export function deleteNetworkTable(bridge: string): void {
+  runNft(deleteNetworkTableCall(bridge));
+}
+
+/** deleteNetworkTable as a call for runNetworkTools. */
+export function deleteNetworkTableCall(bridge: string): ToolCall {
   const name = tableName(bridge);
-  runNetworkTool('nft', ['-f', '-'], `table ${FAMILY} ${name} {}\ndelete table ${FAMILY} ${name}\n`);
+  return { program: 'nft', args: ['-f', '-'], input: `table ${FAMILY} ${name} {}\ndelete table ${FAMILY} ${name}\n` };
+}
+
+function runNft(call: ToolCall): void {
+  runNetworkTool(call.program, call.args, call.input);
 }
 
 /** The names of the layerctl tables present (TABLE_PREFIX), of every root on this host. */

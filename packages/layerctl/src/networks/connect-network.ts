@@ -4,7 +4,8 @@ import path from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '@layerctl/sys';
 import type { MetadataStore } from '@layerctl/snapshotter';
 import {
-  applyNetworkTable, attachVeth, deleteNetworkTable, detachVeth, downBridge, enableIpForward, formatSubnet, linkExists, listLinkAliases, parseIpv4, releaseIpForward, subnetsOverlap, type Subnet,
+  applyNetworkTableCall, attachVeth, deleteNetworkTableCall, detachVeth, enableIpForward, formatSubnet, linkExists, listLinkAliases, parseIpv4, releaseIpForward,
+  subnetsOverlap, type NetworkTableSpec, type Subnet,
 } from '@layerctl/executor';
 import { allocateEndpoint } from './allocate-endpoint.ts';
 import { createNetwork } from './create-network.ts';
@@ -52,8 +53,10 @@ export function connectContainer(root: NetworkRoot, containerId: string, mode: s
   }
   return root.metadata.write((db) => {
     const network = findNetwork(db, parsed.network) ?? (parsed.network === DEFAULT_NETWORK ? createNetwork(db, root.dir, DEFAULT_NETWORK, undefined) : getNetwork(db, parsed.network));
+    const joined = endpointsOf(db, network.name).length > 0;
     const endpoint = allocateEndpoint(db, network, containerId, ports);
     try {
+      const endpoints = endpointsOf(db, network.name);
       attachVeth({
         upBridge: prepareBridge(root.dir, network),
         netns: netnsFile(root.dir, containerId),
@@ -62,15 +65,24 @@ export function connectContainer(root: NetworkRoot, containerId: string, mode: s
         alias: vethAlias(root.dir, containerId),
         address: parseIpv4(endpoint.address, 'endpoint address'),
         subnet: network.subnet,
-      });
-      refreshNetwork(db, root.dir, network);
+      }, tableUnchanged(joined, ports) ? [] : [applyNetworkTableCall(networkTable(network, endpoints))]);
+      writeNetworkHosts(db, root.dir, network.name, endpoints);
     } catch (err) {
       deleteEndpoint(db, containerId);
-      takeDown(db, root.dir, network, containerId);
+      takeDown(db, root.dir, network, containerId, ports);
       throw err;
     }
     return { address: endpoint.address };
   });
+}
+
+/**
+ * A network's table is a function of its bridge, subnet and members' published ports: a member
+ * without ports joining or leaving a network that keeps members leaves it as it is (the members
+ * before it applied it, under this same lock), and nft need not run.
+ */
+function tableUnchanged(othersStay: boolean, ports: readonly PublishedPort[]): boolean {
+  return othersStay && ports.length === 0;
 }
 
 /**
@@ -91,19 +103,24 @@ export function disconnectContainer(root: NetworkRoot, containerId: string): voi
     deleteEndpoint(db, containerId);
     const network = findNetwork(db, endpoint.network);
     if (network === undefined) detachVeth(file, vethName(containerId));
-    else takeDown(db, root.dir, network, containerId);
+    else takeDown(db, root.dir, network, containerId, endpoint.ports);
   });
 }
 
-/** After the container's endpoint row is gone: its veth and namespace, then the network shrunk or taken down. */
-function takeDown(db: DatabaseSync, rootDir: string, network: NetworkRecord, containerId: string): void {
-  detachVeth(netnsFile(rootDir, containerId), vethName(containerId));
-  if (endpointsOf(db, network.name).length > 0) {
-    refreshNetwork(db, rootDir, network);
+/**
+ * After the container's endpoint row is gone: its veth and namespace, then the network shrunk
+ * (the table rewritten without its ports, if it had any) or taken down with its last member
+ * (bridge and table at once).
+ */
+function takeDown(db: DatabaseSync, rootDir: string, network: NetworkRecord, containerId: string, ports: readonly PublishedPort[]): void {
+  const netns = netnsFile(rootDir, containerId);
+  const endpoints = endpointsOf(db, network.name);
+  if (endpoints.length > 0) {
+    detachVeth(netns, vethName(containerId), { alongside: tableUnchanged(true, ports) ? [] : [applyNetworkTableCall(networkTable(network, endpoints))] });
+    writeNetworkHosts(db, rootDir, network.name, endpoints);
     return;
   }
-  deleteNetworkTable(network.bridge);
-  downBridge(network.bridge);
+  detachVeth(netns, vethName(containerId), { bridge: network.bridge, alongside: [deleteNetworkTableCall(network.bridge)] });
   unstampRootIfIdle(rootDir);
   releaseForwardingIfIdle();
 }
@@ -113,11 +130,9 @@ export function releaseForwardingIfIdle(): void {
   releaseIpForward(listLinkAliases().filter((link) => link.bridge && parseAlias(link.alias) !== undefined).length);
 }
 
-/** The network's table (from every endpoint's ports) and every member's /etc/hosts, as they are now. */
-export function refreshNetwork(db: DatabaseSync, rootDir: string, network: NetworkRecord): void {
-  const endpoints = endpointsOf(db, network.name);
-  applyNetworkTable({ bridge: network.bridge, subnet: network.subnet, ports: endpoints.flatMap(portRules) });
-  writeNetworkHosts(db, rootDir, network.name, endpoints);
+/** The network's table as its members' endpoints make it. */
+function networkTable(network: NetworkRecord, endpoints: readonly EndpointRecord[]): NetworkTableSpec {
+  return { bridge: network.bridge, subnet: network.subnet, ports: endpoints.flatMap(portRules) };
 }
 
 function portRules(endpoint: EndpointRecord) {
