@@ -15,6 +15,7 @@ import { removeContainer } from './remove-container.ts';
 import type { RunProgress } from '../progress/run-progress.ts';
 import { prepareVolumes, type VolumeSpec } from './volumes.ts';
 import { writeContainerBundle } from './container-bundle.ts';
+import { fillVolumes } from './fill-volumes.ts';
 import { connectCreated, joinedHostname, networkSetting } from '../networks/container-network.ts';
 import type { PublishedPort } from '../networks/published-port.ts';
 
@@ -55,8 +56,9 @@ export interface CreateOptions {
 /**
  * Makes a container from an image, ready to start: the record (state created), the image
  * unpacked once and shared, the init layer and the rw layer on it, the rw layer mounted on
- * <dir>/rootfs, the /etc files and the bundle (config.json). When any step fails, what the
- * earlier ones made is removed again before the error goes on.
+ * <dir>/rootfs, new named volumes filled from the image (fillVolumes), the /etc files and the
+ * bundle (config.json). When any step fails, what the earlier ones made is removed again
+ * before the error goes on.
  */
 export async function createContainer(context: SnapshotContext, options: CreateOptions, progress: RunProgress): Promise<ContainerRecord> {
   const { root, api } = context;
@@ -89,6 +91,7 @@ export async function createContainer(context: SnapshotContext, options: CreateO
   const record = store.resolve(id);
   try {
     await makeLayers(context, record, image.layers.at(-1)?.chainId, progress);
+    await fillVolumes(containerPaths(root.dir, record.id).rootfs, record.config.mounts);
     connectCreated(root, record);
     writeContainerBundle(root.dir, record);
   } catch (err) {
