@@ -120,3 +120,15 @@ test('a path the image lacks leaves the new volume empty', async (t) => {
   t.is(missing.code, 0, missing.stderr);
   t.deepEqual(fs.readdirSync(await mountpoint('fresh')), []);
 });
+
+test('a read-only volume is filled too, and nocopy leaves a new volume empty', async (t) => {
+  const { run, mountpoint } = await fillScratch(t);
+  const readonly = await run(['--rm', '-v', 'ro-db:/srv/db:ro', 'data', 'cat', '/srv/db/init.sql']);
+  t.is(readonly.stdout, 'CREATE TABLE t;\n', readonly.stderr);
+  const nocopy = await run(['--rm', '-v', 'empty-db:/srv/db:nocopy', 'data', 'ls', '/srv/db']);
+  t.is(nocopy.code, 0, nocopy.stderr);
+  t.is(nocopy.stdout, '');
+  t.deepEqual(fs.readdirSync(await mountpoint('empty-db')), []);
+  const later = await run(['--rm', '-v', 'empty-db:/srv/db', 'data', 'ls', '/srv/db']);
+  t.is(later.stdout, 'conf\ninit-link.sql\ninit.sql\nlatest\nshared\n', 'still empty, the volume is filled by the next container that mounts it without nocopy');
+});

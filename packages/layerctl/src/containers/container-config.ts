@@ -16,6 +16,8 @@ export interface VolumeMount {
   readonly: boolean;
   /** The named volume, when it is one (it outlives the container). */
   volume?: string;
+  /** -v NAME:DST:nocopy: the named volume is not filled from the image when new (fill-volumes.ts). */
+  nocopy?: boolean;
 }
 
 /** The limits of `run` in the units its options take, before they become OCI resources. */
@@ -89,6 +91,7 @@ function validateVolumeMount(value: unknown, where: string): VolumeMount {
     readonly: flag(object['readonly'], `${where}.readonly`),
   };
   if (object['volume'] !== undefined) mount.volume = text(object['volume'], `${where}.volume`);
+  if (object['nocopy'] !== undefined) mount.nocopy = flag(object['nocopy'], `${where}.nocopy`);
   return mount;
 }
 

@@ -11,8 +11,8 @@ const ROOT_ENTRY = '.';
  * data directory is empty gets a copy of what the image holds at the mount's destination (files,
  * directories, symlinks, hardlinks, devices, with owner, mode, times and xattrs; the directory
  * itself gives the volume's root its owner, mode and times), so `-v dbdata:/var/lib/db` starts
- * with the image's initial files. A volume holding anything is never touched, and a bind mount
- * is never filled. Nothing is copied when the destination is missing in the image or is not a
+ * with the image's initial files. A volume holding anything is never touched, nor one mounted
+ * with nocopy, and a bind mount is never filled. Nothing is copied when the destination is missing in the image or is not a
  * directory.
  *
  * `rootfs` is the container's mounted root filesystem (image, init layer, empty rw layer). The
@@ -23,7 +23,7 @@ const ROOT_ENTRY = '.';
  */
 export async function fillVolumes(rootfs: string, mounts: readonly VolumeMount[]): Promise<void> {
   for (const mount of mounts) {
-    if (mount.volume === undefined || !isEmptyDirectory(mount.source)) continue;
+    if (mount.volume === undefined || mount.nocopy === true || !isEmptyDirectory(mount.source)) continue;
     await withImageDirectory(rootfs, mount.destination, (source) => copyDirectory(source, mount.source));
   }
 }

@@ -9,6 +9,9 @@ import { volumeDataDir } from './container-paths.ts';
 const VOLUME_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const READ_ONLY = 'ro';
 const READ_WRITE = 'rw';
+/** Docker's option that leaves a new named volume empty instead of filling it from the image (fill-volumes.ts). */
+const NO_COPY = 'nocopy';
+const MODES: readonly string[] = [READ_ONLY, READ_WRITE, NO_COPY];
 /** Owner-only: a volume holds a container's data; nobody else on the host needs to read it. */
 const VOLUMES_MODE = 0o700;
 
@@ -18,6 +21,8 @@ export interface VolumeSpec {
   source: string;
   destination: string;
   readonly: boolean;
+  /** A named volume that stays empty when new instead of taking the image's files (Docker's nocopy). */
+  nocopy: boolean;
 }
 
 /** Whether `name` may name a volume: Docker's rule, which also keeps it one safe file name. */
@@ -25,20 +30,33 @@ export function isVolumeName(name: string): boolean {
   return VOLUME_NAME.test(name);
 }
 
-/** `-v SRC:DST[:ro|rw]`; SRC is an absolute host path or a volume name. */
+/** `-v SRC:DST[:OPTIONS]`, OPTIONS a comma-separated list of ro or rw and nocopy; SRC is an absolute host path or a volume name. */
 export function parseVolumeSpec(text: string): VolumeSpec {
   const parts = text.split(':');
-  const [source = '', destination = '', mode = READ_WRITE] = parts;
+  const [source = '', destination = '', options = READ_WRITE] = parts;
   const where = `-v ${JSON.stringify(text)}`;
   if (parts.length < 2 || parts.length > 3) {
     throw new InvalidArgumentError(`${where}: write SRC:DST or SRC:DST:ro (anonymous volumes are not supported; name the volume)`);
   }
-  if (mode !== READ_ONLY && mode !== READ_WRITE) throw new InvalidArgumentError(`${where}: the mode is ro or rw, not ${JSON.stringify(mode)}`);
+  const modes = parseModes(options, where);
   if (!path.isAbsolute(destination)) throw new InvalidArgumentError(`${where}: the path in the container must be absolute`);
   if (!path.isAbsolute(source) && !isVolumeName(source)) {
     throw new InvalidArgumentError(`${where}: the source is an absolute host path or a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)`);
   }
-  return { source, destination: path.posix.normalize(destination), readonly: mode === READ_ONLY };
+  if (modes.has(NO_COPY) && path.isAbsolute(source)) throw new InvalidArgumentError(`${where}: nocopy is for named volumes; a bind mount is never filled from the image`);
+  return { source, destination: path.posix.normalize(destination), readonly: modes.has(READ_ONLY), nocopy: modes.has(NO_COPY) };
+}
+
+/** The options after DST: each known, none twice, not both ro and rw. */
+function parseModes(options: string, where: string): Set<string> {
+  const modes = new Set<string>();
+  for (const mode of options.split(',')) {
+    if (!MODES.includes(mode)) throw new InvalidArgumentError(`${where}: the options are ro or rw and nocopy, comma-separated, not ${JSON.stringify(mode)}`);
+    if (modes.has(mode)) throw new InvalidArgumentError(`${where}: ${mode} is given twice`);
+    modes.add(mode);
+  }
+  if (modes.has(READ_ONLY) && modes.has(READ_WRITE)) throw new InvalidArgumentError(`${where}: ro and rw exclude each other`);
+  return modes;
 }
 
 /** A missing host directory of -v is made as Docker makes it: 0755. */
@@ -55,7 +73,9 @@ export function prepareVolumes(root: Root, specs: readonly VolumeSpec[]): Volume
       makeDirectories(spec.source, HOST_DIR_MODE);
       return { source: spec.source, destination: spec.destination, readonly: spec.readonly };
     }
-    return { source: ensureVolume(root, spec.source), destination: spec.destination, readonly: spec.readonly, volume: spec.source };
+    const mount: VolumeMount = { source: ensureVolume(root, spec.source), destination: spec.destination, readonly: spec.readonly, volume: spec.source };
+    if (spec.nocopy) mount.nocopy = true;
+    return mount;
   });
 }
 
