@@ -1,6 +1,7 @@
 import test from 'ava';
 import { parseIpv4, parseSubnet } from './ipv4.ts';
-import { networkTableScript, tableName } from './network-table.ts';
+import { randomBytes } from 'node:crypto';
+import { applyNetworkTable, deleteNetworkTable, networkTableScript, showNetworkTable, tableName } from './network-table.ts';
 
 const spec = {
   bridge: 'lcbtest0',
@@ -11,9 +12,9 @@ const spec = {
   ],
 };
 
-test('the script replaces the whole table in one transaction, even when it is not there yet', (t) => {
+test('the script replaces every rule of the table in one transaction, even when it is not there yet', (t) => {
   const lines = networkTableScript(spec).split('\n');
-  t.deepEqual(lines.slice(0, 3), ['table ip layerctl_lcbtest0 {}', 'delete table ip layerctl_lcbtest0', 'table ip layerctl_lcbtest0 {']);
+  t.deepEqual(lines.slice(0, 3), ['table ip layerctl_lcbtest0 {}', 'flush table ip layerctl_lcbtest0', 'table ip layerctl_lcbtest0 {']);
   t.is(tableName('lcbtest0'), 'layerctl_lcbtest0');
 });
 
@@ -29,4 +30,17 @@ test('outbound traffic is masqueraded, and new connections into the bridge from 
   t.true(script.includes('oifname "lcbtest0" ip saddr 127.0.0.0/8 masquerade'));
   t.true(script.includes('oifname "lcbtest0" ip saddr 10.77.0.0/24 ct status dnat masquerade'), 'hairpin');
   t.true(script.includes('oifname "lcbtest0" iifname != "lcbtest0" ct state new ct status != dnat drop'));
+});
+
+test('applying a table again replaces its rules: a port taken out is gone, nothing is doubled', (t) => {
+  const bridge = `lcbt${randomBytes(5).toString('hex')}`;
+  t.teardown(() => deleteNetworkTable(bridge));
+  applyNetworkTable({ ...spec, bridge });
+  applyNetworkTable({ ...spec, bridge, ports: spec.ports.slice(0, 1) });
+  const shown = showNetworkTable(bridge);
+  t.is(shown.split('dnat to 10.77.0.2:80').length - 1, 2, 'the port kept: prerouting and output, once each');
+  t.false(shown.includes('dport 5353'), 'the port taken out');
+  t.is(shown.split('masquerade').length - 1, 3);
+  deleteNetworkTable(bridge);
+  t.is(showNetworkTable(bridge), '');
 });
