@@ -48,8 +48,9 @@ export function listLinkAliases(): { name: string; alias: string | undefined; br
     try {
       alias = fs.readFileSync(path.join(dir, 'ifalias'), 'utf8').trim();
     } catch (err) {
-      // The interface went away between the listing and the read (a container's veth, say).
-      if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return [];
+      // The interface went away between the listing and the read (a container's veth, say):
+      // gone (ENOENT), or still listed while the kernel unregisters it (EINVAL).
+      if (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'EINVAL')) return [];
       throw err;
     }
     return [{ name: entry.name, alias: alias === '' ? undefined : alias, bridge: fs.existsSync(path.join(dir, 'bridge')) }];
