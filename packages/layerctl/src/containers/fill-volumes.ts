@@ -12,14 +12,15 @@ const ROOT_ENTRY = '.';
  * directories, symlinks, hardlinks, devices, with owner, mode, times and xattrs; the directory
  * itself gives the volume's root its owner, mode and times), so `-v dbdata:/var/lib/db` starts
  * with the image's initial files. A volume holding anything is never touched, nor one mounted
- * with nocopy, and a bind mount is never filled. Nothing is copied when the destination is missing in the image or is not a
- * directory.
+ * with nocopy, and a bind mount is never filled. Nothing is copied when the destination is
+ * missing in the image or is not a directory.
  *
  * `rootfs` is the container's mounted root filesystem (image, init layer, empty rw layer). The
  * destination is resolved inside it as the container will see it: a symlink on the way (an
  * image's `/data -> /etc`) leads to `<rootfs>/etc`, never to the host's. The copy is the
  * archive's own: packTree of the image directory streamed into applyLayer on the volume, file
- * by file, with its safe extraction.
+ * by file, with its safe extraction. Two containers created at the same moment on the same new
+ * volume may both find it empty and both copy (no lock spans the copy), as in Docker.
  */
 export async function fillVolumes(rootfs: string, mounts: readonly VolumeMount[]): Promise<void> {
   for (const mount of mounts) {
