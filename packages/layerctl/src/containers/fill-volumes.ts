@@ -20,7 +20,7 @@ const ROOT_ENTRY = '.';
  * image's `/data -> /etc`) leads to `<rootfs>/etc`, never to the host's. The copy is the
  * archive's own: packTree of the image directory streamed into applyLayer on the volume, file
  * by file, with its safe extraction. Two containers created at the same moment on the same new
- * volume may both find it empty and both copy (no lock spans the copy), as in Docker.
+ * volume may both find it empty and both copy into it: no lock spans the check and the copy.
  */
 export async function fillVolumes(rootfs: string, mounts: readonly VolumeMount[]): Promise<void> {
   for (const mount of mounts) {
