@@ -36,7 +36,7 @@ function runOptions<T>(cli: Argv<T>) {
     .option('tty', { alias: 't', type: 'boolean', default: false, describe: 'give the container a pseudo-terminal' })
     .option('name', { type: 'string', describe: 'name the container (default: a random adjective_noun)' })
     .option('env', { alias: 'e', type: 'string', array: true, nargs: 1, default: [], describe: 'set KEY=VALUE (KEY alone: the value here)' })
-    .option('volume', { alias: 'v', type: 'string', array: true, nargs: 1, default: [], describe: '/host/path:/path[:ro] or volume-name:/path[:ro]' })
+    .option('volume', { alias: 'v', type: 'string', array: true, nargs: 1, default: [], describe: '/host/path:/path[:ro|rw] or volume-name:/path[:ro|rw][,nocopy]' })
     .option('workdir', { alias: 'w', type: 'string', describe: 'working directory inside the container' })
     .option('user', { alias: 'u', type: 'string', describe: 'name, uid, name:group or uid:gid' })
     .option('hostname', { type: 'string', describe: 'hostname (default: the first 12 digits of the id)' })

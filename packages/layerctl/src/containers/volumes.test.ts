@@ -1,4 +1,5 @@
 import test from 'ava';
+import { InvalidArgumentError } from '@layerctl/sys';
 import { parseVolumeSpec } from './volumes.ts';
 
 test('-v takes a host path or a volume name, a container path and ro or rw', (t) => {
@@ -22,4 +23,10 @@ test('nocopy keeps a new named volume empty, alone or with ro or rw; a bind moun
   t.throws(() => parseVolumeSpec('db:/data:ro,rw'), { message: /exclude each other/ });
   t.throws(() => parseVolumeSpec('db:/data:ro,ro'), { message: /ro is given twice/ });
   t.throws(() => parseVolumeSpec('db:/data:'), { message: /not ""/ });
+});
+
+test('a volume over the container\'s root is refused, as Docker refuses it', (t) => {
+  for (const spec of ['data:/', 'data:/./', '/host:/']) {
+    t.throws(() => parseVolumeSpec(spec), { instanceOf: InvalidArgumentError, message: `-v ${JSON.stringify(spec)}: the path in the container cannot be /` });
+  }
 });

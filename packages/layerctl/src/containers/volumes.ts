@@ -40,6 +40,8 @@ export function parseVolumeSpec(text: string): VolumeSpec {
   }
   const modes = parseModes(options, where);
   if (!path.isAbsolute(destination)) throw new InvalidArgumentError(`${where}: the path in the container must be absolute`);
+  // Docker refuses it too: a volume over the whole root would hide the image (and a new one would copy all of it).
+  if (path.posix.normalize(destination) === '/') throw new InvalidArgumentError(`${where}: the path in the container cannot be /`);
   if (!path.isAbsolute(source) && !isVolumeName(source)) {
     throw new InvalidArgumentError(`${where}: the source is an absolute host path or a volume name ([a-zA-Z0-9][a-zA-Z0-9_.-]+)`);
   }
