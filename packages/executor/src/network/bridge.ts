@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { LayerctlError } from '@layerctl/sys';
 import { formatIpv4, gatewayOf, type Subnet } from './ipv4.ts';
 import { deleteLink, ipBatch, ipBatchCall, linkExists } from './links.ts';
 import { runNetworkTools, throwFirstFailure, type ToolCall } from './network-tool.ts';
@@ -20,11 +22,27 @@ export function upBridge(name: string, subnet: Subnet, alias: string, exists = l
 
 function bridgeCommands(name: string, subnet: Subnet, alias: string, exists: boolean): string[] {
   return [
-    ...(exists ? [] : [`link add ${name} type bridge`]),
-    `link set dev ${name} alias ${alias}`,
+    ...(exists ? [] : [`link add ${name} group ${linkGroup(name)} type bridge`]),
+    // The group too for a bridge made before bridges had one.
+    `link set dev ${name} alias ${alias} group ${linkGroup(name)}`,
     `addr replace ${formatIpv4(gatewayOf(subnet))}/${subnet.prefix} dev ${name}`,
     `link set dev ${name} up`,
   ];
+}
+
+/** Groups from here up are layerctl's: people number theirs from 0 (the default) up. */
+const FIRST_GROUP = 0x10000;
+const GROUPS = 0x80000000 - FIRST_GROUP;
+
+/**
+ * The link group (a host-wide 32-bit number on each interface) of a network's bridge and veths:
+ * from a hash of the bridge's name, so other networks' (whose bridge names differ) are another
+ * but for a chance of one in two billion. When the last member leaves, one `link delete group`
+ * takes its veth and the bridge in a single request, and the kernel waits out the RCU grace
+ * periods of unregistering once for both instead of once each (about 10 ms less).
+ */
+export function linkGroup(bridge: string): number {
+  return FIRST_GROUP + (createHash('sha256').update(bridge).digest().readUInt32BE(0) % GROUPS);
 }
 
 function allowLocalnet(bridge: string): void {
@@ -59,7 +77,7 @@ export function attachVeth(options: VethOptions, alongside: readonly ToolCall[] 
     const bridge = options.upBridge;
     const hostSide = ipBatchCall([
       ...(bridge === undefined ? [] : bridgeCommands(options.bridge, options.subnet, bridge.alias, bridge.exists)),
-      `link add ${options.hostName} type veth peer name ${CONTAINER_INTERFACE} netns ${options.netns}`,
+      `link add ${options.hostName} group ${linkGroup(options.bridge)} type veth peer name ${CONTAINER_INTERFACE} netns ${options.netns}`,
       `link set dev ${options.hostName} alias ${options.alias}`,
       `link set dev ${options.hostName} master ${options.bridge}`,
       // A container reaching its own published port through the host's address: the DNATed
@@ -93,10 +111,16 @@ export interface DetachOptions {
  * table's work at the same time. A link already gone is fine: done again harmlessly.
  */
 export function detachVeth(netns: string, hostName: string, options: DetachOptions = {}): void {
-  const names = [hostName, ...(options.bridge === undefined ? [] : [options.bridge])];
-  const [linkFailure, ...others] = runNetworkTools([ipBatchCall(names.map((name) => `link delete dev ${name}`), { force: true }), ...(options.alongside ?? [])]);
-  // A veth vanishes by itself once the namespace of its peer is torn down.
-  if (linkFailure !== undefined && names.some(linkExists)) throw linkFailure;
+  const bridge = options.bridge;
+  const names = [hostName, ...(bridge === undefined ? [] : [bridge])];
+  const links = ipBatchCall(bridge === undefined ? [`link delete dev ${hostName}`] : [`link delete group ${linkGroup(bridge)}`]);
+  const [linkFailure, ...others] = runNetworkTools([links, ...(options.alongside ?? [])]);
+  // A veth vanishes by itself once the namespace of its peer is torn down; a bridge made before
+  // bridges had a group, or a group delete refused, goes by name.
+  const left = names.filter(linkExists);
+  const [byName] = left.length === 0 ? [] : runNetworkTools([ipBatchCall(left.map((name) => `link delete dev ${name}`), { force: true })]);
+  const still = names.find(linkExists);
+  if (still !== undefined) throw byName ?? linkFailure ?? new LayerctlError(`ip link delete dev ${still}: the interface is still there`);
   removeNetnsFile(netns);
   throwFirstFailure(others);
 }
