@@ -93,5 +93,5 @@ function notInstalled(program: string, cause?: Error): NotSupportedError {
 function toolFailed(call: ToolCall, status: number | string, stderr: string): LayerctlError {
   const said = stderr.trim().split('\n').filter((line) => line !== '').slice(0, 3).join('; ');
   const shown = call.input === undefined ? '' : ` (input: ${call.input.trim().split('\n')[0] ?? ''}...)`;
-  return new LayerctlError(`${call.program} ${call.args.join(' ')} failed (status ${status}): ${said}${shown}`);
+  return new LayerctlError(`${[call.program, ...call.args].join(' ')} failed (status ${status}): ${said}${shown}`);
 }
