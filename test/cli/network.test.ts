@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
 import { readOptional } from '@layerctl/snapshotter';
+import { SysError } from '@layerctl/sys';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { containersScratch, eventually, processesUsing } from './containers-scratch.ts';
 import { parseJson, records } from './json-output.ts';
@@ -203,11 +204,21 @@ test('a container reaches a published port through the gateway address, its own 
 });
 
 /** The host's network interfaces by name, with their ifindex (a recreated interface gets a new one). */
+/** The interface's index, or undefined once it is gone or going (sysfs answers EINVAL while the kernel removes it). */
+function ifindexWhileThere(name: string): string | undefined {
+  try {
+    return readOptional(path.join('/sys/class/net', name, 'ifindex'));
+  } catch (error) {
+    if (error instanceof SysError && error.code === 'EINVAL') return undefined;
+    throw error;
+  }
+}
+
 function hostInterfaces(): Map<string, string> {
   const interfaces = new Map<string, string>();
   for (const name of fs.readdirSync('/sys/class/net')) {
     // One that goes between the listing and the read is not there throughout either.
-    const index = readOptional(path.join('/sys/class/net', name, 'ifindex'));
+    const index = ifindexWhileThere(name);
     if (index !== undefined) interfaces.set(name, index.trim());
   }
   return interfaces;
