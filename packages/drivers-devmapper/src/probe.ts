@@ -9,17 +9,24 @@ const PROC_MISC = '/proc/misc';
 export function probeBackend(forced: Backend | undefined): { backend: Backend; why: string } {
   if (forced !== undefined) return { backend: forced, why: `option devmapper.backend=${forced}` };
   if (hasDeviceMapper()) return { backend: 'dm-thin', why: `probe: the kernel has device-mapper (${DM_CONTROL})` };
-  return { backend: 'reflink', why: `probe: no device-mapper here (no ${DM_CONTROL}, no device-mapper in ${PROC_MISC}); the reflink pool stands in` };
+  return { backend: 'reflink', why: `probe: no device-mapper here (none in ${PROC_MISC}); the reflink pool stands in` };
 }
 
-export function hasDeviceMapper(): boolean {
-  if (fs.existsSync(DM_CONTROL)) return true;
+/**
+ * Whether the running kernel has device-mapper. /proc/misc says so (its misc device is registered);
+ * the control node alone does not: libdevmapper (dmsetup, podman's storage library) makes
+ * /dev/mapper/control whenever it looks, and on a kernel without device-mapper that node then
+ * answers ENODEV. Only without a readable /proc/misc does the node decide.
+ */
+export function hasDeviceMapper(controlPath = DM_CONTROL, miscPath = PROC_MISC): boolean {
+  let misc: string;
   try {
-    return /^\s*\d+ device-mapper$/m.test(fs.readFileSync(PROC_MISC, 'utf8'));
+    misc = fs.readFileSync(miscPath, 'utf8');
   } catch {
-    // No /proc/misc (a container without /proc): no device-mapper we could reach either.
-    return false;
+    // No /proc/misc (a container without /proc): the node is all there is to go by.
+    return fs.existsSync(controlPath);
   }
+  return /^\s*\d+ device-mapper$/m.test(misc);
 }
 
 /** CAP_SYS_ADMIN's bit in the capability sets (linux/capability.h). */
