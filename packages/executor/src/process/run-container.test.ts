@@ -16,7 +16,10 @@ test('the program is PID 1 and sees only its own processes in /proc', async (t) 
   const container = await startContainer({ id, bundle, stdout: 'pipe' });
   let out = '';
   container.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  // wait() answers at the exit; the last of the output may still be on its way through the pipe.
+  const ended = container.stdout === undefined ? Promise.resolve() : new Promise((resolve) => container.stdout?.once('end', resolve));
   t.like(await container.wait(), { code: 0 });
+  await ended;
   const [self, ...pids] = out.trim().split('\n').map(Number);
   t.is(self, 1);
   // PID 1 (sh), and ls and grep of the pipeline: nothing of the host's hundreds of processes.
