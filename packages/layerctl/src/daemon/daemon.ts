@@ -12,6 +12,8 @@ const WORKER_LISTEN_FD = 4;
 const BACKLOG = 128;
 /** Workers that die before taking a command this often in a row mean something is broken: stop. */
 const MAX_EARLY_DEATHS = 5;
+/** How long a stopped daemon gives its waiting workers to end on SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 3000;
 
 export interface DaemonOptions {
   paths: DaemonPaths;
@@ -108,6 +110,12 @@ class WorkerPool {
   stop(): void {
     this.#stopping = true;
     for (const worker of this.#waiting) worker.kill('SIGTERM');
+    // A worker whose SIGTERM came as its rehearsal ended can be back in accept(2) with the signal
+    // spent (Node runs a signal's listeners a loop turn later). Unref'd: it fires only if one stays;
+    // a worker that took a command meanwhile has left the set and runs to its end.
+    setTimeout(() => {
+      for (const worker of this.#waiting) if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+    }, STOP_GRACE_MS).unref();
   }
 
   #start(): void {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { setImmediate } from 'node:timers/promises';
 import { acceptConnection, dupOnto, FailedPreconditionError, InvalidArgumentError, peerCredentials, receiveWithFds, setParentDeathSignal } from '@layerctl/sys';
 import { decodeCommand, decodeMessage, encodeMessage, MAGIC, MAX_PAYLOAD_BYTES, MESSAGE_BYTES, MessageType, PASSED_FDS, PROTOCOL_VERSION, type CommandRequest, type Message } from './daemon-protocol.ts';
 import { sharesWorld } from './shares-world.ts';
@@ -57,7 +58,8 @@ function endWithDaemon(): boolean {
 /**
  * Runs `fn` with SIGTERM held until it is done: a rehearsal stopped half-way would leave its
  * container's mounts and cgroups behind. Afterwards SIGTERM is back to its default, which ends the
- * worker even while it waits in accept(2), where no JavaScript handler could run.
+ * worker even while it waits in accept(2), where no JavaScript handler could run. A SIGTERM in the
+ * few microseconds between is spent; the daemon's stop follows up with SIGKILL (daemon.ts).
  */
 async function deferTermination(fn: () => Promise<void>): Promise<void> {
   let terminated = false;
@@ -67,6 +69,10 @@ async function deferTermination(fn: () => Promise<void>): Promise<void> {
   process.on('SIGTERM', hold);
   try {
     await fn();
+    // Node runs a signal's listeners in a later loop turn than the one that caught it: two turns
+    // let one that came during fn's last steps reach `hold` before SIGTERM is back to its default.
+    await setImmediate();
+    await setImmediate();
   } finally {
     process.off('SIGTERM', hold);
   }
