@@ -34,8 +34,12 @@ interface Taken {
  * when the process exits, however it exits; signals the client gets are raised here.
  */
 export async function serveOneCommand(options: WorkerOptions): Promise<void> {
-  if (!endWithDaemon()) return;
+  const daemon = process.ppid;
+  if (!endWithDaemon(daemon, os.constants.signals.SIGTERM)) return;
   await deferTermination(() => warmUp(options.run, options.rehearsal));
+  // Waiting in accept(2) there is nothing to clean up: the daemon's end may kill outright, which
+  // no SIGTERM spent at the end of the rehearsal can miss.
+  if (!endWithDaemon(daemon, os.constants.signals.SIGKILL)) return;
   const taken = nextCommand(options);
   // The command is the client's now: it runs to its end even if the daemon stops meanwhile.
   setParentDeathSignal(0);
@@ -45,13 +49,12 @@ export async function serveOneCommand(options: WorkerOptions): Promise<void> {
 }
 
 /**
- * A waiting worker ends with its daemon (SIGTERM when the daemon's thread that spawned it ends, even
- * by SIGKILL): otherwise it would wait forever on a socket nobody can reach any more. False when
- * the daemon was already gone before that was set.
+ * A waiting worker ends with its daemon (`signal` when the daemon's thread that spawned it ends,
+ * even by SIGKILL): otherwise it would wait forever on a socket nobody can reach any more. False
+ * when the daemon was already gone before that was set.
  */
-function endWithDaemon(): boolean {
-  const daemon = process.ppid;
-  setParentDeathSignal(os.constants.signals.SIGTERM);
+function endWithDaemon(daemon: number, signal: number): boolean {
+  setParentDeathSignal(signal);
   return process.ppid === daemon;
 }
 
