@@ -82,13 +82,26 @@ export function bpfProgLoad(progType: number, insns: Buffer, options: { license:
     };
     return Number(bind().syscall(syscallNumber(), 'int', BPF_PROG_LOAD, 'bpf_prog_load_attr *', attr, 'uint', 72));
   };
-  const fd = load(undefined);
+  const fd = loadRetrying(() => load(undefined));
   if (fd !== -1) return fd;
   const errno = lastErrno();
   const log = Buffer.alloc(VERIFIER_LOG_SIZE);
-  if (load(log) !== -1) throw new SysError('bpf(BPF_PROG_LOAD)', errno);
+  // Loaded this time: the first failure was transient after all, and the program is good.
+  const logged = loadRetrying(() => load(log));
+  if (logged !== -1) return logged;
+  if (lastErrno() === EAGAIN) throw new SysError('bpf(BPF_PROG_LOAD)', errno);
   const text = log.toString('utf8', 0, Math.max(0, log.indexOf(0))).trim().split('\n').slice(-2).join(' / ');
   throw new SysError('bpf(BPF_PROG_LOAD)', lastErrno(), undefined, { message: `bpf(BPF_PROG_LOAD): the verifier refused the program: ${text || 'no log'}` });
+}
+
+const EAGAIN = 11;
+/** As libbpf: the verifier gives up with EAGAIN when a signal is pending (a child's SIGCHLD, say). */
+const LOAD_ATTEMPTS = 5;
+
+function loadRetrying(load: () => number): number {
+  let fd = load();
+  for (let attempt = 1; fd === -1 && lastErrno() === EAGAIN && attempt < LOAD_ATTEMPTS; attempt++) fd = load();
+  return fd;
 }
 
 /** Attaches program `progFd` to the cgroup open at `cgroupFd`; flags 0 replaces a program attached before. */
