@@ -24,7 +24,8 @@ interface ClientOptions {
 
 /**
  * A daemon of the test's own: its socket, pid file, log and rehearsal store in a scratch dir, its
- * rehearsal containers under a cgroup parent of the test's, and the C client built into the dir.
+ * rehearsal containers and every container the test runs under a cgroup parent of the test's
+ * (run's default parent, layerctl, is the product's: a test must not make it), and the C client built into the dir.
  * Teardown stops it (SIGTERM, then SIGKILL of anything left), removes the cgroup parent, and
  * snapshotScratch unmounts and removes the dir.
  */
@@ -56,7 +57,7 @@ async function daemonScratch(t: ExecutionContext) {
     const answered = await eventually(async () => (await runLayerctl(['daemon', 'status'], { env })).code === 0, 30_000);
     t.true(answered, 'a worker of the daemon answers');
   };
-  return { ...scratch, socket, env, client, viaClient, workerWaits };
+  return { ...scratch, socket, env, client, cgroupParent, viaClient, workerWaits };
 }
 
 function daemonPid(socket: string): number | undefined {
@@ -136,7 +137,7 @@ test('a command through the daemon prints, fails and exits as the same command w
 });
 
 test("stdin, the working directory, the umask and the environment are the client's", async (t) => {
-  const { dir, root, viaClient, workerWaits } = await daemonScratch(t);
+  const { dir, root, viaClient, workerWaits, cgroupParent } = await daemonScratch(t);
   const imported = await viaClient(['--root', root, 'import', '-', 'piped'], { stdinFile: busyboxTar() });
   t.is(imported.code, 0, imported.stderr);
 
@@ -146,7 +147,7 @@ test("stdin, the working directory, the umask and the environment are the client
   t.is(fs.statSync(path.join(dir, 'saved.tar')).mode & 0o777, 0o600);
 
   await workerWaits();
-  const echoed = await viaClient(['--root', root, 'run', '--rm', '--network', 'none', '-e', 'GREETING', 'piped', 'sh', '-c', 'echo "$GREETING"; exit 7'], {
+  const echoed = await viaClient(['--root', root, 'run', '--rm', '--network', 'none', '--cgroup-parent', cgroupParent, '-e', 'GREETING', 'piped', 'sh', '-c', 'echo "$GREETING"; exit 7'], {
     env: { GREETING: 'from the client' },
   });
   t.is(echoed.code, 7, echoed.stderr);
@@ -154,10 +155,10 @@ test("stdin, the working directory, the umask and the environment are the client
 });
 
 test('a signal to the client reaches the container, whose status the client ends with', async (t) => {
-  const { root, viaClient, client, env, workerWaits } = await daemonScratch(t);
+  const { root, viaClient, client, env, workerWaits, cgroupParent } = await daemonScratch(t);
   await viaClient(['--root', root, 'import', busyboxTar(), 'busybox']);
   await workerWaits();
-  const running = spawn(client, ['--root', root, 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'trap "exit 9" TERM; echo ready; sleep 30 & wait'], {
+  const running = spawn(client, ['--root', root, 'run', '--rm', '--network', 'none', '--cgroup-parent', cgroupParent, 'busybox', 'sh', '-c', 'trap "exit 9" TERM; echo ready; sleep 30 & wait'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
