@@ -20,6 +20,12 @@ scratch=$(mktemp -d "$scratch_parent/layerctl-quickstart.XXXXXX")
 first=$scratch/root-a
 second=$scratch/root-b
 daemon_socket=$scratch/daemon.sock
+# Containers go under run's default cgroup parent, layerctl, in each hierarchy; the ones this run
+# makes are removed at the end (rmdir: only while empty, so never one a container still uses).
+made_cgroup_parents=()
+for hierarchy in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+  [[ -e $hierarchy/cgroup.procs && ! -e ${hierarchy}layerctl ]] && made_cgroup_parents+=("${hierarchy}layerctl")
+done
 cleanup() {
   # The daemon first (its workers run in the scratch dir), containers next (their mounts live
   # under the root), then the roots' layers, then the files.
@@ -27,6 +33,9 @@ cleanup() {
   layerctl --root "$first" rm -f quickstart-app >/dev/null 2>&1 || true
   layerctl --root "$first" gc >/dev/null 2>&1 || true
   rm -rf -- "$scratch"
+  for parent in "${made_cgroup_parents[@]}"; do
+    if [[ -d $parent ]]; then rmdir -- "$parent" 2>/dev/null || true; fi
+  done
 }
 trap cleanup EXIT
 
