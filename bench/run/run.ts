@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { containerSpec, openCgroup, runContainer, writeBundle } from '@layerctl/executor';
-import { LayerctlError, UsageError } from '@layerctl/sys';
+import { errorCode, LayerctlError, UsageError } from '@layerctl/sys';
 
 const CHECKOUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const LAYERCTL = path.join(CHECKOUT, 'packages/layerctl/bin/layerctl.js');
@@ -128,7 +128,7 @@ function currentSyscall(pid: string): string | undefined {
   try {
     return fs.readFileSync(`/proc/${pid}/syscall`, 'utf8').split(' ')[0];
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionContext } from 'ava';
 import { openCgroup } from '@layerctl/executor';
+import { errorCode } from '@layerctl/sys';
 import { records, parseJson } from './json-output.ts';
 import type { RunOptions } from './run-layerctl.ts';
 import { must, snapshotScratch } from './snapshot-scratch.ts';
@@ -55,7 +56,7 @@ export function processesWhose(match: (args: string[]) => boolean): number[] {
       cmdline = fs.readFileSync(path.join('/proc', entry, 'cmdline'), 'utf8');
     } catch (err) {
       // The process ended between readdir and read.
-      if (err instanceof Error && 'code' in err && (err.code === 'ENOENT' || err.code === 'ESRCH')) continue;
+      if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ESRCH') continue;
       throw err;
     }
     if (match(cmdline.split('\0'))) pids.push(Number(entry));

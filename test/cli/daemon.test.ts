@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { openCgroup } from '@layerctl/executor';
-import { listenUnix } from '@layerctl/sys';
+import { errorCode, listenUnix } from '@layerctl/sys';
 import { scratchDir } from '@layerctl/sys/testing';
 import { busyboxTarForFile } from './busybox-tar.ts';
 import { eventually, processesWhose } from './containers-scratch.ts';
@@ -71,7 +71,7 @@ function isAlive(pid: number): boolean {
   try {
     stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return false; // reaped
+    if (errorCode(error) === 'ENOENT') return false; // reaped
     throw error;
   }
   return !/^\d+ \(.*\) Z /.test(stat);

@@ -1,5 +1,3 @@
-/** The `code` of a Node.js system error ('ENOENT', 'EEXIST', ...), or undefined for anything else. */
-export function errorCode(error: unknown): string | undefined {
-  if (!(error instanceof Error) || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
+// Moved to sys, the lowest package, so that every package asks the same way; kept here for the
+// snapshotter's many importers.
+export { errorCode } from '@layerctl/sys';

@@ -38,3 +38,4 @@ export { listenUnix, connectUnix, acceptConnection, peerCredentials, receiveWith
 export { dupOnto } from './dup-onto.ts';
 export { declareLibcBindings } from './libc.ts';
 export { makeDirectories } from './make-directories.ts';
+export { errorCode } from './error-code.ts';

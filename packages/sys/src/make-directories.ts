@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { errorCode } from './error-code.ts';
 import { wrapNodeError } from './wrap-node-error.ts';
 
 /**
@@ -13,18 +14,14 @@ export function makeDirectories(dir: string, mode: number): void {
     fs.mkdirSync(dir, { mode });
     return;
   } catch (error) {
-    if (isCode(error, 'EEXIST') && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true) return;
-    if (!isCode(error, 'ENOENT') || path.dirname(dir) === dir) throw wrapNodeError(error, dir);
+    if (errorCode(error) === 'EEXIST' && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true) return;
+    if (errorCode(error) !== 'ENOENT' || path.dirname(dir) === dir) throw wrapNodeError(error, dir);
   }
   makeDirectories(path.dirname(dir), mode);
   try {
     fs.mkdirSync(dir, { mode });
   } catch (error) {
-    if (isCode(error, 'EEXIST') && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true) return; // made meanwhile by another process
+    if (errorCode(error) === 'EEXIST' && fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true) return; // made meanwhile by another process
     throw wrapNodeError(error, dir);
   }
-}
-
-function isCode(error: unknown, code: string): boolean {
-  return error instanceof Error && 'code' in error && error.code === code;
 }

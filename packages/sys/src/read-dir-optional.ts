@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { errorCode } from './error-code.ts';
 import { wrapNodeError } from './wrap-node-error.ts';
 
 /**
@@ -9,7 +10,7 @@ export function readDirOptional(dir: string): fs.Dirent[] | undefined {
   try {
     return fs.readdirSync(dir, { withFileTypes: true });
   } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return undefined;
+    if (errorCode(err) === 'ENOENT') return undefined;
     throw wrapNodeError(err, dir);
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { FailedPreconditionError, readDirOptional, SysError, wrapNodeError } from '@layerctl/sys';
+import { errorCode, FailedPreconditionError, readDirOptional, SysError, wrapNodeError } from '@layerctl/sys';
 import { readCgroupFileIfExists, waitUntil } from './cgroup-files.ts';
 
 /** How long remove() waits for the last processes of a killed cgroup to leave it. */
@@ -19,7 +19,7 @@ export function makeCgroupDirs(mount: string, segments: readonly string[], onLev
     try {
       fs.mkdirSync(dir);
     } catch (err) {
-      if (!(err instanceof Error && 'code' in err && err.code === 'EEXIST')) throw wrapNodeError(err, dir);
+      if (errorCode(err) !== 'EEXIST') throw wrapNodeError(err, dir);
     }
     onLevel?.(dir, parent);
   }
@@ -114,7 +114,7 @@ export function signalEach(pids: readonly number[], signal: NodeJS.Signals | num
     try {
       process.kill(pid, signal);
     } catch (err) {
-      if (!(err instanceof Error && 'code' in err && err.code === 'ESRCH')) throw wrapNodeError(err);
+      if (errorCode(err) !== 'ESRCH') throw wrapNodeError(err);
     }
   }
 }

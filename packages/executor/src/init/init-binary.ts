@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FailedPreconditionError } from '@layerctl/sys';
+import { errorCode, FailedPreconditionError } from '@layerctl/sys';
 
 /** The init's C sources (native/init/*.c, *.h). */
 export const INIT_SOURCES = fileURLToPath(new URL('../../native/init', import.meta.url));
@@ -62,6 +62,6 @@ function firstErrorLine(error: unknown): string {
     const line = error.stderr.split('\n').find((l) => /error/i.test(l)) ?? error.stderr.split('\n').find((l) => l.trim() !== '');
     if (line !== undefined) return line.trim();
   }
-  if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return `${GCC} is not installed (apt-get install gcc libc6-dev)`;
+  if (errorCode(error) === 'ENOENT') return `${GCC} is not installed (apt-get install gcc libc6-dev)`;
   return error instanceof Error ? error.message : String(error);
 }
