@@ -1,9 +1,13 @@
 import fs from 'node:fs';
+import { errorCode } from '@layerctl/sys';
 
 /** Every namespace a command's meaning can depend on: paths, devices, processes, hostname, cgroups, ids. */
 const NAMESPACES = ['mnt', 'net', 'pid', 'uts', 'ipc', 'cgroup', 'user'] as const;
 /** The lines of /proc/PID/status that say what a process may do: ids, groups, capabilities, filters. */
 const PRIVILEGE_FIELDS = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'] as const;
+
+/** This worker's own world, read once: a waiting worker changes neither namespaces nor rights. */
+let ownWorld: string | undefined;
 
 /**
  * Whether process `pid` sees the system as this one does, with the same rights: the same
@@ -13,21 +17,21 @@ const PRIVILEGE_FIELDS = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 
  * (`setpriv --bounding-set=-sys_admin`) must not get the daemon's.
  */
 export function sharesWorld(pid: number): boolean {
+  ownWorld ??= worldOf('self');
   try {
-    for (const namespace of NAMESPACES) {
-      if (fs.readlinkSync(`/proc/${pid}/ns/${namespace}`) !== fs.readlinkSync(`/proc/self/ns/${namespace}`)) return false;
-    }
-    const theirs = fs.statSync(`/proc/${pid}/root/`);
-    const ours = fs.statSync('/');
-    return theirs.dev === ours.dev && theirs.ino === ours.ino && privileges(String(pid)) === privileges('self');
+    return worldOf(String(pid)) === ownWorld;
   } catch (error) {
     // Gone already, or a pid our pid namespace cannot see (SO_PEERCRED then says 0): not ours to serve.
-    if (error instanceof Error && 'code' in error && (error.code === 'ENOENT' || error.code === 'ESRCH' || error.code === 'EACCES')) return false;
+    if (['ENOENT', 'ESRCH', 'EACCES'].includes(errorCode(error) ?? '')) return false;
     throw error;
   }
 }
 
-function privileges(pid: string): string {
-  const lines = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
-  return PRIVILEGE_FIELDS.map((field) => lines.find((line) => line.startsWith(`${field}:`)) ?? `${field}: (none)`).join('\n');
+/** Namespaces, root directory and privileges of process `pid` ('self' for this one), as one text. */
+function worldOf(pid: string): string {
+  const namespaces = NAMESPACES.map((namespace) => fs.readlinkSync(`/proc/${pid}/ns/${namespace}`));
+  const root = fs.statSync(`/proc/${pid}/root/`);
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n');
+  const privileges = PRIVILEGE_FIELDS.map((field) => status.find((line) => line.startsWith(`${field}:`)) ?? `${field}: (none)`);
+  return [...namespaces, `root ${root.dev}:${root.ino}`, ...privileges].join('\n');
 }
